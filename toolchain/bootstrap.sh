@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs every Debian package edgert needs on a fresh Debian 12 (bookworm) machine:
+# the host toolchain and libraries, the aarch64 cross toolchain with the multiarch :arm64
+# -dev packages, qemu-user to run aarch64 tests, and PoCL with the OpenCL ICD loader.
+#
+# Non-interactive and idempotent: when every package is already installed it returns in
+# well under a second without touching apt. Needs root (or sudo).
+set -euo pipefail
+
+HOST_PKGS=(
+  build-essential cmake ninja-build pkg-config git file ca-certificates
+  libfmt-dev libtomlplusplus-dev libsystemd-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libdrm-dev libv4l-dev v4l-utils
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+  crossbuild-essential-arm64 qemu-user
+  systemd
+)
+ARM64_PKGS=(
+  libc6-dev:arm64 libstdc++-12-dev:arm64
+  libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
+  libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
+  libdrm-dev:arm64 libv4l-dev:arm64 ocl-icd-opencl-dev:arm64
+)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+
+missing=()
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  missing+=(arch:arm64)
+fi
+native=$(dpkg --print-architecture)
+# One dpkg-query for everything installed, as "name:arch" lines.
+installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}:${Architecture}\n' 2>/dev/null |
+            awk '$1 == "ii" { print $2 }')
+has() { grep -qxF "$1" <<<"$installed"; }
+for p in "${HOST_PKGS[@]}"; do
+  has "$p:$native" || has "$p:all" || missing+=("$p")
+done
+for p in "${ARM64_PKGS[@]}"; do
+  has "$p" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#HOST_PKGS[@]} host and ${#ARM64_PKGS[@]} arm64 packages present"
+  exit 0
+fi
+echo "bootstrap: installing: ${missing[*]}"
+
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" dpkg --add-architecture arm64
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${HOST_PKGS[@]}" "${ARM64_PKGS[@]}"
+echo "bootstrap: done"
