@@ -1,1 +1,124 @@
-// placeholder: being written in this session
+#include "commands.hpp"
+
+#include "edgert/runtime/build_info.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace edgert::cli {
+namespace {
+
+// Every command listed here works; nothing is listed before it does.
+constexpr std::array kCommands{
+    Command{"version", "", "Print version, git revision, target architecture and build type",
+            "", runVersion},
+    Command{"board", "[FILE]",
+            "Validate a board description and print it (default: the embedded host-sim board)",
+            "  FILE  a board TOML file (schema: board/README.md); without it, the host-sim\n"
+            "        board compiled into this binary is used.\n",
+            runBoard},
+    Command{"inventory", "[--board FILE] [--sysfs-root DIR]",
+            "Print the board and what the HAL finds on this machine",
+            "  --board FILE       board description (default: the embedded host-sim board)\n"
+            "  --sysfs-root DIR   read sysfs from DIR instead of /sys (fixture trees)\n"
+            "  --dev-root DIR     name device nodes under DIR instead of /dev\n",
+            runInventory},
+};
+
+const Command* findCommand(std::string_view name) {
+  for (const Command& c : kCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+void printUsage(std::FILE* f) {
+  print(f, "edgert {} - static inference runtime for camera edge devices\n\n", buildInfo().version);
+  print(f, "Usage: edgert <command> [arguments]\n\nCommands:\n");
+  for (const Command& c : kCommands) {
+    std::string head = fmt::format("{} {}", c.name, c.synopsis);
+    if (head.size() <= 26) {
+      print(f, "  {:<26} {}\n", head, c.summary);
+    } else {
+      print(f, "  {}\n  {:<26} {}\n", head, "", c.summary);
+    }
+  }
+  print(f,
+        "\nRun 'edgert help COMMAND' for a command's arguments.\n"
+        "Logging: EDGERT_LOG_LEVEL, EDGERT_LOG and EDGERT_LOG_TARGET (see README.md).\n");
+}
+
+int printCommandHelp(const Command& c, std::FILE* f) {
+  print(f, "Usage: edgert {} {}\n\n{}\n", c.name, c.synopsis, c.summary);
+  if (!c.details.empty()) print(f, "\n{}", c.details);
+  return kExitOk;
+}
+
+}  // namespace
+
+int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
+                 std::vector<std::string>& positionals) {
+  std::vector<option> longOptions;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    longOptions.push_back({specs[i].name, specs[i].takesValue ? required_argument : no_argument,
+                           nullptr, static_cast<int>(256 + i)});
+  }
+  longOptions.push_back({"help", no_argument, nullptr, 'h'});
+  longOptions.push_back({nullptr, 0, nullptr, 0});
+
+  optind = 0;  // glibc: full re-initialisation, so run() can be called repeatedly
+  opterr = 0;
+  for (;;) {
+    const int c = getopt_long(args.argc, args.argv, "+h", longOptions.data(), nullptr);
+    if (c == -1) break;
+    if (c == 'h') {
+      if (const Command* cmd = findCommand(args.argv[0])) printCommandHelp(*cmd, io.out);
+      return -1;  // help printed: the caller returns kExitOk
+    }
+    if (c == '?' || c == ':') {
+      // getopt_long has stepped past the offending argument.
+      const char* arg = args.argv[optind > 1 ? optind - 1 : 1];
+      if (optopt >= 256) {
+        print(io.err, "edgert {}: option '{}' needs a value\n", args.argv[0], arg);
+      } else {
+        print(io.err, "edgert {}: unknown option '{}'\n", args.argv[0], arg);
+      }
+      print(io.err, "Run 'edgert help {}' for its arguments.\n", args.argv[0]);
+      return kExitUsage;
+    }
+    const OptionSpec& spec = specs[static_cast<size_t>(c - 256)];
+    *spec.value = spec.takesValue ? std::string(optarg) : std::string();
+  }
+  for (int i = optind; i < args.argc; ++i) positionals.emplace_back(args.argv[i]);
+  return kExitOk;
+}
+
+int run(int argc, char** argv, Io io) {
+  if (argc < 2) {
+    printUsage(io.err);
+    return kExitUsage;
+  }
+  const std::string_view first = argv[1];
+  if (first == "--help" || first == "-h") {
+    printUsage(io.out);
+    return kExitOk;
+  }
+  if (first == "--version") return runVersion({1, argv + 1}, io);
+  if (first == "help") {
+    if (argc < 3) {
+      printUsage(io.out);
+      return kExitOk;
+    }
+    if (const Command* c = findCommand(argv[2])) return printCommandHelp(*c, io.out);
+    print(io.err, "edgert: no such command '{}'; run 'edgert --help' for the list\n", argv[2]);
+    return kExitUsage;
+  }
+  const Command* command = findCommand(first);
+  if (command == nullptr) {
+    print(io.err, "edgert: unknown command '{}'; run 'edgert --help' for the list\n", first);
+    return kExitUsage;
+  }
+  return command->run({argc - 1, argv + 1}, io);
+}
+
+}  // namespace edgert::cli

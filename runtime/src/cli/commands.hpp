@@ -1,0 +1,50 @@
+// Internal to the CLI: the subcommand table and the argument reader each command uses.
+#pragma once
+
+#include "edgert/runtime/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <getopt.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edgert::cli {
+
+// A subcommand's arguments: argv[0] is the command name, as getopt_long expects.
+struct Args {
+  int argc;
+  char** argv;
+};
+
+struct Command {
+  std::string_view name;
+  std::string_view synopsis;  // arguments, as shown in --help
+  std::string_view summary;   // one line
+  std::string_view details;   // the options, for `edgert help NAME`
+  int (*run)(Args args, Io io);
+};
+
+int runVersion(Args args, Io io);
+int runBoard(Args args, Io io);
+int runInventory(Args args, Io io);
+
+// Parses options with getopt_long (state reset on each call; errors are reported by the
+// caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.
+struct OptionSpec {
+  const char* name;
+  bool takesValue;
+  std::optional<std::string>* value;  // set when the option is given
+};
+int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
+                 std::vector<std::string>& positionals);
+
+template <typename... T>
+void print(std::FILE* f, fmt::format_string<T...> format, T&&... args) {
+  fmt::print(f, format, std::forward<T>(args)...);
+}
+
+}  // namespace edgert::cli
