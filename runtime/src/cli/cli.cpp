@@ -23,6 +23,13 @@ constexpr std::array kCommands{
             "  --sysfs-root DIR   read sysfs from DIR instead of /sys (fixture trees)\n"
             "  --dev-root DIR     name device nodes under DIR instead of /dev\n",
             runInventory},
+    Command{"inspect", "MODEL.edgm", "Validate a model image and print its ops, tensors and arena plan",
+            "  MODEL.edgm  a model image written by edgert-compile\n", runInspect},
+    Command{"infer", "MODEL.edgm --in NAME=FILE.npy ... --out-dir DIR",
+            "Run one inference on .npy inputs and write one .npy per output",
+            "  --in NAME=FILE.npy  an input (NAME= may be left out when the model has one input)\n"
+            "  --out-dir DIR       where to write <output name>.npy files (created if missing)\n",
+            runInfer},
 };
 
 const Command* findCommand(std::string_view name) {
@@ -87,7 +94,12 @@ int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
       return kExitUsage;
     }
     const OptionSpec& spec = specs[static_cast<size_t>(c - 256)];
-    *spec.value = spec.takesValue ? std::string(optarg) : std::string();
+    std::string given = spec.takesValue ? std::string(optarg) : std::string();
+    if (spec.values != nullptr) {
+      spec.values->push_back(std::move(given));
+    } else {
+      *spec.value = std::move(given);
+    }
   }
   for (int i = optind; i < args.argc; ++i) positionals.emplace_back(args.argv[i]);
   return kExitOk;

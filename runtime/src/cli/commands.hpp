@@ -31,13 +31,16 @@ struct Command {
 int runVersion(Args args, Io io);
 int runBoard(Args args, Io io);
 int runInventory(Args args, Io io);
+int runInfer(Args args, Io io);
+int runInspect(Args args, Io io);
 
 // Parses options with getopt_long (state reset on each call; errors are reported by the
 // caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.
 struct OptionSpec {
   const char* name;
   bool takesValue;
-  std::optional<std::string>* value;  // set when the option is given
+  std::optional<std::string>* value;           // set when the option is given (last wins)
+  std::vector<std::string>* values = nullptr;  // instead: every occurrence, in order
 };
 int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
                  std::vector<std::string>& positionals);

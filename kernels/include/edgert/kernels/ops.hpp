@@ -1,0 +1,220 @@
+// The operators edgert runs, and their parameters.
+//
+// An op is an OpCode plus a parameter block: a plain struct, stored byte for byte in the
+// model image (little-endian, no pointers, fixed size, natural alignment, no implicit
+// padding). The compiler fills it from ONNX attributes and constant inputs; the loader
+// checks it with the op's `infer` function (registry.hpp) before anything runs. Codes and
+// layouts are part of the image format: append, never renumber or reorder; a layout change
+// bumps the image format version.
+//
+// Spatial ops work on NCHW tensors (N, C, then 1 or 2 spatial dims; 1-D ops use H = 1).
+#pragma once
+
+#include "edgert/kernels/tensor.hpp"
+
+#include <cstdint>
+#include <type_traits>
+
+namespace edgert::kernels {
+
+enum class OpCode : std::uint16_t {
+  kConv = 1,            // inputs X, W, [B], [residual]         -> Y
+  kConvTranspose = 2,   // inputs X, W, [B]                     -> Y
+  kGemm = 3,            // inputs A, B, [C]                     -> Y
+  kMatMul = 4,          // inputs A, B (numpy matmul broadcasting) -> Y
+  kBinary = 5,          // inputs A, B (numpy broadcasting)     -> Y   (Add, Sub, Mul, Div)
+  kActivation = 6,      // input X                              -> Y   (Relu, Clip, ...)
+  kSoftmax = 7,         // input X                              -> Y
+  kMaxPool = 8,         // input X                              -> Y
+  kAveragePool = 9,     // input X                              -> Y
+  kGlobalAveragePool = 10,  // input X                          -> Y
+  kBatchNorm = 11,      // inputs X, scale, B, mean, var        -> Y
+  kConcat = 12,         // inputs X0..Xn-1                      -> Y
+  kReshape = 13,        // input X -> Y with the same bytes (Reshape, Flatten, Squeeze, Unsqueeze)
+  kTranspose = 14,      // input X                              -> Y
+  kSlice = 15,          // input X                              -> Y
+  kPad = 16,            // input X                              -> Y   (constant mode)
+  kResize = 17,         // input X                              -> Y   (nearest, linear)
+  kReduceMean = 18,     // input X                              -> Y
+};
+inline constexpr std::uint16_t kMaxOpCode = 18;
+
+// Activation functions, standalone (kActivation) or fused into a Conv epilogue.
+enum class Activation : std::uint8_t {
+  kNone = 0,
+  kRelu = 1,
+  kLeakyRelu = 2,    // x < 0 ? alpha * x : x
+  kClip = 3,         // min(max(x, alpha), beta)
+  kSigmoid = 4,
+  kHardSigmoid = 5,  // max(0, min(1, alpha * x + beta))
+  kHardSwish = 6,    // x * max(0, min(1, x / 6 + 1 / 2))
+  kTanh = 7,
+};
+
+struct ActivationParams {
+  Activation kind = Activation::kNone;
+  std::uint8_t reserved[3] = {};
+  float alpha = 0.0f;
+  float beta = 0.0f;
+};
+
+struct ConvParams {
+  std::int32_t spatialRank = 2;          // 1 or 2
+  std::int32_t kernel[2] = {1, 1};       // kH, kW (1-D: 1, k)
+  std::int32_t stride[2] = {1, 1};
+  std::int32_t dilation[2] = {1, 1};
+  std::int32_t padBegin[2] = {0, 0};     // top, left (explicit; auto_pad resolved by the compiler)
+  std::int32_t padEnd[2] = {0, 0};       // bottom, right
+  std::int32_t group = 1;
+  std::uint8_t hasBias = 0;              // input 2 present
+  std::uint8_t hasResidual = 0;          // input 3 present: Y = act(conv + bias + residual)
+  std::uint8_t weightLayout = 0;         // 0: OIHW as in ONNX; others: pre-packed for a variant
+  std::uint8_t reserved = 0;
+  ActivationParams activation;           // applied last
+};
+
+struct ConvTransposeParams {
+  std::int32_t spatialRank = 2;
+  std::int32_t kernel[2] = {1, 1};
+  std::int32_t stride[2] = {1, 1};
+  std::int32_t dilation[2] = {1, 1};
+  std::int32_t padBegin[2] = {0, 0};
+  std::int32_t padEnd[2] = {0, 0};
+  std::int32_t outputPadding[2] = {0, 0};
+  std::int32_t group = 1;
+  std::uint8_t hasBias = 0;
+  std::uint8_t reserved[3] = {};
+};
+
+struct GemmParams {
+  float alpha = 1.0f;
+  float beta = 1.0f;
+  std::uint8_t transA = 0;
+  std::uint8_t transB = 0;
+  std::uint8_t hasC = 0;                 // input 2 present (unidirectionally broadcast to Y)
+  std::uint8_t reserved = 0;
+};
+
+struct MatMulParams {
+  std::uint32_t reserved = 0;
+};
+
+enum class BinaryOp : std::uint8_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+struct BinaryParams {
+  BinaryOp op = BinaryOp::kAdd;
+  std::uint8_t reserved[3] = {};
+  ActivationParams activation;           // fused activation on the result (kNone: none)
+};
+
+struct SoftmaxParams {
+  std::int32_t axis = -1;                // normalized to [0, rank) by the compiler
+};
+
+struct PoolParams {
+  std::int32_t spatialRank = 2;
+  std::int32_t kernel[2] = {1, 1};
+  std::int32_t stride[2] = {1, 1};
+  std::int32_t dilation[2] = {1, 1};
+  std::int32_t padBegin[2] = {0, 0};
+  std::int32_t padEnd[2] = {0, 0};
+  std::uint8_t ceilMode = 0;
+  std::uint8_t countIncludePad = 0;      // AveragePool only
+  std::uint8_t reserved[2] = {};
+};
+
+struct GlobalPoolParams {
+  std::uint32_t reserved = 0;
+};
+
+struct BatchNormParams {
+  float epsilon = 1e-5f;
+};
+
+struct ConcatParams {
+  std::int32_t axis = 0;                 // normalized to [0, rank)
+};
+
+struct ReshapeParams {
+  Shape shape;                           // the output shape; same number of elements
+};
+
+struct TransposeParams {
+  std::int32_t rank = 0;
+  std::int32_t perm[kMaxRank] = {};      // output dim i is input dim perm[i]
+};
+
+struct SliceParams {
+  // Per axis of the input, normalized by the compiler (ONNX's clamping of starts and ends
+  // already applied): output dim i has count[i] elements, element j read from input index
+  // start[i] + j * step[i]. step != 0; when count[i] > 0 every index read lies in
+  // [0, dim). Axes not sliced have start 0, step 1, count = dim.
+  std::int32_t rank = 0;
+  std::int32_t reserved = 0;
+  std::int64_t start[kMaxRank] = {};
+  std::int64_t step[kMaxRank] = {};
+  std::int64_t count[kMaxRank] = {};
+};
+
+struct PadParams {
+  std::int32_t rank = 0;
+  float value = 0.0f;                    // constant mode only
+  std::int64_t padBegin[kMaxRank] = {};  // may be negative (cropping), as ONNX allows
+  std::int64_t padEnd[kMaxRank] = {};
+};
+
+enum class ResizeMode : std::uint8_t { kNearest = 0, kLinear = 1 };
+enum class CoordinateTransform : std::uint8_t {
+  kHalfPixel = 0,
+  kAsymmetric = 1,
+  kAlignCorners = 2,
+  kPytorchHalfPixel = 3,
+  kTfHalfPixelForNearest = 4,
+};
+enum class NearestRounding : std::uint8_t {
+  kRoundPreferFloor = 0,
+  kRoundPreferCeil = 1,
+  kFloor = 2,
+  kCeil = 3,
+};
+
+struct ResizeParams {
+  ResizeMode mode = ResizeMode::kNearest;
+  CoordinateTransform transform = CoordinateTransform::kHalfPixel;
+  NearestRounding rounding = NearestRounding::kRoundPreferFloor;
+  std::uint8_t reserved = 0;
+  std::int32_t reserved2 = 0;
+  float scale[kMaxRank] = {};            // output / input per axis (outputShape.rank of them)
+  Shape outputShape;
+};
+
+struct ReduceParams {
+  std::uint32_t axesMask = 0;            // bit i set: reduce axis i
+  std::uint8_t keepDims = 1;
+  std::uint8_t reserved[3] = {};
+};
+
+// Every parameter block is stored verbatim: it must be trivially copyable with no hidden
+// padding surprises across compilers (x86-64 and AArch64 have the same layout rules).
+#define EDGERT_PARAMS_POD(T) \
+  static_assert(std::is_trivially_copyable_v<T> && std::is_standard_layout_v<T>, #T)
+EDGERT_PARAMS_POD(ActivationParams);
+EDGERT_PARAMS_POD(ConvParams);
+EDGERT_PARAMS_POD(ConvTransposeParams);
+EDGERT_PARAMS_POD(GemmParams);
+EDGERT_PARAMS_POD(MatMulParams);
+EDGERT_PARAMS_POD(BinaryParams);
+EDGERT_PARAMS_POD(SoftmaxParams);
+EDGERT_PARAMS_POD(PoolParams);
+EDGERT_PARAMS_POD(GlobalPoolParams);
+EDGERT_PARAMS_POD(BatchNormParams);
+EDGERT_PARAMS_POD(ConcatParams);
+EDGERT_PARAMS_POD(ReshapeParams);
+EDGERT_PARAMS_POD(TransposeParams);
+EDGERT_PARAMS_POD(SliceParams);
+EDGERT_PARAMS_POD(PadParams);
+EDGERT_PARAMS_POD(ResizeParams);
+EDGERT_PARAMS_POD(ReduceParams);
+#undef EDGERT_PARAMS_POD
+
+}  // namespace edgert::kernels

@@ -1,0 +1,79 @@
+// The op registry: every op and every kernel variant edgert has, listed explicitly in
+// registry.cpp, one line each. No file shadowing, no silent fallback: the compiler picks a
+// variant per node and records it in the image; the loader refuses an image that names a
+// variant this build or this CPU does not have.
+#pragma once
+
+#include "edgert/base/result.hpp"
+#include "edgert/kernels/ops.hpp"
+#include "edgert/kernels/tensor.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace edgert::kernels {
+
+// Checks an op's parameters and input types and computes its output types. The same
+// function resolves shapes in the compiler and validates every op in the loader, so it
+// must reject anything a kernel could not run safely: bad enum values, out-of-range
+// sizes, axes or pads, wrong input count or dtype, shapes whose element count overflows.
+// `params` holds exactly OpInfo::paramsBytes bytes, suitably aligned. An absent optional
+// input has rank -1 in `inputs` (see kAbsentRank). Error messages name the problem and the
+// values: "Conv: group 3 does not divide 16 input channels".
+using InferFn = Result<void> (*)(const void* params, std::span<const TensorType> inputs,
+                                 std::span<TensorType> outputs);
+
+// Bytes of scratch memory a kernel variant needs for these validated types (planned in the
+// arena by the compiler). nullptr: none.
+using ScratchFn = std::uint64_t (*)(const void* params, std::span<const TensorType> inputs,
+                                    std::span<const TensorType> outputs);
+
+inline constexpr std::int32_t kAbsentRank = -1;
+
+struct KernelArgs {
+  const void* params = nullptr;
+  std::span<const InTensor> inputs;    // absent optional inputs have data == nullptr
+  std::span<const OutTensor> outputs;
+  std::span<std::byte> scratch;        // ScratchFn's bytes, 64-byte aligned
+};
+
+// Runs a kernel on validated arguments. Never allocates, never fails.
+using KernelFn = void (*)(const KernelArgs& args);
+
+struct OpInfo {
+  OpCode code;
+  std::string_view name;           // "Conv", "Binary", ...
+  std::uint32_t paramsBytes;       // sizeof the parameter struct
+  std::uint8_t minInputs;
+  std::uint8_t maxInputs;
+  std::uint8_t numOutputs;
+  // Bit i set: output 0 may be placed exactly on input i when both have the same size. The
+  // kernel then reads element j of that input before it writes element j of the output:
+  // elementwise ops (input 0, and both inputs of Binary), Conv (its residual, input 3);
+  // Reshape's output is a view of its input.
+  std::uint8_t aliasInputs;
+  InferFn infer;
+};
+
+enum class Isa : std::uint8_t { kAny = 0, kAvx2 = 1, kAvx512 = 2, kNeon = 3, kNeonFp16 = 4 };
+
+struct KernelVariant {
+  OpCode code;
+  std::uint16_t id;                // stored in the image; 0 is always the reference kernel
+  std::string_view name;           // "ref", "avx2-direct", ...
+  Isa isa;
+  KernelFn run;
+  ScratchFn scratch;
+};
+
+// nullptr when the code is not an op of this build.
+const OpInfo* findOp(OpCode code);
+std::span<const OpInfo> allOps();
+
+// nullptr when this build has no such variant.
+const KernelVariant* findVariant(OpCode code, std::uint16_t id);
+std::span<const KernelVariant> allVariants();
+
+}  // namespace edgert::kernels

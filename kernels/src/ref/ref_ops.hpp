@@ -1,0 +1,42 @@
+// Reference kernels: plain loops, obviously correct, never tuned. One op per file in this
+// folder; each file defines the op's infer function (shape and parameter checks shared by
+// the compiler and the loader) and its reference kernel. registry.cpp lists them.
+#pragma once
+
+#include "edgert/kernels/registry.hpp"
+
+namespace edgert::kernels::ref {
+
+#define EDGERT_REF_OP(name)                                                              \
+  Result<void> infer##name(const void* params, std::span<const TensorType> inputs,       \
+                           std::span<TensorType> outputs);                               \
+  void run##name(const KernelArgs& args)
+
+// Compute ops (conv.cpp, conv_transpose.cpp, gemm.cpp, matmul.cpp, softmax.cpp,
+// max_pool.cpp, average_pool.cpp, global_average_pool.cpp, batch_norm.cpp, resize.cpp,
+// reduce_mean.cpp).
+EDGERT_REF_OP(Conv);
+EDGERT_REF_OP(ConvTranspose);
+EDGERT_REF_OP(Gemm);
+EDGERT_REF_OP(MatMul);
+EDGERT_REF_OP(Softmax);
+EDGERT_REF_OP(MaxPool);
+EDGERT_REF_OP(AveragePool);
+EDGERT_REF_OP(GlobalAveragePool);
+EDGERT_REF_OP(BatchNorm);
+EDGERT_REF_OP(Resize);
+EDGERT_REF_OP(ReduceMean);
+
+// Elementwise and data-movement ops (binary.cpp, activation.cpp, concat.cpp, reshape.cpp,
+// transpose.cpp, slice.cpp, pad.cpp).
+EDGERT_REF_OP(Binary);
+EDGERT_REF_OP(Activation);
+EDGERT_REF_OP(Concat);
+EDGERT_REF_OP(Reshape);
+EDGERT_REF_OP(Transpose);
+EDGERT_REF_OP(Slice);
+EDGERT_REF_OP(Pad);
+
+#undef EDGERT_REF_OP
+
+}  // namespace edgert::kernels::ref

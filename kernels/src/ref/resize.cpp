@@ -1,0 +1,214 @@
+// Resize, reference kernel: nearest and N-linear interpolation over any axes of a rank 1..8
+// tensor, with ONNX's coordinate transforms (opset 11-13+), per axis, where x is the output
+// index, in and out the axis lengths and scale the stored out / in ratio:
+//   half_pixel:                 (x + 0.5) / scale - 0.5
+//   pytorch_half_pixel:         out > 1 ? (x + 0.5) / scale - 0.5 : 0
+//   align_corners:              out > 1 ? x * (in - 1) / (in * scale - 1) : 0
+//   asymmetric:                 x / scale
+//   tf_half_pixel_for_nearest:  (x + 0.5) / scale
+// (align_corners divides by in * scale - 1, the unrounded output length, as ONNX's reference
+// implementation does; with scale = out / in that is out - 1.)
+//
+// Nearest rounds the source coordinate as `rounding` says (round_prefer_floor/ceil break .5
+// ties down/up) and clamps it into [0, in - 1]. Linear clamps the coordinate into [0, in - 1]
+// and blends the two neighbours floor(c) and floor(c) + 1 (the edge element repeated past the
+// end), over every axis that changes; an axis with out == in and scale 1 is copied as is.
+//
+// The stored scale is a float. When in * scale is within float rounding of `out` (a scale the
+// compiler derived from ONNX `sizes`, or an exact one), the exact ratio out / in is used
+// instead, so coordinates that should be whole or half numbers stay so.
+#include "ref_ops.hpp"
+
+#include "edgert/kernels/shape_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace edgert::kernels::ref {
+namespace {
+
+constexpr std::string_view kOp = "Resize";
+
+// The scale the coordinate transforms use (see the file comment).
+double effectiveScale(std::int64_t in, std::int64_t out, float stored) {
+  const double product = static_cast<double>(in) * static_cast<double>(stored);
+  const double outD = static_cast<double>(out);
+  if (in > 0 && std::fabs(product - outD) <= 1e-6 * std::max(1.0, outD)) {
+    return outD / static_cast<double>(in);
+  }
+  return static_cast<double>(stored);
+}
+
+struct AxisMap {
+  std::int64_t in = 1;
+  std::int64_t out = 1;
+  double scale = 1.0;
+};
+
+double sourceCoordinate(CoordinateTransform transform, std::int64_t x, const AxisMap& a) {
+  const double xr = static_cast<double>(x);
+  switch (transform) {
+    case CoordinateTransform::kHalfPixel: return (xr + 0.5) / a.scale - 0.5;
+    case CoordinateTransform::kPytorchHalfPixel:
+      return a.out > 1 ? (xr + 0.5) / a.scale - 0.5 : 0.0;
+    case CoordinateTransform::kAlignCorners: {
+      const double lengthResized = static_cast<double>(a.in) * a.scale;
+      if (a.out == 1 || lengthResized <= 1.0) return 0.0;
+      return xr * static_cast<double>(a.in - 1) / (lengthResized - 1.0);
+    }
+    case CoordinateTransform::kAsymmetric: return xr / a.scale;
+    case CoordinateTransform::kTfHalfPixelForNearest: return (xr + 0.5) / a.scale;
+  }
+  return 0.0;  // unreachable: inferResize rejects other values
+}
+
+// Clamps c into [0, in - 1] (in >= 1) before any conversion, so no value is out of range.
+double clampCoordinate(double c, std::int64_t in) {
+  return std::clamp(c, 0.0, static_cast<double>(in - 1));
+}
+
+std::int64_t nearestIndex(double c, NearestRounding rounding, std::int64_t in) {
+  const double below = std::floor(c);
+  const bool tie = c - below == 0.5;
+  double index = below;
+  switch (rounding) {
+    case NearestRounding::kRoundPreferFloor: index = tie ? below : std::round(c); break;
+    case NearestRounding::kRoundPreferCeil: index = tie ? below + 1.0 : std::round(c); break;
+    case NearestRounding::kFloor: index = below; break;
+    case NearestRounding::kCeil: index = std::ceil(c); break;
+  }
+  return static_cast<std::int64_t>(clampCoordinate(index, in));
+}
+
+}  // namespace
+
+Result<void> inferResize(const void* params, std::span<const TensorType> inputs,
+                         std::span<TensorType> outputs) {
+  EDGERT_TRY(expectArity(inputs, outputs, 1, 1, 1, kOp));
+  const auto& p = *static_cast<const ResizeParams*>(params);
+  const auto mode = static_cast<unsigned>(p.mode);
+  const auto transform = static_cast<unsigned>(p.transform);
+  const auto rounding = static_cast<unsigned>(p.rounding);
+  if (mode > static_cast<unsigned>(ResizeMode::kLinear)) {
+    return makeError(Errc::kCorrupt, "{}: unknown mode {}", kOp, mode);
+  }
+  if (transform > static_cast<unsigned>(CoordinateTransform::kTfHalfPixelForNearest)) {
+    return makeError(Errc::kCorrupt, "{}: unknown coordinate transform {}", kOp, transform);
+  }
+  if (rounding > static_cast<unsigned>(NearestRounding::kCeil)) {
+    return makeError(Errc::kCorrupt, "{}: unknown nearest rounding {}", kOp, rounding);
+  }
+  const TensorType& x = inputs[0];
+  if (x.dtype != DType::kFloat32) {
+    return makeError(Errc::kUnsupported, "{}: input 0 is {}, expected float32", kOp,
+                     dtypeName(x.dtype));
+  }
+  if (x.shape.rank < 1) return makeError(Errc::kInvalidArgument, "{}: X is a scalar", kOp);
+  const Shape& y = p.outputShape;
+  EDGERT_TRY(validateShape(y, kOp));
+  if (y.rank != x.shape.rank) {
+    return makeError(Errc::kInvalidArgument, "{}: output shape {} does not have the rank of X {}",
+                     kOp, formatShape(y), formatShape(x.shape));
+  }
+  for (int i = 0; i < y.rank; ++i) {
+    const float scale = p.scale[i];
+    const std::int64_t in = x.shape.dims[i];
+    const std::int64_t out = y.dims[i];
+    if (!std::isfinite(scale) || scale <= 0.0f) {
+      return makeError(Errc::kCorrupt, "{}: scale {} on axis {} is not a finite value > 0", kOp,
+                       scale, i);
+    }
+    if (in == 0 && out != 0) {
+      return makeError(Errc::kInvalidArgument, "{}: cannot resize empty axis {} of X {} to {}", kOp,
+                       i, formatShape(x.shape), out);
+    }
+    // out is floor(in * scale) for ONNX scales, round(...) for keep_aspect_ratio sizes, and
+    // scale is out / in for plain sizes: never more than 1 apart.
+    const double product = static_cast<double>(in) * static_cast<double>(scale);
+    if (std::fabs(product - static_cast<double>(out)) > 1.0 + 1e-6 * static_cast<double>(out)) {
+      return makeError(Errc::kInvalidArgument,
+                       "{}: output size {} on axis {} does not match input size {} times scale {}",
+                       kOp, out, i, in, scale);
+    }
+  }
+  outputs[0] = TensorType{DType::kFloat32, y};
+  return success();
+}
+
+void runResize(const KernelArgs& args) {
+  const auto& p = *static_cast<const ResizeParams*>(args.params);
+  const Shape& xs = args.inputs[0].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  const float* x = args.inputs[0].as<float>();
+  float* y = args.outputs[0].as<float>();
+  const int rank = xs.rank;
+
+  AxisMap axes[kMaxRank];
+  std::int64_t xStride[kMaxRank] = {};
+  std::int64_t step = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    axes[i] = AxisMap{xs.dims[i], ys.dims[i], effectiveScale(xs.dims[i], ys.dims[i], p.scale[i])};
+    xStride[i] = step;
+    step *= xs.dims[i];
+  }
+
+  const std::int64_t count = ys.numel();
+  for (std::int64_t flat = 0; flat < count; ++flat) {
+    // Y's index per axis, last axis fastest.
+    std::int64_t index[kMaxRank] = {};
+    std::int64_t rest = flat;
+    for (int i = rank - 1; i >= 0; --i) {
+      index[i] = rest % ys.dims[i];
+      rest /= ys.dims[i];
+    }
+
+    if (p.mode == ResizeMode::kNearest) {
+      std::int64_t offset = 0;
+      for (int i = 0; i < rank; ++i) {
+        const double c = sourceCoordinate(p.transform, index[i], axes[i]);
+        offset += nearestIndex(c, p.rounding, axes[i].in) * xStride[i];
+      }
+      y[flat] = x[offset];
+      continue;
+    }
+
+    // Linear: a fixed offset from the copied axes, and per interpolated axis the two
+    // neighbours and the weight of the upper one.
+    std::int64_t base = 0;
+    int lerpAxes[kMaxRank] = {};
+    std::int64_t lower[kMaxRank] = {};
+    std::int64_t upper[kMaxRank] = {};
+    double weight[kMaxRank] = {};
+    int lerpCount = 0;
+    for (int i = 0; i < rank; ++i) {
+      const AxisMap& a = axes[i];
+      if (a.in == a.out && a.scale == 1.0) {
+        base += index[i] * xStride[i];
+        continue;
+      }
+      const double c = clampCoordinate(sourceCoordinate(p.transform, index[i], a), a.in);
+      const double below = std::floor(c);
+      const int j = lerpCount++;
+      lerpAxes[j] = i;
+      lower[j] = static_cast<std::int64_t>(below);
+      upper[j] = std::min(lower[j] + 1, a.in - 1);
+      weight[j] = c - below;
+    }
+    // Sum over the 2^lerpCount corners of the cell around the source point.
+    double sum = 0.0;
+    for (unsigned corner = 0; corner < (1u << lerpCount); ++corner) {
+      double w = 1.0;
+      std::int64_t offset = base;
+      for (int j = 0; j < lerpCount; ++j) {
+        const bool up = ((corner >> j) & 1u) != 0;
+        w *= up ? weight[j] : 1.0 - weight[j];
+        offset += (up ? upper[j] : lower[j]) * xStride[lerpAxes[j]];
+      }
+      sum += w * x[offset];
+    }
+    y[flat] = static_cast<float>(sum);
+  }
+}
+
+}  // namespace edgert::kernels::ref

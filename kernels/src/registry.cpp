@@ -1,0 +1,76 @@
+#include "edgert/kernels/registry.hpp"
+
+#include "ref/ref_ops.hpp"
+
+#include <array>
+
+namespace edgert::kernels {
+namespace {
+
+// Every op, one line each: code, name, parameter bytes, inputs min..max, outputs, inputs
+// the output may alias (bit mask), infer.
+constexpr std::array kOps{
+    OpInfo{OpCode::kConv, "Conv", sizeof(ConvParams), 2, 4, 1, 0b1000, ref::inferConv},
+    OpInfo{OpCode::kConvTranspose, "ConvTranspose", sizeof(ConvTransposeParams), 2, 3, 1, 0, ref::inferConvTranspose},
+    OpInfo{OpCode::kGemm, "Gemm", sizeof(GemmParams), 2, 3, 1, 0, ref::inferGemm},
+    OpInfo{OpCode::kMatMul, "MatMul", sizeof(MatMulParams), 2, 2, 1, 0, ref::inferMatMul},
+    OpInfo{OpCode::kBinary, "Binary", sizeof(BinaryParams), 2, 2, 1, 0b11, ref::inferBinary},
+    OpInfo{OpCode::kActivation, "Activation", sizeof(ActivationParams), 1, 1, 1, 0b1, ref::inferActivation},
+    OpInfo{OpCode::kSoftmax, "Softmax", sizeof(SoftmaxParams), 1, 1, 1, 0, ref::inferSoftmax},
+    OpInfo{OpCode::kMaxPool, "MaxPool", sizeof(PoolParams), 1, 1, 1, 0, ref::inferMaxPool},
+    OpInfo{OpCode::kAveragePool, "AveragePool", sizeof(PoolParams), 1, 1, 1, 0, ref::inferAveragePool},
+    OpInfo{OpCode::kGlobalAveragePool, "GlobalAveragePool", sizeof(GlobalPoolParams), 1, 1, 1, 0, ref::inferGlobalAveragePool},
+    OpInfo{OpCode::kBatchNorm, "BatchNormalization", sizeof(BatchNormParams), 5, 5, 1, 0b1, ref::inferBatchNorm},
+    OpInfo{OpCode::kConcat, "Concat", sizeof(ConcatParams), 1, 64, 1, 0, ref::inferConcat},
+    OpInfo{OpCode::kReshape, "Reshape", sizeof(ReshapeParams), 1, 1, 1, 0b1, ref::inferReshape},
+    OpInfo{OpCode::kTranspose, "Transpose", sizeof(TransposeParams), 1, 1, 1, 0, ref::inferTranspose},
+    OpInfo{OpCode::kSlice, "Slice", sizeof(SliceParams), 1, 1, 1, 0, ref::inferSlice},
+    OpInfo{OpCode::kPad, "Pad", sizeof(PadParams), 1, 1, 1, 0, ref::inferPad},
+    OpInfo{OpCode::kResize, "Resize", sizeof(ResizeParams), 1, 1, 1, 0, ref::inferResize},
+    OpInfo{OpCode::kReduceMean, "ReduceMean", sizeof(ReduceParams), 1, 1, 1, 0, ref::inferReduceMean},
+};
+
+// Every kernel variant, one line each: op, id (stored in images; 0 = reference), name,
+// ISA it needs, kernel, scratch.
+constexpr std::array kVariants{
+    KernelVariant{OpCode::kConv, 0, "ref", Isa::kAny, ref::runConv, nullptr},
+    KernelVariant{OpCode::kConvTranspose, 0, "ref", Isa::kAny, ref::runConvTranspose, nullptr},
+    KernelVariant{OpCode::kGemm, 0, "ref", Isa::kAny, ref::runGemm, nullptr},
+    KernelVariant{OpCode::kMatMul, 0, "ref", Isa::kAny, ref::runMatMul, nullptr},
+    KernelVariant{OpCode::kBinary, 0, "ref", Isa::kAny, ref::runBinary, nullptr},
+    KernelVariant{OpCode::kActivation, 0, "ref", Isa::kAny, ref::runActivation, nullptr},
+    KernelVariant{OpCode::kSoftmax, 0, "ref", Isa::kAny, ref::runSoftmax, nullptr},
+    KernelVariant{OpCode::kMaxPool, 0, "ref", Isa::kAny, ref::runMaxPool, nullptr},
+    KernelVariant{OpCode::kAveragePool, 0, "ref", Isa::kAny, ref::runAveragePool, nullptr},
+    KernelVariant{OpCode::kGlobalAveragePool, 0, "ref", Isa::kAny, ref::runGlobalAveragePool, nullptr},
+    KernelVariant{OpCode::kBatchNorm, 0, "ref", Isa::kAny, ref::runBatchNorm, nullptr},
+    KernelVariant{OpCode::kConcat, 0, "ref", Isa::kAny, ref::runConcat, nullptr},
+    KernelVariant{OpCode::kReshape, 0, "ref", Isa::kAny, ref::runReshape, nullptr},
+    KernelVariant{OpCode::kTranspose, 0, "ref", Isa::kAny, ref::runTranspose, nullptr},
+    KernelVariant{OpCode::kSlice, 0, "ref", Isa::kAny, ref::runSlice, nullptr},
+    KernelVariant{OpCode::kPad, 0, "ref", Isa::kAny, ref::runPad, nullptr},
+    KernelVariant{OpCode::kResize, 0, "ref", Isa::kAny, ref::runResize, nullptr},
+    KernelVariant{OpCode::kReduceMean, 0, "ref", Isa::kAny, ref::runReduceMean, nullptr},
+};
+
+}  // namespace
+
+const OpInfo* findOp(OpCode code) {
+  for (const OpInfo& op : kOps) {
+    if (op.code == code) return &op;
+  }
+  return nullptr;
+}
+
+std::span<const OpInfo> allOps() { return kOps; }
+
+const KernelVariant* findVariant(OpCode code, std::uint16_t id) {
+  for (const KernelVariant& v : kVariants) {
+    if (v.code == code && v.id == id) return &v;
+  }
+  return nullptr;
+}
+
+std::span<const KernelVariant> allVariants() { return kVariants; }
+
+}  // namespace edgert::kernels

@@ -1,0 +1,67 @@
+// Runs a validated Model. Everything is prepared once in create(): the arena (the
+// caller's, or allocated here once), and for every op its kernel, parameters and tensor
+// views. invoke() then only calls kernels: no allocation, no validation, no failure.
+#pragma once
+
+#include "edgert/base/result.hpp"
+#include "edgert/kernels/registry.hpp"
+#include "edgert/runtime/model.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace edgert {
+
+class Engine {
+ public:
+  struct Binding {
+    std::string_view name;
+    kernels::TensorType type;
+    std::byte* data;  // inputs: write here before invoke(); outputs: read after it
+  };
+
+  // `arena`: at least model.header().arenaBytes bytes, 64-byte aligned, owned by the caller
+  // and outliving the engine; empty: the engine allocates it once, here. The model must
+  // outlive the engine.
+  static Result<std::unique_ptr<Engine>> create(const Model& model, std::span<std::byte> arena = {});
+
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  std::span<const Binding> inputs() const { return inputs_; }
+  std::span<const Binding> outputs() const { return outputs_; }
+  const Binding* findInput(std::string_view name) const;
+  const Binding* findOutput(std::string_view name) const;
+
+  // Runs every op once, in order. Performs no heap allocation.
+  void invoke();
+
+  std::size_t arenaBytes() const { return arena_.size(); }
+
+ private:
+  Engine() = default;
+
+  struct PreparedOp {
+    kernels::KernelFn run;
+    const void* params;
+    std::uint32_t firstInput;
+    std::uint32_t numInputs;
+    std::uint32_t firstOutput;
+    std::uint32_t numOutputs;
+    std::span<std::byte> scratch;
+  };
+
+  std::span<std::byte> arena_;
+  std::byte* ownedArena_ = nullptr;
+  std::vector<PreparedOp> ops_;
+  std::vector<kernels::InTensor> opInputs_;
+  std::vector<kernels::OutTensor> opOutputs_;
+  std::vector<Binding> inputs_;
+  std::vector<Binding> outputs_;
+};
+
+}  // namespace edgert

@@ -1,0 +1,102 @@
+#include "edgert/runtime/engine.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace edgert {
+
+Engine::~Engine() { std::free(ownedArena_); }
+
+Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std::byte> arena) {
+  const std::uint64_t need = model.header().arenaBytes;
+  std::unique_ptr<Engine> e(new Engine());
+  if (arena.empty()) {
+    // Round up: aligned_alloc wants a multiple of the alignment; at least one line.
+    const std::size_t bytes = static_cast<std::size_t>(
+        (need + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment);
+    const std::size_t alloc = bytes == 0 ? model::kArenaAlignment : bytes;
+    e->ownedArena_ = static_cast<std::byte*>(std::aligned_alloc(model::kArenaAlignment, alloc));
+    if (e->ownedArena_ == nullptr) {
+      return makeError(Errc::kNoMemory, "{}: cannot allocate the {}-byte arena", model.sourceName(), need);
+    }
+    std::memset(e->ownedArena_, 0, alloc);
+    e->arena_ = {e->ownedArena_, alloc};
+  } else {
+    if (arena.size() < need) {
+      return makeError(Errc::kNoMemory, "{}: arena of {} bytes given, the model needs {}",
+                       model.sourceName(), arena.size(), need);
+    }
+    if (reinterpret_cast<std::uintptr_t>(arena.data()) % model::kArenaAlignment != 0) {
+      return makeError(Errc::kInvalidArgument, "{}: the arena is not 64-byte aligned", model.sourceName());
+    }
+    e->arena_ = arena;
+  }
+
+  std::byte* const base = e->arena_.data();
+  auto dataOf = [&](std::uint32_t t) -> std::byte* {
+    const model::TensorRecord& r = model.tensors()[t];
+    if (r.storage == model::Storage::kArena) return base + r.offset;
+    // Weights are mapped read-only; only inputs ever point at them.
+    return const_cast<std::byte*>(model.weight(r));
+  };
+
+  e->ops_.reserve(model.ops().size());
+  for (const model::OpRecord& op : model.ops()) {
+    const kernels::KernelVariant* v =
+        kernels::findVariant(static_cast<kernels::OpCode>(op.opcode), op.variant);
+    PreparedOp p{};
+    p.run = v->run;  // validated by Model
+    p.params = model.params(op);
+    p.firstInput = static_cast<std::uint32_t>(e->opInputs_.size());
+    p.numInputs = op.numInputs;
+    for (std::uint32_t t : model.opInputs(op)) {
+      kernels::InTensor in;
+      if (t == model::kNoTensor) {
+        in.type.shape.rank = kernels::kAbsentRank;
+      } else {
+        in.data = dataOf(t);
+        in.type = model.tensorType(t);
+      }
+      e->opInputs_.push_back(in);
+    }
+    p.firstOutput = static_cast<std::uint32_t>(e->opOutputs_.size());
+    p.numOutputs = op.numOutputs;
+    for (std::uint32_t t : model.opOutputs(op)) {
+      e->opOutputs_.push_back({dataOf(t), model.tensorType(t)});
+    }
+    if (op.scratchBytes > 0) p.scratch = {base + op.scratchOffset, op.scratchBytes};
+    e->ops_.push_back(p);
+  }
+  for (const model::BindingRecord& b : model.bindings()) {
+    Binding binding{model.string(b.name), model.tensorType(b.tensor), dataOf(b.tensor)};
+    (b.kind == model::BindingKind::kInput ? e->inputs_ : e->outputs_).push_back(binding);
+  }
+  return e;
+}
+
+const Engine::Binding* Engine::findInput(std::string_view name) const {
+  for (const Binding& b : inputs_) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+const Engine::Binding* Engine::findOutput(std::string_view name) const {
+  for (const Binding& b : outputs_) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+void Engine::invoke() {
+  for (const PreparedOp& op : ops_) {
+    kernels::KernelArgs args;
+    args.params = op.params;
+    args.inputs = {opInputs_.data() + op.firstInput, op.numInputs};
+    args.outputs = {opOutputs_.data() + op.firstOutput, op.numOutputs};
+    args.scratch = op.scratch;
+    op.run(args);
+  }
+}
+
+}  // namespace edgert

@@ -1,0 +1,148 @@
+// Reference Activation kernel: each kind against hand-computed values, in-place operation
+// and infer errors, through the registry as the loader uses it.
+#include "edgert/kernels/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace edgert::kernels {
+namespace {
+
+ActivationParams params(Activation kind, float alpha = 0.0f, float beta = 0.0f) {
+  ActivationParams p;
+  p.kind = kind;
+  p.alpha = alpha;
+  p.beta = beta;
+  return p;
+}
+
+std::string inferError(const ActivationParams& p, std::vector<TensorType> inputs,
+                       TensorType* outType = nullptr) {
+  TensorType out[1];
+  const Result<void> r = findOp(OpCode::kActivation)->infer(&p, inputs, std::span<TensorType>(out));
+  if (!r) return r.error().message();
+  if (outType) *outType = out[0];
+  return "ok";
+}
+
+// Runs the activation on a 1-D float tensor; in place when inPlace.
+std::vector<float> run(const ActivationParams& p, std::vector<float> x, bool inPlace = false) {
+  const TensorType type{DType::kFloat32, Shape::of({static_cast<std::int64_t>(x.size())})};
+  TensorType outType;
+  const std::string err = inferError(p, {type}, &outType);
+  if (err != "ok") {
+    ADD_FAILURE() << err;
+    return {};
+  }
+  EXPECT_EQ(outType, type);
+  std::vector<float> y(x.size(), -12345.0f);
+  float* dst = inPlace ? x.data() : y.data();
+  const InTensor in[] = {{reinterpret_cast<const std::byte*>(x.data()), type}};
+  const OutTensor out[] = {{reinterpret_cast<std::byte*>(dst), outType}};
+  findVariant(OpCode::kActivation, 0)->run(KernelArgs{&p, in, out, {}});
+  return inPlace ? x : y;
+}
+
+void expectFloats(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_NEAR(got[i], want[i], 1e-6f) << "at " << i;
+  }
+}
+
+const std::vector<float> kInput = {-4.0f, -1.0f, -0.25f, 0.0f, 0.5f, 1.0f, 4.0f};
+
+TEST(RefActivation, Relu) {
+  expectFloats(run(params(Activation::kRelu), kInput), {0, 0, 0, 0, 0.5f, 1, 4});
+}
+
+TEST(RefActivation, LeakyRelu) {
+  expectFloats(run(params(Activation::kLeakyRelu, 0.1f), kInput),
+               {-0.4f, -0.1f, -0.025f, 0, 0.5f, 1, 4});
+}
+
+TEST(RefActivation, Clip) {
+  expectFloats(run(params(Activation::kClip, -1.0f, 0.75f), kInput),
+               {-1, -1, -0.25f, 0, 0.5f, 0.75f, 0.75f});
+}
+
+TEST(RefActivation, ClipWithInfiniteBoundsIsTheIdentity) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  expectFloats(run(params(Activation::kClip, -kInf, kInf), kInput), kInput);
+}
+
+TEST(RefActivation, Sigmoid) {
+  // 1 / (1 + e^-x): sigmoid(1) = 0.7310586, sigmoid(4) = 0.9820138.
+  expectFloats(run(params(Activation::kSigmoid), kInput),
+               {0.0179862f, 0.2689414f, 0.4378235f, 0.5f, 0.6224593f, 0.7310586f, 0.9820138f});
+}
+
+TEST(RefActivation, SigmoidSaturatesWithoutNaN) {
+  const std::vector<float> y = run(params(Activation::kSigmoid), {-200.0f, 200.0f});
+  EXPECT_EQ(y[0], 0.0f);
+  EXPECT_EQ(y[1], 1.0f);
+}
+
+TEST(RefActivation, HardSigmoid) {
+  // max(0, min(1, 0.2x + 0.5)), ONNX's defaults.
+  expectFloats(run(params(Activation::kHardSigmoid, 0.2f, 0.5f), kInput),
+               {0, 0.3f, 0.45f, 0.5f, 0.6f, 0.7f, 1});
+}
+
+TEST(RefActivation, HardSwish) {
+  // x * max(0, min(1, x / 6 + 0.5)).
+  expectFloats(run(params(Activation::kHardSwish), kInput),
+               {0, -1.0f / 3.0f, -0.25f * (0.5f - 0.25f / 6.0f), 0, 0.5f * (0.5f + 0.5f / 6.0f),
+                1.0f * (0.5f + 1.0f / 6.0f), 4});
+}
+
+TEST(RefActivation, Tanh) {
+  expectFloats(run(params(Activation::kTanh), kInput),
+               {-0.9993293f, -0.7615942f, -0.2449187f, 0, 0.4621172f, 0.7615942f, 0.9993293f});
+}
+
+TEST(RefActivation, NoneCopies) { expectFloats(run(params(Activation::kNone), kInput), kInput); }
+
+TEST(RefActivation, InPlacePrimeSize) {
+  std::vector<float> x(13);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) - 6.0f;
+  std::vector<float> want(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) want[i] = x[i] < 0 ? 0.5f * x[i] : x[i];
+  expectFloats(run(params(Activation::kLeakyRelu, 0.5f), x, true), want);
+}
+
+TEST(RefActivation, OutputTypeIsTheInputType) {
+  TensorType out;
+  const TensorType x{DType::kFloat32, Shape::of({2, 3, 5})};
+  EXPECT_EQ(inferError(params(Activation::kTanh), {x}, &out), "ok");
+  EXPECT_EQ(out, x);
+  EXPECT_EQ(inferError(params(Activation::kRelu), {{DType::kFloat32, Shape{}}}, &out), "ok");
+  EXPECT_EQ(out.shape.rank, 0);
+}
+
+TEST(RefActivation, InferErrors) {
+  const TensorType f{DType::kFloat32, Shape::of({4})};
+  EXPECT_EQ(inferError(params(Activation::kRelu), {{DType::kInt32, Shape::of({4})}}),
+            "Relu: input is int32, expected float32");
+  EXPECT_EQ(inferError(params(static_cast<Activation>(9)), {f}),
+            "Activation: unknown activation 9");
+  EXPECT_EQ(inferError(params(Activation::kLeakyRelu, std::nanf("")), {f}),
+            "Activation: activation parameter is NaN");
+  EXPECT_EQ(inferError(params(Activation::kClip, 2.0f, 1.0f), {f}),
+            "Activation: Clip min 2 is above max 1");
+  EXPECT_EQ(inferError(params(Activation::kSigmoid), {f, f}),
+            "Sigmoid: expected 1..1 inputs, found 2");
+  EXPECT_EQ(inferError(params(Activation::kTanh), {{DType::kFloat32, Shape::of({-3})}}),
+            "Tanh: dimension 0 is -3");
+  ActivationParams reserved = params(Activation::kRelu);
+  reserved.reserved[2] = 7;
+  EXPECT_EQ(inferError(reserved, {f}), "Relu: reserved parameter bytes are not zero");
+}
+
+}  // namespace
+}  // namespace edgert::kernels

@@ -1,0 +1,255 @@
+// Gemm reference kernel: hand-computed cases, every transpose combination and C broadcast
+// against a naive product of explicitly transposed matrices, and infer errors.
+#include "edgert/kernels/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace edgert::kernels {
+namespace {
+
+// Test harness: float tensors owned by the test, run through the registry (the op's infer
+// and its reference variant 0) exactly as the runtime would.
+struct Tensor {
+  Shape shape;
+  std::vector<float> data;
+};
+
+Tensor tensor(std::initializer_list<std::int64_t> dims, std::vector<float> data = {}) {
+  Tensor t{Shape::of(dims), std::move(data)};
+  if (t.data.empty()) t.data.resize(static_cast<std::size_t>(t.shape.numel()));
+  EXPECT_EQ(t.data.size(), static_cast<std::size_t>(t.shape.numel()));
+  return t;
+}
+
+Tensor randomTensor(const Shape& shape, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Tensor t{shape, std::vector<float>(static_cast<std::size_t>(shape.numel()))};
+  for (float& v : t.data) v = dist(rng);
+  return t;
+}
+
+TensorType f32(std::initializer_list<std::int64_t> dims) {
+  return TensorType{DType::kFloat32, Shape::of(dims)};
+}
+
+TensorType absentType() {
+  TensorType t;
+  t.shape.rank = kAbsentRank;
+  return t;
+}
+
+// Y's type, or the infer error.
+Result<TensorType> inferOp(OpCode code, const void* params, std::vector<TensorType> inputs) {
+  const OpInfo* op = findOp(code);
+  if (op == nullptr)
+    return makeError(Errc::kInternal, "op {} not registered", static_cast<int>(code));
+  TensorType out[1];
+  EDGERT_TRY(op->infer(params, inputs, std::span<TensorType>(out)));
+  return out[0];
+}
+
+// The infer error message ("" when infer succeeds).
+std::string inferError(OpCode code, const void* params, std::vector<TensorType> inputs) {
+  auto r = inferOp(code, params, std::move(inputs));
+  return r.ok() ? std::string() : r.error().message();
+}
+
+// Infers Y, runs the reference kernel. nullptr inputs are absent optional inputs. Y starts
+// filled with NaN so an element the kernel forgets to write shows. `alias`: Y is computed in
+// place in a copy of input 0 (only for ops whose OpInfo allows it).
+Tensor runOp(OpCode code, const void* params, std::vector<const Tensor*> inputs,
+             bool alias = false) {
+  std::vector<TensorType> types;
+  std::vector<InTensor> ins;
+  for (const Tensor* t : inputs) {
+    TensorType type = t ? TensorType{DType::kFloat32, t->shape} : absentType();
+    types.push_back(type);
+    ins.push_back(InTensor{t ? reinterpret_cast<const std::byte*>(t->data.data()) : nullptr, type});
+  }
+  auto yType = inferOp(code, params, types);
+  if (!yType.ok()) {
+    ADD_FAILURE() << yType.error().message();
+    return {};
+  }
+  Tensor y{yType->shape, std::vector<float>(static_cast<std::size_t>(yType->shape.numel()),
+                                            std::numeric_limits<float>::quiet_NaN())};
+  if (alias) {
+    EXPECT_TRUE(findOp(code)->aliasInputs & 1u);
+    y.data = inputs[0]->data;
+    ins[0].data = reinterpret_cast<const std::byte*>(y.data.data());
+  }
+  const OutTensor out{reinterpret_cast<std::byte*>(y.data.data()), *yType};
+  const KernelArgs args{params, ins, std::span<const OutTensor>(&out, 1), {}};
+  const KernelVariant* ref = findVariant(code, 0);
+  EXPECT_NE(ref, nullptr);
+  if (ref) ref->run(args);
+  return y;
+}
+
+// |got - want| <= abs + rel * |want| element by element, NaN only where NaN is expected.
+void expectClose(const std::vector<float>& got, const std::vector<float>& want, double rel = 1e-5,
+                 double abs = 1e-5) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i])) {
+      EXPECT_TRUE(std::isnan(got[i])) << "at " << i << ": got " << got[i] << ", want NaN";
+      continue;
+    }
+    if (std::isinf(want[i])) {
+      EXPECT_EQ(got[i], want[i]) << "at " << i;
+      continue;
+    }
+    const double tolerance = abs + rel * std::fabs(double{want[i]});
+    EXPECT_LE(std::fabs(double{got[i]} - double{want[i]}), tolerance)
+        << "at " << i << ": got " << got[i] << ", want " << want[i];
+  }
+}
+
+GemmParams gemm(float alpha, float beta, bool transA, bool transB, bool hasC) {
+  GemmParams p;
+  p.alpha = alpha;
+  p.beta = beta;
+  p.transA = transA;
+  p.transB = transB;
+  p.hasC = hasC;
+  return p;
+}
+
+// rows x cols row-major matrix transposed.
+std::vector<float> transposed(const std::vector<float>& m, std::int64_t rows, std::int64_t cols) {
+  std::vector<float> t(m.size());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      t[static_cast<std::size_t>(c * rows + r)] = m[static_cast<std::size_t>(r * cols + c)];
+    }
+  }
+  return t;
+}
+
+TEST(GemmRef, HandComputed) {
+  const Tensor a = tensor({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor b = tensor({3, 2}, {1, 0, 0, 1, 1, 1});
+  const GemmParams p = gemm(1, 1, false, false, false);
+  const Tensor y = runOp(OpCode::kGemm, &p, {&a, &b});
+  EXPECT_EQ(y.shape, Shape::of({2, 2}));
+  expectClose(y.data, {4, 5, 10, 11}, 0, 0);
+}
+
+TEST(GemmRef, HandComputedAlphaBetaAndEachCShape) {
+  const Tensor a = tensor({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor b = tensor({3, 2}, {1, 0, 0, 1, 1, 1});
+  const GemmParams p = gemm(2, 0.5f, false, false, true);
+  // 2 * AB = [[8, 10], [20, 22]].
+  struct Case {
+    Tensor c;
+    std::vector<float> want;
+  };
+  const Case cases[] = {
+      {tensor({}, {4}), {10, 12, 22, 24}},
+      {tensor({1}, {4}), {10, 12, 22, 24}},
+      {tensor({2}, {2, 4}), {9, 12, 21, 24}},
+      {tensor({1, 2}, {2, 4}), {9, 12, 21, 24}},
+      {tensor({2, 1}, {2, 4}), {9, 11, 22, 24}},
+      {tensor({1, 1}, {-2}), {7, 9, 19, 21}},
+      {tensor({2, 2}, {2, 4, 6, 8}), {9, 12, 23, 26}},
+  };
+  for (const Case& c : cases) {
+    const Tensor y = runOp(OpCode::kGemm, &p, {&a, &b, &c.c});
+    expectClose(y.data, c.want, 0, 0);
+  }
+}
+
+TEST(GemmRef, RandomTransposesAndBroadcastMatchNaive) {
+  std::mt19937 rng(1);
+  struct Size {
+    std::int64_t m, k, n;
+  };
+  for (const Size s : {Size{1, 1, 1}, Size{3, 5, 7}, Size{13, 1, 2}, Size{1, 17, 11}}) {
+    const Tensor a = randomTensor(Shape::of({s.m, s.k}), rng);
+    const Tensor b = randomTensor(Shape::of({s.k, s.n}), rng);
+    const Tensor at = tensor({s.k, s.m}, transposed(a.data, s.m, s.k));
+    const Tensor bt = tensor({s.n, s.k}, transposed(b.data, s.k, s.n));
+    const Tensor cs[] = {randomTensor(Shape::of({s.m, s.n}), rng),
+                         randomTensor(Shape::of({s.n}), rng),
+                         randomTensor(Shape::of({s.m, 1}), rng), randomTensor(Shape::of({}), rng)};
+    for (const Tensor& c : cs) {
+      // Y(i, j) = 0.75 * sum_l A(i, l) B(l, j) - 1.5 * C broadcast.
+      std::vector<float> want(static_cast<std::size_t>(s.m * s.n));
+      for (std::int64_t i = 0; i < s.m; ++i) {
+        for (std::int64_t j = 0; j < s.n; ++j) {
+          double sum = 0;
+          for (std::int64_t l = 0; l < s.k; ++l) {
+            sum += double{a.data[static_cast<std::size_t>(i * s.k + l)]} *
+                   b.data[static_cast<std::size_t>(l * s.n + j)];
+          }
+          std::int64_t ci = 0;
+          if (c.shape.rank == 2) ci = i * (c.shape.dims[1]) + (c.shape.dims[1] == 1 ? 0 : j);
+          if (c.shape.rank == 1) ci = j;
+          want[static_cast<std::size_t>(i * s.n + j)] =
+              static_cast<float>(0.75 * sum - 1.5 * c.data[static_cast<std::size_t>(ci)]);
+        }
+      }
+      for (int ta = 0; ta < 2; ++ta) {
+        for (int tb = 0; tb < 2; ++tb) {
+          const GemmParams p = gemm(0.75f, -1.5f, ta, tb, true);
+          const Tensor y = runOp(OpCode::kGemm, &p, {ta ? &at : &a, tb ? &bt : &b, &c});
+          ASSERT_EQ(y.shape, Shape::of({s.m, s.n}));
+          expectClose(y.data, want);
+        }
+      }
+    }
+  }
+}
+
+TEST(GemmRef, WithoutCIgnoresBeta) {
+  const Tensor a = tensor({1, 2}, {1, 2});
+  const Tensor b = tensor({2, 1}, {3, 4});
+  const GemmParams p = gemm(-1, 100, false, false, false);
+  const Tensor y = runOp(OpCode::kGemm, &p, {&a, &b, nullptr});
+  expectClose(y.data, {-11}, 0, 0);
+}
+
+TEST(GemmRef, InferErrors) {
+  GemmParams p = gemm(1, 1, false, false, false);
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({4, 5})}),
+            "Gemm: inner dimensions differ: A 2x3 (transA 0) has K 3, B 4x5 (transB 0) has K 4");
+  p.transA = 1;
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5})}),
+            "Gemm: inner dimensions differ: A 2x3 (transA 1) has K 2, B 3x5 (transB 0) has K 3");
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({3, 2}), f32({3, 5})}), "");
+  p = gemm(1, 1, false, false, false);
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3, 1}), f32({3, 5})}),
+            "Gemm: A 2x3x1 and B 3x5 must both be matrices");
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5}), f32({5})}),
+            "Gemm: hasC is 0 but input C is present");
+  p.hasC = 1;
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5}), f32({2})}),
+            "Gemm: C 2 cannot be broadcast to Y 2x5");
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5}), f32({5, 2})}),
+            "Gemm: C 5x2 cannot be broadcast to Y 2x5");
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5}), f32({1, 2, 5})}),
+            "Gemm: C 1x2x5 cannot be broadcast to Y 2x5");
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5}), absentType()}),
+            "Gemm: hasC is 1 but input C is absent");
+  p = gemm(1, 1, false, false, false);
+  p.transB = 7;
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5})}),
+            "Gemm: transA 0, transB 7, hasC 0: each must be 0 or 1");
+  p = gemm(std::numeric_limits<float>::quiet_NaN(), 1, false, false, false);
+  EXPECT_EQ(inferError(OpCode::kGemm, &p, {f32({2, 3}), f32({3, 5})}),
+            "Gemm: alpha nan and beta 1 must be finite");
+  p = gemm(1, 1, false, false, false);
+  EXPECT_EQ(
+      inferError(OpCode::kGemm, &p, {f32({2, 3}), TensorType{DType::kInt64, Shape::of({3, 5})}}),
+      "Gemm: input 1 is int64, expected float32");
+}
+
+}  // namespace
+}  // namespace edgert::kernels

@@ -1,0 +1,125 @@
+// Compiles a real model with edgert, runs it on the input ort_reference.mjs wrote, and
+// compares every output with ONNX Runtime's. Also checks the memory plan's quality
+// (arena <= 1.05x the lower bound) and exports the case for replay on other targets.
+//
+//   edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS]
+#include "../conformance/compare.hpp"
+#include "compile.hpp"
+#include "edgert/runtime/engine.hpp"
+#include "edgert/runtime/model.hpp"
+#include "edgert/kernels/shape_check.hpp"
+#include "edgert/runtime/npy.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace edgert;
+
+namespace {
+
+std::string fileNameFor(std::string_view name) {
+  std::string s;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    s += ok ? c : '_';
+  }
+  return s;
+}
+
+void writeFile(const fs::path& path, const std::vector<std::byte>& bytes) {
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4 && argc != 6) {
+    fmt::print(stderr, "usage: edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS]\n");
+    return 64;
+  }
+  const fs::path modelPath = argv[1], refDir = argv[2], exportRoot = argv[3];
+  const std::string name = modelPath.stem().string();
+  compiler::ImportOptions options;
+  if (argc == 6) {
+    const std::string spec = argv[5];
+    const auto eq = spec.find('=');
+    auto dims = compiler::parseDims(std::string_view(spec).substr(eq == std::string::npos ? 0 : eq + 1));
+    if (std::string_view(argv[4]) != "--input" || eq == std::string::npos || !dims) {
+      fmt::print(stderr, "edgert-model-check: bad --input {}\n", spec);
+      return 64;
+    }
+    options.inputShapes.emplace_back(spec.substr(0, eq), *dims);
+  }
+
+  auto compiled = compiler::compileOnnxFile(modelPath.string(), options);
+  if (!compiled) {
+    fmt::print(stderr, "{}: compile failed: {}\n", name, compiled.error().message());
+    return 1;
+  }
+  const compiler::ArenaPlan& plan = compiled->plan;
+  const double ratio = plan.lowerBound ? static_cast<double>(plan.arenaBytes) / static_cast<double>(plan.lowerBound) : 1.0;
+  fmt::print("{}: {} ops, arena {} bytes, lower bound {} bytes, ratio {:.3f}, image {} bytes\n", name,
+             compiled->graph.nodes.size(), plan.arenaBytes, plan.lowerBound, ratio, compiled->image.size());
+  bool ok = true;
+  if (ratio > 1.05) {
+    fmt::print("{}: FAIL arena is {:.3f}x the lower bound (target 1.05)\n", name, ratio);
+    ok = false;
+  }
+
+  // Run on the peer's input.
+  std::byte* image = static_cast<std::byte*>(std::aligned_alloc(64, (compiled->image.size() + 63) / 64 * 64));
+  std::memcpy(image, compiled->image.data(), compiled->image.size());
+  auto model = Model::fromBytes({image, compiled->image.size()}, name);
+  if (!model) {
+    fmt::print(stderr, "{}: {}\n", name, model.error().message());
+    return 1;
+  }
+  auto engine = Engine::create(*model);
+  auto input = readNpy((refDir / "input.npy").string());
+  if (!engine || !input || (*engine)->inputs().size() != 1 || !((*engine)->inputs()[0].type == input->type)) {
+    fmt::print(stderr, "{}: cannot bind {} to the model's input\n", name, (refDir / "input.npy").string());
+    return 1;
+  }
+  std::memcpy((*engine)->inputs()[0].data, input->data.data(), input->data.size());
+  (*engine)->invoke();
+
+  const fs::path exportDir = exportRoot / name;
+  fs::remove_all(exportDir);
+  fs::create_directories(exportDir);
+  writeFile(exportDir / "model.edgm", compiled->image);
+  writeFile(exportDir / "in_0.npy", encodeNpy(input->type, input->data.data()));
+  const auto outputs = (*engine)->outputs();
+  for (std::size_t j = 0; j < outputs.size(); ++j) {
+    const fs::path refPath = refDir / ("ort_" + fileNameFor(outputs[j].name) + ".npy");
+    auto want = readNpy(refPath.string());
+    if (!want) {
+      fmt::print("{}: FAIL {}\n", name, want.error().message());
+      ok = false;
+      continue;
+    }
+    // The largest deviation (reported even when within tolerance) and the output's scale.
+    double maxAbs = 0, scale = 0;
+    if (want->type == outputs[j].type && want->type.dtype == kernels::DType::kFloat32) {
+      const float* g = reinterpret_cast<const float*>(outputs[j].data);
+      const float* w = reinterpret_cast<const float*>(want->data.data());
+      for (std::int64_t i = 0; i < want->type.shape.numel(); ++i) {
+        maxAbs = std::max(maxAbs, std::fabs(double(g[i]) - double(w[i])));
+        scale = std::max(scale, std::fabs(double(w[i])));
+      }
+    }
+    const double atol = conformance::scaledAtol(want->type, want->data.data());
+    const std::string diff = conformance::compareTensors(outputs[j].type, outputs[j].data, want->type,
+                                                         want->data.data(), conformance::kRtol, atol);
+    fmt::print("{}: output '{}' {}: max |edgert - ORT| = {:.3g} (scale {:.3g}, tolerance {:.3g} + 1e-4 relative){}\n",
+               name, outputs[j].name, kernels::formatShape(outputs[j].type.shape), maxAbs, scale, atol,
+               diff.empty() ? "" : " FAIL " + diff);
+    ok = ok && diff.empty();
+    writeFile(exportDir / fmt::format("out_{}.npy", j), encodeNpy(want->type, want->data.data()));
+  }
+  std::free(image);
+  fmt::print("{}: {}\n", name, ok ? "passed" : "FAILED");
+  return ok ? 0 : 1;
+}

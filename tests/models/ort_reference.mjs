@@ -1,0 +1,58 @@
+// Runs a model with ONNX Runtime (the peer) on a fixed, reproducible input and writes the
+// input and every output as .npy files, for edgert to be compared against.
+//
+//   node ort_reference.mjs MODEL.onnx DIMS OUTDIR      (DIMS like 1x128x128x3)
+//
+// Writes OUTDIR/input.npy and OUTDIR/ort_<output name>.npy (name characters other than
+// letters, digits, '-', '_' and '.' become '_'). Needs onnxruntime-node on NODE_PATH
+// (toolchain/fetch-models.sh puts it in .cache/ort/node_modules).
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const ort = require('onnxruntime-node');
+
+const [modelPath, dimsText, outDir] = process.argv.slice(2);
+if (!outDir) {
+  console.error('usage: node ort_reference.mjs MODEL.onnx DIMS OUTDIR');
+  process.exit(64);
+}
+const dims = dimsText.split('x').map(Number);
+const count = dims.reduce((a, b) => a * b, 1);
+
+// A smooth, image-like pattern in [-1, 1]; the same bytes on every run and machine.
+const input = new Float32Array(count);
+for (let i = 0; i < count; ++i) input[i] = Math.fround(Math.sin(i * 0.0137) * 0.9 + Math.cos(i * 0.00071) * 0.1);
+
+function npy(array, shape) {
+  const descr = array instanceof Float32Array ? '<f4' : array instanceof BigInt64Array ? '<i8' : null;
+  if (!descr) throw new Error('unsupported output type');
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
+  header += '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93]).copy(head, 0);
+  head.write('NUMPY', 1, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(array.buffer, array.byteOffset, array.byteLength)]);
+}
+
+const fileName = (name) => name.replace(/[^A-Za-z0-9._-]/g, '_');
+
+fs.mkdirSync(outDir, { recursive: true });
+const session = await ort.InferenceSession.create(modelPath, {
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: 1,
+  logSeverityLevel: 3,  // errors only: ORT warns about unused initializers in these models
+});
+if (session.inputNames.length !== 1) throw new Error('expected a single-input model');
+fs.writeFileSync(path.join(outDir, 'input.npy'), npy(input, dims));
+const results = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, dims) });
+for (const name of session.outputNames) {
+  fs.writeFileSync(path.join(outDir, `ort_${fileName(name)}.npy`), npy(results[name].data, results[name].dims));
+  console.log(`${name}: ${results[name].dims.join('x')}`);
+}

@@ -1,0 +1,35 @@
+// The whole compilation: import, passes, memory plan, image, and a check of the image
+// with the device's own loader before anything is written.
+#pragma once
+
+#include "arena_plan.hpp"
+#include "edgert/base/result.hpp"
+#include "graph.hpp"
+#include "onnx_import.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace edgert::compiler {
+
+struct CompileResult {
+  Graph graph;                   // after the passes
+  ArenaPlan plan;
+  std::vector<std::byte> image;  // validated by edgert::Model
+  std::size_t onnxNodes = 0;     // nodes in the source model
+};
+
+Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options);
+
+// Passes, plan, image and loader check, for a graph built by any means (tests).
+Result<CompileResult> compileGraph(Graph graph);
+
+// The --report text: ops with their kernel variants, every tensor's offset and size, the
+// arena size against its lower bound, weights and checksum.
+std::string formatReport(const CompileResult& result, const std::string& sourceName);
+
+// "1x3x224x224" -> Shape; kInvalidArgument naming the text otherwise.
+Result<kernels::Shape> parseDims(std::string_view text);
+
+}  // namespace edgert::compiler

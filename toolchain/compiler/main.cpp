@@ -1,0 +1,124 @@
+// edgert-compile: ONNX model in, edgert model image out (host only).
+//
+//   edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=1x3x224x224 ...] [--report]
+#include "compile.hpp"
+
+#include "edgert/base/log.hpp"
+
+#include <fmt/format.h>
+#include <getopt.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+constexpr int kExitUsage = 64;
+constexpr int kExitDataInvalid = 65;
+constexpr int kExitFailure = 1;
+
+void usage(std::FILE* f) {
+  fmt::print(f,
+             "Usage: edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=DIMS ...] [--report]\n\n"
+             "Compiles an ONNX model (opsets 7 to 17) into an edgert model image with a static\n"
+             "memory plan.\n\n"
+             "  -o, --output FILE        the image to write\n"
+             "  --input NAME=DIMS        fix the shape of graph input NAME, e.g. x=1x3x224x224\n"
+             "                           (required for inputs with dynamic dimensions)\n"
+             "  --report                 print ops, kernels, tensor offsets and the arena plan\n"
+             "  -h, --help               this text\n");
+}
+
+// Writes to a temporary file beside `path` and renames it, so a failed write never leaves
+// a half-written image where a device could pick it up.
+edgert::Result<void> writeAtomically(const std::string& path, const std::vector<std::byte>& bytes) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return edgert::Error::fromErrno(errno, "open " + tmp);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return edgert::Error::fromErrno(err, "write " + tmp);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return edgert::Error::fromErrno(err, "close " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return edgert::Error::fromErrno(err, "rename " + tmp + " to " + path);
+  }
+  return edgert::success();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  edgert::log::configureFromEnvironment();
+  std::string output;
+  bool report = false;
+  edgert::compiler::ImportOptions options;
+  const option longOptions[] = {{"output", required_argument, nullptr, 'o'},
+                                {"input", required_argument, nullptr, 'i'},
+                                {"report", no_argument, nullptr, 'r'},
+                                {"help", no_argument, nullptr, 'h'},
+                                {nullptr, 0, nullptr, 0}};
+  opterr = 0;
+  for (int c; (c = getopt_long(argc, argv, "o:h", longOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'o': output = optarg; break;
+      case 'r': report = true; break;
+      case 'h': usage(stdout); return 0;
+      case 'i': {
+        const std::string spec = optarg;
+        const std::size_t eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          fmt::print(stderr, "edgert-compile: --input {}: expected NAME=DIMS, e.g. x=1x3x224x224\n", spec);
+          return kExitUsage;
+        }
+        auto dims = edgert::compiler::parseDims(std::string_view(spec).substr(eq + 1));
+        if (!dims) {
+          fmt::print(stderr, "edgert-compile: --input {}: {}\n", spec, dims.error().message());
+          return kExitUsage;
+        }
+        options.inputShapes.emplace_back(spec.substr(0, eq), *dims);
+        break;
+      }
+      default:
+        fmt::print(stderr, "edgert-compile: unknown option or missing value: '{}'\n", argv[optind - 1]);
+        usage(stderr);
+        return kExitUsage;
+    }
+  }
+  if (optind != argc - 1 || output.empty()) {
+    usage(stderr);
+    return kExitUsage;
+  }
+  const std::string modelPath = argv[optind];
+  auto result = edgert::compiler::compileOnnxFile(modelPath, options);
+  if (!result) {
+    fmt::print(stderr, "edgert-compile: {}\n", result.error().message());
+    return result.error().code() == edgert::Errc::kInternal ? kExitFailure : kExitDataInvalid;
+  }
+  if (report) fmt::print("{}", edgert::compiler::formatReport(*result, modelPath));
+  if (auto w = writeAtomically(output, result->image); !w) {
+    fmt::print(stderr, "edgert-compile: {}\n", w.error().message());
+    return kExitFailure;
+  }
+  fmt::print(stderr, "edgert-compile: wrote {} ({} bytes, arena {} bytes)\n", output,
+             result->image.size(), result->plan.arenaBytes);
+  return 0;
+}

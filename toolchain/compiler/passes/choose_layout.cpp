@@ -1,0 +1,97 @@
+// Layout and variant choice: which kernel runs each node and in which memory layout each
+// value lives. Today every node runs the reference kernel (variant 0) on plain row-major
+// tensors. Faster variants with their own layouts (packed weights, NHWC activations) plug
+// in at chooseVariant: it sees the whole node and returns the variant and the layouts that
+// variant needs; the pass then checks the choice against the registry and applies it.
+#include "compiler/passes/passes.hpp"
+
+#include "edgert/kernels/registry.hpp"
+
+namespace edgert::compiler {
+namespace {
+
+// What a kernel variant needs from the values it touches: a layout per input and per
+// output slot (slots past the end of a list: plain).
+struct VariantChoice {
+  std::uint16_t variant = 0;
+  std::vector<Layout> inputLayouts;
+  std::vector<Layout> outputLayouts;
+};
+
+Layout slotLayout(const std::vector<Layout>& layouts, std::size_t slot) {
+  return slot < layouts.size() ? layouts[slot] : Layout::kPlain;
+}
+
+VariantChoice chooseVariant(const Graph& /*graph*/, const Node& /*node*/) {
+  return VariantChoice{};  // the reference kernel, plain layouts
+}
+
+// Records `layout` for a value; false when another node already needs another layout.
+bool assignLayout(std::vector<bool>& assigned, Value& value, std::size_t id, Layout layout) {
+  if (assigned[id]) return value.layout == layout;
+  value.layout = layout;
+  assigned[id] = true;
+  return true;
+}
+
+}  // namespace
+
+Result<void> chooseLayout(Graph& graph) {
+  std::vector<bool> assigned(graph.values.size(), false);
+  for (Node& node : graph.nodes) {
+    const VariantChoice choice = chooseVariant(graph, node);
+    const kernels::KernelVariant* variant = kernels::findVariant(node.op, choice.variant);
+    if (variant == nullptr || variant->run == nullptr) {
+      return makeError(Errc::kInternal,
+                       "node {} ({}): the registry has no kernel variant {} for op code {}",
+                       node.name, node.onnxOp, choice.variant, static_cast<unsigned>(node.op));
+    }
+    node.variant = choice.variant;
+    for (std::size_t slot = 0; slot < node.inputs.size(); ++slot) {
+      const ValueId id = node.inputs[slot];
+      if (id == kNoValue) continue;
+      const Layout layout = slotLayout(choice.inputLayouts, slot);
+      if (!assignLayout(assigned, graph.value(id), static_cast<std::size_t>(id), layout)) {
+        return makeError(Errc::kInternal, "node {} ({}): value '{}' is needed in two layouts",
+                         node.name, node.onnxOp, graph.value(id).name);
+      }
+    }
+    for (std::size_t slot = 0; slot < node.outputs.size(); ++slot) {
+      const ValueId id = node.outputs[slot];
+      const Layout layout = slotLayout(choice.outputLayouts, slot);
+      if (!assignLayout(assigned, graph.value(id), static_cast<std::size_t>(id), layout)) {
+        return makeError(Errc::kInternal, "node {} ({}): value '{}' is needed in two layouts",
+                         node.name, node.onnxOp, graph.value(id).name);
+      }
+    }
+  }
+  // Graph inputs and outputs are exchanged with the application in the plain layout.
+  for (ValueId id : graph.inputs) {
+    if (!assignLayout(assigned, graph.value(id), static_cast<std::size_t>(id), Layout::kPlain)) {
+      return makeError(Errc::kInternal, "graph input '{}' must stay in the plain layout",
+                       graph.value(id).name);
+    }
+  }
+  for (ValueId id : graph.outputs) {
+    if (!assignLayout(assigned, graph.value(id), static_cast<std::size_t>(id), Layout::kPlain)) {
+      return makeError(Errc::kInternal, "graph output '{}' must stay in the plain layout",
+                       graph.value(id).name);
+    }
+  }
+  for (std::size_t i = 0; i < graph.values.size(); ++i) {
+    if (!assigned[i]) graph.values[i].layout = Layout::kPlain;
+  }
+  return success();
+}
+
+Result<void> runPasses(Graph& graph) {
+  EDGERT_TRY(removeDeadNodes(graph));
+  EDGERT_TRY(foldConstants(graph));
+  EDGERT_TRY(foldBatchNorm(graph));
+  EDGERT_TRY(fuseEpilogue(graph));
+  EDGERT_TRY(removeDeadNodes(graph));
+  EDGERT_TRY(chooseLayout(graph));
+  return success();
+}
+
+}  // namespace edgert::compiler

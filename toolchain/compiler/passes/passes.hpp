@@ -1,0 +1,67 @@
+// The compiler's graph passes, run between import and memory planning. Each pass keeps
+// the node order topological and every output type equal to what the op's infer function
+// computes. A pass that fails returns an error naming the node; the graph is then left
+// unusable and compilation stops.
+#pragma once
+
+#include "compiler/graph.hpp"
+#include "edgert/base/result.hpp"
+#include "edgert/kernels/tensor.hpp"
+
+#include <cstddef>
+#include <vector>
+
+namespace edgert::compiler {
+
+// --- The passes, in the order runPasses applies them --------------------------------------
+
+// Nodes whose present inputs are all constant run their reference kernel on the host; the
+// outputs become constants and the node is removed.
+Result<void> foldConstants(Graph& graph);
+
+// Conv -> BatchNorm becomes one Conv: weights scaled per output channel, bias adjusted (or
+// created). Only where the Conv output feeds the BatchNorm alone, is not a graph output, has
+// no fused epilogue yet, and the Conv's weights (and bias) plus all BatchNorm parameters are
+// float32 constants used by no other node.
+Result<void> foldBatchNorm(Graph& graph);
+
+// Conv -> Add(same-shaped other operand) becomes a Conv with a residual input; then
+// Conv or Binary -> Activation becomes a fused activation. Only where the intermediate
+// value has exactly one consumer and is not a graph output.
+Result<void> fuseEpilogue(Graph& graph);
+
+// Removes nodes whose outputs reach no graph output, then drops values that no node and no
+// graph input or output refers to (ValueIds are renumbered; order is kept).
+Result<void> removeDeadNodes(Graph& graph);
+
+// Picks a kernel variant per node and a memory layout per value, and checks that the
+// registry has the variant. Today: the reference variant and the plain layout everywhere.
+Result<void> chooseLayout(Graph& graph);
+
+// removeDeadNodes, foldConstants, foldBatchNorm, fuseEpilogue, removeDeadNodes,
+// chooseLayout.
+Result<void> runPasses(Graph& graph);
+
+// --- Helpers shared by the importer and the passes (fold_constants.cpp) --------------------
+
+// The output types of `node` as its op's infer function computes them from the current
+// input types. Errors read "node NAME (OnnxOp): <infer's message>".
+Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Node& node);
+
+// True when every present input of `node` is a constant (and it has at least one).
+bool hasOnlyConstantInputs(const Graph& graph, const Node& node);
+
+// Runs `node` with its op's reference kernel (variant 0) on constant inputs and stores the
+// results in its output values, which become constants. The output types must already be
+// set (inferNode).
+Result<void> evaluateNode(Graph& graph, const Node& node);
+
+// How many input slots of nodes read each value (a node reading a value twice counts 2).
+std::vector<int> countConsumers(const Graph& graph);
+
+// Checks the graph's invariants: value ids in range, every node input defined before use
+// (graph input, constant or an earlier node's output), each value produced at most once,
+// parameter sizes, and output types equal to inferNode's. For tests and debug builds.
+Result<void> verifyGraph(const Graph& graph);
+
+}  // namespace edgert::compiler
