@@ -18,6 +18,8 @@ HOST_PKGS=(
   libxxhash-dev
   # host-only model compiler and its conformance data
   libonnx-dev libprotobuf-dev libonnx-testdata
+  # libFuzzer (the fuzz preset)
+  clang-15 libclang-common-15-dev
 )
 ARM64_PKGS=(
   libc6-dev:arm64 libstdc++-12-dev:arm64

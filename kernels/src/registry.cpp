@@ -1,5 +1,6 @@
 #include "edgert/kernels/registry.hpp"
 
+#include "conv_variants.hpp"
 #include "ref/ref_ops.hpp"
 
 #include <array>
@@ -30,28 +31,50 @@ constexpr std::array kOps{
     OpInfo{OpCode::kReduceMean, "ReduceMean", sizeof(ReduceParams), 1, 1, 1, 0, ref::inferReduceMean},
 };
 
+// The kernel of a variant built only for another architecture is nullptr here: the
+// compiler can still choose it for an image of that architecture, no loader accepts it.
+#if defined(__x86_64__)
+#define EDGERT_X86(fn) fn
+#else
+#define EDGERT_X86(fn) nullptr
+#endif
+#if defined(__aarch64__)
+#define EDGERT_NEON(fn) fn
+#else
+#define EDGERT_NEON(fn) nullptr
+#endif
+
 // Every kernel variant, one line each: op, id (stored in images; 0 = reference), name,
-// ISA it needs, kernel, scratch.
+// ISA it needs, kernel, scratch, where it applies (nullptr: wherever infer accepts). The
+// compiler prefers, among the variants that apply and that the target has, the last one
+// listed for the op.
 constexpr std::array kVariants{
-    KernelVariant{OpCode::kConv, 0, "ref", Isa::kAny, ref::runConv, nullptr},
-    KernelVariant{OpCode::kConvTranspose, 0, "ref", Isa::kAny, ref::runConvTranspose, nullptr},
-    KernelVariant{OpCode::kGemm, 0, "ref", Isa::kAny, ref::runGemm, nullptr},
-    KernelVariant{OpCode::kMatMul, 0, "ref", Isa::kAny, ref::runMatMul, nullptr},
-    KernelVariant{OpCode::kBinary, 0, "ref", Isa::kAny, ref::runBinary, nullptr},
-    KernelVariant{OpCode::kActivation, 0, "ref", Isa::kAny, ref::runActivation, nullptr},
-    KernelVariant{OpCode::kSoftmax, 0, "ref", Isa::kAny, ref::runSoftmax, nullptr},
-    KernelVariant{OpCode::kMaxPool, 0, "ref", Isa::kAny, ref::runMaxPool, nullptr},
-    KernelVariant{OpCode::kAveragePool, 0, "ref", Isa::kAny, ref::runAveragePool, nullptr},
-    KernelVariant{OpCode::kGlobalAveragePool, 0, "ref", Isa::kAny, ref::runGlobalAveragePool, nullptr},
-    KernelVariant{OpCode::kBatchNorm, 0, "ref", Isa::kAny, ref::runBatchNorm, nullptr},
-    KernelVariant{OpCode::kConcat, 0, "ref", Isa::kAny, ref::runConcat, nullptr},
-    KernelVariant{OpCode::kReshape, 0, "ref", Isa::kAny, ref::runReshape, nullptr},
-    KernelVariant{OpCode::kTranspose, 0, "ref", Isa::kAny, ref::runTranspose, nullptr},
-    KernelVariant{OpCode::kSlice, 0, "ref", Isa::kAny, ref::runSlice, nullptr},
-    KernelVariant{OpCode::kPad, 0, "ref", Isa::kAny, ref::runPad, nullptr},
-    KernelVariant{OpCode::kResize, 0, "ref", Isa::kAny, ref::runResize, nullptr},
-    KernelVariant{OpCode::kReduceMean, 0, "ref", Isa::kAny, ref::runReduceMean, nullptr},
+    KernelVariant{OpCode::kConv, 0, "ref", Isa::kAny, ref::runConv, nullptr, nullptr},
+    KernelVariant{OpCode::kConv, 1, "avx2-pointwise", Isa::kAvx2, EDGERT_X86(conv::x86::runPointwise), nullptr, conv::pointwiseApplies},
+    KernelVariant{OpCode::kConv, 2, "avx2-depthwise", Isa::kAvx2, EDGERT_X86(conv::x86::runDepthwise), conv::depthwiseScratch, conv::depthwiseApplies},
+    KernelVariant{OpCode::kConv, 3, "neon-pointwise", Isa::kNeon, EDGERT_NEON(conv::neon::runPointwise), nullptr, conv::pointwiseApplies},
+    KernelVariant{OpCode::kConv, 4, "neon-depthwise", Isa::kNeon, EDGERT_NEON(conv::neon::runDepthwise), conv::depthwiseScratch, conv::depthwiseApplies},
+    KernelVariant{OpCode::kConvTranspose, 0, "ref", Isa::kAny, ref::runConvTranspose, nullptr, nullptr},
+    KernelVariant{OpCode::kGemm, 0, "ref", Isa::kAny, ref::runGemm, nullptr, nullptr},
+    KernelVariant{OpCode::kMatMul, 0, "ref", Isa::kAny, ref::runMatMul, nullptr, nullptr},
+    KernelVariant{OpCode::kBinary, 0, "ref", Isa::kAny, ref::runBinary, nullptr, nullptr},
+    KernelVariant{OpCode::kActivation, 0, "ref", Isa::kAny, ref::runActivation, nullptr, nullptr},
+    KernelVariant{OpCode::kSoftmax, 0, "ref", Isa::kAny, ref::runSoftmax, nullptr, nullptr},
+    KernelVariant{OpCode::kMaxPool, 0, "ref", Isa::kAny, ref::runMaxPool, nullptr, nullptr},
+    KernelVariant{OpCode::kAveragePool, 0, "ref", Isa::kAny, ref::runAveragePool, nullptr, nullptr},
+    KernelVariant{OpCode::kGlobalAveragePool, 0, "ref", Isa::kAny, ref::runGlobalAveragePool, nullptr, nullptr},
+    KernelVariant{OpCode::kBatchNorm, 0, "ref", Isa::kAny, ref::runBatchNorm, nullptr, nullptr},
+    KernelVariant{OpCode::kConcat, 0, "ref", Isa::kAny, ref::runConcat, nullptr, nullptr},
+    KernelVariant{OpCode::kReshape, 0, "ref", Isa::kAny, ref::runReshape, nullptr, nullptr},
+    KernelVariant{OpCode::kTranspose, 0, "ref", Isa::kAny, ref::runTranspose, nullptr, nullptr},
+    KernelVariant{OpCode::kSlice, 0, "ref", Isa::kAny, ref::runSlice, nullptr, nullptr},
+    KernelVariant{OpCode::kPad, 0, "ref", Isa::kAny, ref::runPad, nullptr, nullptr},
+    KernelVariant{OpCode::kResize, 0, "ref", Isa::kAny, ref::runResize, nullptr, nullptr},
+    KernelVariant{OpCode::kReduceMean, 0, "ref", Isa::kAny, ref::runReduceMean, nullptr, nullptr},
 };
+
+#undef EDGERT_X86
+#undef EDGERT_NEON
 
 }  // namespace
 

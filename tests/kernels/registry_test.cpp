@@ -2,10 +2,12 @@
 // codes, and infer functions that survive garbage parameters (the loader is fuzzed: a
 // model image may hold anything). Run under ASan/UBSan, the fuzz tests also prove that
 // whatever an infer function accepts, its reference kernel runs without reading or writing
-// outside the buffers the infer function sized.
+// outside the buffers the infer function sized; every build proves it runs without allocating.
 #include "edgert/kernels/registry.hpp"
 
 #include "edgert/kernels/shape_check.hpp"
+
+#include "ref/ref_harness.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +15,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
 #include <memory>
 #include <random>
 #include <map>
@@ -26,6 +27,9 @@
 
 namespace edgert::kernels {
 namespace {
+
+using test::f32;
+using test::runWithoutAllocating;
 
 struct ExpectedOp {
   OpCode code;
@@ -123,10 +127,6 @@ TEST(Registry, OnlyElementwiseOpsReshapeAndConvResidualMayAliasAnInput) {
 // --- Fuzzing the infer functions -------------------------------------------------------
 
 using Rng = std::mt19937_64;
-
-TensorType f32(std::initializer_list<std::int64_t> dims) {
-  return {DType::kFloat32, Shape::of(dims)};
-}
 
 // Input types an op might plausibly see in a model.
 std::vector<TensorType> plausibleInputs(OpCode code) {
@@ -521,7 +521,7 @@ TEST(RegistryFuzz, AcceptedParamsRunTheReferenceKernelInBounds) {
       }
       const auto block = std::make_unique<std::byte[]>(op.paramsBytes);
       std::memcpy(block.get(), c.params.data(), op.paramsBytes);
-      ref->run(KernelArgs{block.get(), in, out, scratch});
+      runWithoutAllocating(*ref, KernelArgs{block.get(), in, out, scratch});
     }
   }
 }

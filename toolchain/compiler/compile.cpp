@@ -1,5 +1,6 @@
 #include "compile.hpp"
 
+#include "edgert/kernels/cpu_features.hpp"
 #include "edgert/kernels/registry.hpp"
 #include "edgert/kernels/shape_check.hpp"
 #include "edgert/runtime/model.hpp"
@@ -32,6 +33,19 @@ Result<void> verifyWithLoader(const std::vector<std::byte>& image) {
                      model.error().message());
   }
   return success();
+}
+
+// Whether this process can load and run images for `target`: the same architecture and,
+// for x86-64 fast variants, AVX2 + FMA.
+bool hostRuns(model::Target target) {
+  const std::string_view arch = kernels::compiledArch();
+  const kernels::CpuFeatures& f = kernels::cpuFeatures();
+  switch (target) {
+    case model::Target::kAny: return true;
+    case model::Target::kX86_64: return arch == "x86_64" && f.avx2 && f.fma;
+    case model::Target::kAarch64: return arch == "aarch64" && f.neon;
+  }
+  return false;
 }
 
 std::string describeOp(const Node& node) {
@@ -88,21 +102,46 @@ Result<kernels::Shape> parseDims(std::string_view text) {
   return shape;
 }
 
-Result<CompileResult> compileGraph(Graph graph) {
-  EDGERT_TRY(runPasses(graph));
+Result<model::Target> parseTarget(std::string_view text) {
+  if (text == "any") return model::Target::kAny;
+  if (text == "x86_64") return model::Target::kX86_64;
+  if (text == "aarch64") return model::Target::kAarch64;
+  return makeError(Errc::kInvalidArgument, "target '{}': expected any, x86_64 or aarch64", text);
+}
+
+Result<CompileResult> compileGraph(Graph graph, model::Target target) {
+  EDGERT_TRY(runPasses(graph, target));
   CompileResult result;
   EDGERT_ASSIGN_OR_RETURN(result.plan, planArena(graph));
-  const model::Target target = model::Target::kAny;  // reference kernels run anywhere
-  EDGERT_ASSIGN_OR_RETURN(result.image, writeImage(graph, result.plan, target));
-  EDGERT_TRY(verifyWithLoader(result.image));
+  // Reference kernels run anywhere: the image names an architecture only if it needs one.
+  bool fast = false;
+  for (const Node& node : graph.nodes) {
+    const kernels::KernelVariant* v = kernels::findVariant(node.op, node.variant);
+    fast = fast || (v != nullptr && v->isa != kernels::Isa::kAny);
+  }
+  const model::Target imageTarget = fast ? target : model::Target::kAny;
+  EDGERT_ASSIGN_OR_RETURN(result.image, writeImage(graph, result.plan, imageTarget));
+  if (hostRuns(imageTarget)) {
+    EDGERT_TRY(verifyWithLoader(result.image));
+  } else {
+    // The loader here cannot take another CPU's kernels. It checks the same image with
+    // the reference kernels instead (every bound, parameter, shape and the memory plan);
+    // that the chosen variants apply, chooseLayout made sure with the registry's own test.
+    Graph twin = graph;
+    for (Node& node : twin.nodes) node.variant = 0;
+    EDGERT_ASSIGN_OR_RETURN(const std::vector<std::byte> twinImage,
+                            writeImage(twin, result.plan, model::Target::kAny));
+    EDGERT_TRY(verifyWithLoader(twinImage));
+  }
   result.graph = std::move(graph);
   return result;
 }
 
-Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options) {
+Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,
+                                      model::Target target) {
   EDGERT_ASSIGN_OR_RETURN(Graph graph, importOnnxFile(path, options));
   const std::size_t onnxNodes = graph.nodes.size();
-  EDGERT_ASSIGN_OR_RETURN(CompileResult result, compileGraph(std::move(graph)));
+  EDGERT_ASSIGN_OR_RETURN(CompileResult result, compileGraph(std::move(graph), target));
   result.onnxNodes = onnxNodes;
   return result;
 }
@@ -118,12 +157,12 @@ std::string formatReport(const CompileResult& r, const std::string& sourceName) 
   line(fmt::format("model: {} (opset {}{}{})", sourceName, g.opset, g.producer.empty() ? "" : ", ",
                    g.producer));
   line(fmt::format("ops: {} after passes ({} after import)", g.nodes.size(), r.onnxNodes));
-  line(fmt::format("  {:>4}  {:<24} {:<8} {:<28} {}", "#", "op", "kernel", "name", "output"));
+  line(fmt::format("  {:>4}  {:<24} {:<14} {:<28} {}", "#", "op", "kernel", "name", "output"));
   for (std::size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
     const kernels::KernelVariant* v = kernels::findVariant(n.op, n.variant);
     const Value& o = g.value(n.outputs[0]);
-    line(fmt::format("  {:>4}  {:<24} {:<8} {:<28} {} {}{}", k, describeOp(n), v ? v->name : "?", n.name,
+    line(fmt::format("  {:>4}  {:<24} {:<14} {:<28} {} {}{}", k, describeOp(n), v ? v->name : "?", n.name,
                      kernels::dtypeName(o.type.dtype), kernels::formatShape(o.type.shape),
                      plan.scratchBytes[k] ? fmt::format(" (scratch {} B @ {})", plan.scratchBytes[k],
                                                         plan.scratchOffset[k])

@@ -4,6 +4,7 @@
 
 #include "arena_plan.hpp"
 #include "edgert/base/result.hpp"
+#include "edgert/runtime/model_format.hpp"
 #include "graph.hpp"
 #include "onnx_import.hpp"
 
@@ -20,10 +21,17 @@ struct CompileResult {
   std::size_t onnxNodes = 0;     // nodes in the source model
 };
 
-Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options);
+// `target`: which kernels the image may use. kAny: reference kernels only (runs on any
+// edgert); kX86_64 / kAarch64: the fast variants of that architecture where they apply. The
+// image header records kAny unless a fast variant was chosen.
+Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,
+                                      model::Target target = model::Target::kAny);
 
 // Passes, plan, image and loader check, for a graph built by any means (tests).
-Result<CompileResult> compileGraph(Graph graph);
+Result<CompileResult> compileGraph(Graph graph, model::Target target = model::Target::kAny);
+
+// "any", "x86_64", "aarch64" -> Target; kInvalidArgument naming the text otherwise.
+Result<model::Target> parseTarget(std::string_view text);
 
 // The --report text: ops with their kernel variants, every tensor's offset and size, the
 // arena size against its lower bound, weights and checksum.

@@ -1,6 +1,7 @@
 // edgert-compile: ONNX model in, edgert model image out (host only).
 //
-//   edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=1x3x224x224 ...] [--report]
+//   edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=1x3x224x224 ...]
+//                  [--target any|x86_64|aarch64] [--report]
 #include "compile.hpp"
 
 #include "edgert/base/log.hpp"
@@ -23,12 +24,16 @@ constexpr int kExitFailure = 1;
 
 void usage(std::FILE* f) {
   fmt::print(f,
-             "Usage: edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=DIMS ...] [--report]\n\n"
+             "Usage: edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=DIMS ...]\n"
+             "                      [--target any|x86_64|aarch64] [--report]\n\n"
              "Compiles an ONNX model (opsets 7 to 17) into an edgert model image with a static\n"
              "memory plan.\n\n"
              "  -o, --output FILE        the image to write\n"
              "  --input NAME=DIMS        fix the shape of graph input NAME, e.g. x=1x3x224x224\n"
              "                           (required for inputs with dynamic dimensions)\n"
+             "  --target TARGET          kernels the image may use: any (reference kernels,\n"
+             "                           runs everywhere; the default), x86_64 (AVX2+FMA\n"
+             "                           variants where they apply) or aarch64 (NEON)\n"
              "  --report                 print ops, kernels, tensor offsets and the arena plan\n"
              "  -h, --help               this text\n");
 }
@@ -71,9 +76,11 @@ int main(int argc, char** argv) {
   std::string output;
   bool report = false;
   edgert::compiler::ImportOptions options;
+  edgert::model::Target target = edgert::model::Target::kAny;
   const option longOptions[] = {{"output", required_argument, nullptr, 'o'},
                                 {"input", required_argument, nullptr, 'i'},
                                 {"report", no_argument, nullptr, 'r'},
+                                {"target", required_argument, nullptr, 't'},
                                 {"help", no_argument, nullptr, 'h'},
                                 {nullptr, 0, nullptr, 0}};
   opterr = 0;
@@ -82,6 +89,15 @@ int main(int argc, char** argv) {
       case 'o': output = optarg; break;
       case 'r': report = true; break;
       case 'h': usage(stdout); return 0;
+      case 't': {
+        auto parsed = edgert::compiler::parseTarget(optarg);
+        if (!parsed) {
+          fmt::print(stderr, "edgert-compile: --target: {}\n", parsed.error().message());
+          return kExitUsage;
+        }
+        target = *parsed;
+        break;
+      }
       case 'i': {
         const std::string spec = optarg;
         const std::size_t eq = spec.find('=');
@@ -108,7 +124,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string modelPath = argv[optind];
-  auto result = edgert::compiler::compileOnnxFile(modelPath, options);
+  auto result = edgert::compiler::compileOnnxFile(modelPath, options, target);
   if (!result) {
     fmt::print(stderr, "edgert-compile: {}\n", result.error().message());
     return result.error().code() == edgert::Errc::kInternal ? kExitFailure : kExitDataInvalid;

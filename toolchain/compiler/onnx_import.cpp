@@ -698,10 +698,24 @@ class OnnxImporter {
     if (firstDynamic >= 0) {
       const auto& d = proto.dim(firstDynamic);
       const std::string dimName = d.has_dim_param() && !d.dim_param().empty() ? d.dim_param() : "?";
-      return makeError(
-          Errc::kInvalidArgument,
-          "input '{}' has dynamic dimension '{}' at axis {}; fix it with --input {}={}", name,
-          dimName, firstDynamic, name, kernels::formatShape(model));
+      // Only the batch axis dynamic: suggest batch 1. Otherwise show which sizes are missing.
+      std::string pattern;
+      bool onlyBatch = true;
+      for (int i = 0; i < model.rank; ++i) {
+        const auto& di = proto.dim(i);
+        const bool isStatic = di.has_dim_value() && di.dim_value() > 0;
+        if (!isStatic && i > 0) onlyBatch = false;
+        pattern += (i ? "x" : "") + (isStatic ? std::to_string(di.dim_value()) : std::string("?"));
+      }
+      if (onlyBatch) {
+        return makeError(Errc::kInvalidArgument,
+                         "input '{}' has dynamic dimension '{}' at axis {}; fix it with --input {}={}",
+                         name, dimName, firstDynamic, name, kernels::formatShape(model));
+      }
+      return makeError(Errc::kInvalidArgument,
+                       "input '{}' has dynamic dimension '{}' at axis {}; fix it with --input {}={} "
+                       "giving every '?' a size",
+                       name, dimName, firstDynamic, name, pattern);
     }
     return model;
   }

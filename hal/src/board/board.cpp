@@ -83,11 +83,18 @@ bool isCameraSource(std::string_view text) {
 
 bool isDevicePath(std::string_view text) { return startsWith(text, "/dev/") && text.size() > 5; }
 
+// A path below the sysfs root: relative, and never climbing out of it.
+bool isSysfsRelativePath(std::string_view text) {
+  return !text.empty() && text[0] != '/' && text.find("..") == std::string_view::npos;
+}
+
 constexpr StringRule kBoardNameRule{"a name of lower-case letters, digits and '-'", isBoardName};
 constexpr StringRule kCameraSourceRule{
     "\"synthetic\", /dev/videoN, /dev/v4l/by-id/NAME, /dev/v4l/by-path/NAME or a file path",
     isCameraSource};
 constexpr StringRule kDevicePathRule{"a device path under /dev/", isDevicePath};
+constexpr StringRule kSysfsRelativePathRule{"a path relative to /sys without \"..\"",
+                                            isSysfsRelativePath};
 
 CameraSourceKind cameraSourceKind(std::string_view source) {
   if (source == "synthetic") return CameraSourceKind::kSynthetic;
@@ -237,6 +244,7 @@ void readGpu(TableReader& table, Board::Gpu& gpu) {
   gpu.drmDrivers =
       table.optionalStringArray("drm_drivers", kNonEmptyString, Duplicates::kRejected)
           .value_or(std::vector<std::string>{});
+  gpu.loadFile = table.optionalString("load_file", kSysfsRelativePathRule).value_or("");
 }
 
 void readThermal(TableReader& table, Board::Thermal& thermal) {

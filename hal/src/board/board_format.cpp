@@ -77,6 +77,7 @@ void appendGpu(std::string& out, const Board::Gpu& gpu) {
   fmt::format_to(line, "\n");
   fmt::format_to(line, "  DRM drivers: {}\n",
                  gpu.drmDrivers.empty() ? "none listed" : joined(gpu.drmDrivers));
+  if (!gpu.loadFile.empty()) fmt::format_to(line, "  load file: /sys/{}\n", gpu.loadFile);
 }
 
 }  // namespace

@@ -30,6 +30,27 @@ constexpr std::array kCommands{
             "  --in NAME=FILE.npy  an input (NAME= may be left out when the model has one input)\n"
             "  --out-dir DIR       where to write <output name>.npy files (created if missing)\n",
             runInfer},
+    Command{"sensors", "--board FILE [--sysfs-root DIR] [--interval MS] [--count N] [--json]",
+            "Print power, temperatures, CPU and GPU load and frequencies, one line per sample",
+            "  --board FILE        board description (default: the embedded host-sim board)\n"
+            "  --sysfs-root DIR    read sysfs from DIR instead of /sys, and procfs from the\n"
+            "                      'proc' directory beside DIR (a fixture tree holds sys/ and proc/)\n"
+            "  --procfs-root DIR   read procfs from DIR instead\n"
+            "  --interval MS       milliseconds between samples (default 1000)\n"
+            "  --count N           stop after N samples (default: run until SIGINT or SIGTERM)\n"
+            "  --json              one JSON object per sample instead of a tegrastats-like line\n",
+            runSensors},
+    Command{"bench", "MODEL.edgm [--threads 1] [--iters K] [--warmup W] [--json]",
+            "Time a model: latency min/p50/p99, cold start, peak RSS, arena bytes",
+            "  --threads N   worker threads (1: the engine is single-threaded until the worker\n"
+            "                pool lands)\n"
+            "  --iters K     timed inferences (default 100)\n"
+            "  --warmup W    untimed inferences first (default 10)\n"
+            "  --json        one JSON object instead of text\n"
+            "Cold start: a fresh edgert process from exec to its first inference completed\n"
+            "(model mapped and validated included), and that process's peak RSS.\n",
+            runBench},
+    Command{"bench-cold", "MODEL.edgm", "", "", runBenchCold, true},
 };
 
 const Command* findCommand(std::string_view name) {
@@ -43,6 +64,7 @@ void printUsage(std::FILE* f) {
   print(f, "edgert {} - static inference runtime for camera edge devices\n\n", buildInfo().version);
   print(f, "Usage: edgert <command> [arguments]\n\nCommands:\n");
   for (const Command& c : kCommands) {
+    if (c.internal) continue;
     std::string head = fmt::format("{} {}", c.name, c.synopsis);
     if (head.size() <= 26) {
       print(f, "  {:<26} {}\n", head, c.summary);
@@ -76,7 +98,7 @@ int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
   optind = 0;  // glibc: full re-initialisation, so run() can be called repeatedly
   opterr = 0;
   for (;;) {
-    const int c = getopt_long(args.argc, args.argv, "+h", longOptions.data(), nullptr);
+    const int c = getopt_long(args.argc, args.argv, "h", longOptions.data(), nullptr);
     if (c == -1) break;
     if (c == 'h') {
       if (const Command* cmd = findCommand(args.argv[0])) printCommandHelp(*cmd, io.out);

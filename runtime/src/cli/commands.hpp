@@ -26,6 +26,7 @@ struct Command {
   std::string_view summary;   // one line
   std::string_view details;   // the options, for `edgert help NAME`
   int (*run)(Args args, Io io);
+  bool internal = false;      // used by edgert itself (bench's cold-start child): not listed
 };
 
 int runVersion(Args args, Io io);
@@ -33,6 +34,9 @@ int runBoard(Args args, Io io);
 int runInventory(Args args, Io io);
 int runInfer(Args args, Io io);
 int runInspect(Args args, Io io);
+int runBench(Args args, Io io);
+int runBenchCold(Args args, Io io);
+int runSensors(Args args, Io io);
 
 // Parses options with getopt_long (state reset on each call; errors are reported by the
 // caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.

@@ -288,6 +288,10 @@ Result<void> Model::validate() {
       return fail(Errc::kUnsupported,
                   fmt::format("{} kernel variant {} is not in this build", info->name, op.variant));
     }
+    if (variant->run == nullptr) {
+      return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' is not built for {}", info->name,
+                                                  variant->name, kernels::compiledArch()));
+    }
     if (!isaAvailable(variant->isa)) {
       return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' needs a CPU feature this CPU lacks",
                                                   info->name, variant->name));
@@ -337,6 +341,13 @@ Result<void> Model::validate() {
                                                 string(tensors_[outs[i]].name), describe(recorded),
                                                 info->name, describe(outTypes[i])));
       }
+    }
+    if (variant->applies != nullptr &&
+        !variant->applies(params(op), inSpan, std::span<const kernels::TensorType>(outSpan))) {
+      return fail(Errc::kUnsupported,
+                  fmt::format("{} kernel '{}' does not handle these parameters and shapes (inputs {}, "
+                              "output {}); compile the model again",
+                              info->name, variant->name, describe(inSpan[0]), describe(outSpan[0])));
     }
     const std::uint64_t needed = variant->scratch ? variant->scratch(params(op), inSpan, outSpan) : 0;
     if (op.scratchBytes < needed || !fits(op.scratchOffset, op.scratchBytes, h.arenaBytes) ||

@@ -2,16 +2,20 @@
 // and infer errors, through the registry as the loader uses it.
 #include "edgert/kernels/registry.hpp"
 
+#include "ref_harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edgert::kernels {
 namespace {
+
+using namespace test;
 
 ActivationParams params(Activation kind, float alpha = 0.0f, float beta = 0.0f) {
   ActivationParams p;
@@ -21,38 +25,23 @@ ActivationParams params(Activation kind, float alpha = 0.0f, float beta = 0.0f) 
   return p;
 }
 
+// "ok" (and the output type) or the error message of the infer function.
 std::string inferError(const ActivationParams& p, std::vector<TensorType> inputs,
                        TensorType* outType = nullptr) {
-  TensorType out[1];
-  const Result<void> r = findOp(OpCode::kActivation)->infer(&p, inputs, std::span<TensorType>(out));
-  if (!r) return r.error().message();
-  if (outType) *outType = out[0];
-  return "ok";
+  return test::inferError(OpCode::kActivation, &p, std::move(inputs), outType);
 }
 
 // Runs the activation on a 1-D float tensor; in place when inPlace.
-std::vector<float> run(const ActivationParams& p, std::vector<float> x, bool inPlace = false) {
-  const TensorType type{DType::kFloat32, Shape::of({static_cast<std::int64_t>(x.size())})};
-  TensorType outType;
-  const std::string err = inferError(p, {type}, &outType);
-  if (err != "ok") {
-    ADD_FAILURE() << err;
-    return {};
-  }
-  EXPECT_EQ(outType, type);
-  std::vector<float> y(x.size(), -12345.0f);
-  float* dst = inPlace ? x.data() : y.data();
-  const InTensor in[] = {{reinterpret_cast<const std::byte*>(x.data()), type}};
-  const OutTensor out[] = {{reinterpret_cast<std::byte*>(dst), outType}};
-  findVariant(OpCode::kActivation, 0)->run(KernelArgs{&p, in, out, {}});
-  return inPlace ? x : y;
+std::vector<float> run(const ActivationParams& p, const std::vector<float>& x,
+                       bool inPlace = false) {
+  const Buffer in = floats(Shape::of({static_cast<std::int64_t>(x.size())}), x);
+  const Buffer y = runOp(OpCode::kActivation, &p, {&in}, inPlace ? overInput(0) : kOwnBuffer);
+  EXPECT_EQ(y.type, in.type);
+  return valuesOf<float>(y);
 }
 
 void expectFloats(const std::vector<float>& got, const std::vector<float>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    EXPECT_NEAR(got[i], want[i], 1e-6f) << "at " << i;
-  }
+  expectClose(got, want, 0, 1e-6f);
 }
 
 const std::vector<float> kInput = {-4.0f, -1.0f, -0.25f, 0.0f, 0.5f, 1.0f, 4.0f};

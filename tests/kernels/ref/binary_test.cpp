@@ -2,40 +2,20 @@
 // semantics, in-place operation and infer errors, through the registry as the loader uses it.
 #include "edgert/kernels/registry.hpp"
 
+#include "ref_harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edgert::kernels {
 namespace {
 
-struct Buffer {
-  TensorType type;
-  std::vector<std::byte> bytes;
-};
-
-template <typename T>
-Buffer tensor(DType dtype, const Shape& shape, const std::vector<T>& values) {
-  Buffer b{TensorType{dtype, shape}, std::vector<std::byte>(values.size() * sizeof(T))};
-  EXPECT_EQ(b.bytes.size(), b.type.bytes()) << "test data does not match its shape";
-  if (!values.empty()) std::memcpy(b.bytes.data(), values.data(), b.bytes.size());
-  return b;
-}
-
-Buffer floats(const Shape& shape, const std::vector<float>& v) {
-  return tensor(DType::kFloat32, shape, v);
-}
-
-template <typename T>
-std::vector<T> valuesOf(const Buffer& b) {
-  std::vector<T> v(b.bytes.size() / sizeof(T));
-  if (!v.empty()) std::memcpy(v.data(), b.bytes.data(), b.bytes.size());
-  return v;
-}
+using namespace test;
 
 BinaryParams params(BinaryOp op, Activation act = Activation::kNone, float alpha = 0.0f,
                     float beta = 0.0f) {
@@ -47,33 +27,17 @@ BinaryParams params(BinaryOp op, Activation act = Activation::kNone, float alpha
   return p;
 }
 
-// "ok" or the error message of the infer function.
+// "ok" (and the output type) or the error message of the infer function.
 std::string inferError(const BinaryParams& p, std::vector<TensorType> inputs,
                        TensorType* outType = nullptr) {
-  TensorType out[1];
-  const Result<void> r = findOp(OpCode::kBinary)->infer(&p, inputs, std::span<TensorType>(out));
-  if (!r) return r.error().message();
-  if (outType) *outType = out[0];
-  return "ok";
+  return test::inferError(OpCode::kBinary, &p, std::move(inputs), outType);
 }
 
-// Infers the output type, then runs the reference kernel. With inPlace, the output is
-// written over input 0's buffer (which must have the output's size) and returned.
-Buffer run(const BinaryParams& p, Buffer a, const Buffer& b, bool inPlace = false) {
-  TensorType outType;
-  const std::string err = inferError(p, {a.type, b.type}, &outType);
-  if (err != "ok") {
-    ADD_FAILURE() << err;
-    return {};
-  }
-  Buffer out{outType, {}};
-  if (!inPlace) out.bytes.resize(outType.bytes());
-  const InTensor in[] = {{a.bytes.data(), a.type}, {b.bytes.data(), b.type}};
-  const OutTensor y[] = {{inPlace ? a.bytes.data() : out.bytes.data(), outType}};
-  const KernelArgs args{&p, in, y, {}};
-  findVariant(OpCode::kBinary, 0)->run(args);
-  if (inPlace) out.bytes = a.bytes;
-  return out;
+// Infers the output type, then runs the reference kernel. With overInput(i), the output is
+// written over input i's buffer (which must have the output's size).
+Buffer run(const BinaryParams& p, const Buffer& a, const Buffer& b,
+           OutputPlacement placement = kOwnBuffer) {
+  return runOp(OpCode::kBinary, &p, {&a, &b}, placement);
 }
 
 void expectFloats(const std::vector<float>& got, const std::vector<float>& want) {
@@ -194,7 +158,8 @@ TEST(RefBinary, InPlaceWithBroadcastSecondInput) {
   for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i);
   const std::vector<float> b = {1, 2, 3, 4, 5, 6, 7};
   const Buffer y =
-      run(params(BinaryOp::kSub), floats(Shape::of({3, 7}), a), floats(Shape::of({7}), b), true);
+      run(params(BinaryOp::kSub), floats(Shape::of({3, 7}), a), floats(Shape::of({7}), b),
+          overInput(0));
   std::vector<float> want;
   for (std::size_t i = 0; i < a.size(); ++i) want.push_back(a[i] - b[i % 7]);
   expectFloats(valuesOf<float>(y), want);
@@ -208,8 +173,32 @@ TEST(RefBinary, InPlaceWithBothInputsTheSameBuffer) {
   ASSERT_EQ(inferError(p, {x.type, x.type}, &outType), "ok");
   const InTensor in[] = {{x.bytes.data(), x.type}, {x.bytes.data(), x.type}};
   const OutTensor out[] = {{x.bytes.data(), outType}};
-  findVariant(OpCode::kBinary, 0)->run(KernelArgs{&p, in, out, {}});
+  runReference(OpCode::kBinary, &p, in, out[0]);
   expectFloats(valuesOf<float>(x), {1, 4, 9, 16, 25});
+}
+
+TEST(RefBinary, InPlaceOverTheSecondInput) {
+  // Input 1 has the output's shape and input 0 broadcasts over it, so the planner may place
+  // the output on input 1 (OpInfo::aliasInputs bit 1): the same result as separate buffers.
+  // Size 3x7; Sub and Div, which are not commutative, with a fused activation.
+  const std::vector<float> a = {1, -2, 3, -4, 5, -6, 7};
+  std::vector<float> b(21);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i) - 9.5f;
+  for (const BinaryOp op : {BinaryOp::kSub, BinaryOp::kDiv}) {
+    const BinaryParams p = params(op, Activation::kLeakyRelu, 0.25f);
+    const Buffer x0 = floats(Shape::of({7}), a);
+    const Buffer x1 = floats(Shape::of({3, 7}), b);
+    const Buffer separate = run(p, x0, x1);
+    const Buffer inPlace = run(p, x0, x1, overInput(1));
+    EXPECT_EQ(inPlace.type, separate.type);
+    std::vector<float> want;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      const float v = op == BinaryOp::kSub ? a[i % 7] - b[i] : a[i % 7] / b[i];
+      want.push_back(v < 0 ? 0.25f * v : v);
+    }
+    expectFloats(valuesOf<float>(separate), want);
+    expectFloats(valuesOf<float>(inPlace), want);
+  }
 }
 
 TEST(RefBinary, Int32DivTruncatesTowardZero) {

@@ -2,73 +2,32 @@
 // infer errors, through the registry as the loader uses it.
 #include "edgert/kernels/registry.hpp"
 
+#include "ref_harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edgert::kernels {
 namespace {
 
-struct Buffer {
-  TensorType type;
-  std::vector<std::byte> bytes;
-};
+using namespace test;
 
-template <typename T>
-Buffer tensor(DType dtype, const Shape& shape, const std::vector<T>& values) {
-  Buffer b{TensorType{dtype, shape}, std::vector<std::byte>(values.size() * sizeof(T))};
-  EXPECT_EQ(b.bytes.size(), b.type.bytes()) << "test data does not match its shape";
-  if (!values.empty()) std::memcpy(b.bytes.data(), values.data(), b.bytes.size());
-  return b;
-}
-
-template <typename T>
-std::vector<T> valuesOf(const Buffer& b) {
-  std::vector<T> v(b.bytes.size() / sizeof(T));
-  if (!v.empty()) std::memcpy(v.data(), b.bytes.data(), b.bytes.size());
-  return v;
-}
-
+// "ok" (and the output type) or the error message of the infer function.
 std::string inferError(std::int32_t axis, std::vector<TensorType> inputs,
                        TensorType* outType = nullptr) {
-  ConcatParams p;
-  p.axis = axis;
-  TensorType out[1];
-  const Result<void> r = findOp(OpCode::kConcat)->infer(&p, inputs, std::span<TensorType>(out));
-  if (!r) return r.error().message();
-  if (outType) *outType = out[0];
-  return "ok";
+  const ConcatParams p{axis};
+  return test::inferError(OpCode::kConcat, &p, std::move(inputs), outType);
 }
 
 Buffer run(std::int32_t axis, const std::vector<Buffer>& inputs) {
-  std::vector<TensorType> types;
-  std::vector<InTensor> in;
-  for (const Buffer& b : inputs) {
-    types.push_back(b.type);
-    in.push_back({b.bytes.data(), b.type});
-  }
-  TensorType outType;
-  const std::string err = inferError(axis, types, &outType);
-  if (err != "ok") {
-    ADD_FAILURE() << err;
-    return {};
-  }
-  Buffer y{outType, std::vector<std::byte>(outType.bytes(), std::byte{0xEE})};
-  ConcatParams p;
-  p.axis = axis;
-  const OutTensor out[] = {{y.bytes.data(), outType}};
-  findVariant(OpCode::kConcat, 0)->run(KernelArgs{&p, in, out, {}});
-  return y;
-}
-
-template <typename T>
-std::vector<T> iota(std::size_t n, T first) {
-  std::vector<T> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<T>(first + static_cast<T>(i));
-  return v;
+  const ConcatParams p{axis};
+  std::vector<const Buffer*> pointers;
+  for (const Buffer& b : inputs) pointers.push_back(&b);
+  return runOp(OpCode::kConcat, &p, pointers);
 }
 
 TEST(RefConcat, Axis0) {

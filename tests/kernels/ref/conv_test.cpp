@@ -2,6 +2,8 @@
 // independent im2col + matrix-product formulation written here.
 #include "edgert/kernels/registry.hpp"
 
+#include "ref_harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,109 +11,12 @@
 #include <cstdint>
 #include <limits>
 #include <random>
-#include <string>
 #include <vector>
 
 namespace edgert::kernels {
 namespace {
 
-// Test harness: float tensors owned by the test, run through the registry (the op's infer
-// and its reference variant 0) exactly as the runtime would.
-struct Tensor {
-  Shape shape;
-  std::vector<float> data;
-};
-
-Tensor tensor(std::initializer_list<std::int64_t> dims, std::vector<float> data = {}) {
-  Tensor t{Shape::of(dims), std::move(data)};
-  if (t.data.empty()) t.data.resize(static_cast<std::size_t>(t.shape.numel()));
-  EXPECT_EQ(t.data.size(), static_cast<std::size_t>(t.shape.numel()));
-  return t;
-}
-
-Tensor randomTensor(const Shape& shape, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  Tensor t{shape, std::vector<float>(static_cast<std::size_t>(shape.numel()))};
-  for (float& v : t.data) v = dist(rng);
-  return t;
-}
-
-TensorType f32(std::initializer_list<std::int64_t> dims) {
-  return TensorType{DType::kFloat32, Shape::of(dims)};
-}
-
-TensorType absentType() {
-  TensorType t;
-  t.shape.rank = kAbsentRank;
-  return t;
-}
-
-// Y's type, or the infer error.
-Result<TensorType> inferOp(OpCode code, const void* params, std::vector<TensorType> inputs) {
-  const OpInfo* op = findOp(code);
-  if (op == nullptr)
-    return makeError(Errc::kInternal, "op {} not registered", static_cast<int>(code));
-  TensorType out[1];
-  EDGERT_TRY(op->infer(params, inputs, std::span<TensorType>(out)));
-  return out[0];
-}
-
-// The infer error message ("" when infer succeeds).
-std::string inferError(OpCode code, const void* params, std::vector<TensorType> inputs) {
-  auto r = inferOp(code, params, std::move(inputs));
-  return r.ok() ? std::string() : r.error().message();
-}
-
-// Infers Y, runs the reference kernel. nullptr inputs are absent optional inputs. Y starts
-// filled with NaN so an element the kernel forgets to write shows. `alias`: Y is computed in
-// place in a copy of input 0 (only for ops whose OpInfo allows it).
-Tensor runOp(OpCode code, const void* params, std::vector<const Tensor*> inputs,
-             bool alias = false) {
-  std::vector<TensorType> types;
-  std::vector<InTensor> ins;
-  for (const Tensor* t : inputs) {
-    TensorType type = t ? TensorType{DType::kFloat32, t->shape} : absentType();
-    types.push_back(type);
-    ins.push_back(InTensor{t ? reinterpret_cast<const std::byte*>(t->data.data()) : nullptr, type});
-  }
-  auto yType = inferOp(code, params, types);
-  if (!yType.ok()) {
-    ADD_FAILURE() << yType.error().message();
-    return {};
-  }
-  Tensor y{yType->shape, std::vector<float>(static_cast<std::size_t>(yType->shape.numel()),
-                                            std::numeric_limits<float>::quiet_NaN())};
-  if (alias) {
-    EXPECT_TRUE(findOp(code)->aliasInputs & 1u);
-    y.data = inputs[0]->data;
-    ins[0].data = reinterpret_cast<const std::byte*>(y.data.data());
-  }
-  const OutTensor out{reinterpret_cast<std::byte*>(y.data.data()), *yType};
-  const KernelArgs args{params, ins, std::span<const OutTensor>(&out, 1), {}};
-  const KernelVariant* ref = findVariant(code, 0);
-  EXPECT_NE(ref, nullptr);
-  if (ref) ref->run(args);
-  return y;
-}
-
-// |got - want| <= abs + rel * |want| element by element, NaN only where NaN is expected.
-void expectClose(const std::vector<float>& got, const std::vector<float>& want, double rel = 1e-5,
-                 double abs = 1e-5) {
-  ASSERT_EQ(got.size(), want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    if (std::isnan(want[i])) {
-      EXPECT_TRUE(std::isnan(got[i])) << "at " << i << ": got " << got[i] << ", want NaN";
-      continue;
-    }
-    if (std::isinf(want[i])) {
-      EXPECT_EQ(got[i], want[i]) << "at " << i;
-      continue;
-    }
-    const double tolerance = abs + rel * std::fabs(double{want[i]});
-    EXPECT_LE(std::fabs(double{got[i]} - double{want[i]}), tolerance)
-        << "at " << i << ": got " << got[i] << ", want " << want[i];
-  }
-}
+using namespace test;
 
 ConvParams conv2d(std::int32_t kH, std::int32_t kW) {
   ConvParams p;
@@ -411,6 +316,29 @@ TEST(ConvRef, ResidualWithoutBias) {
   p.activation.kind = Activation::kRelu;
   const Tensor y = runConv(p, x, w, nullptr, &r);
   expectClose(y.data, {0, 4, 16, 0}, 0, 0);
+}
+
+TEST(ConvRef, OutputMayOverwriteTheResidual) {
+  // The planner may place Y on the residual (OpInfo::aliasInputs bit 3): the kernel reads each
+  // residual element before it writes that element of Y, so the result is the same as with
+  // separate buffers. Grouped, strided, with bias and a nonlinear activation.
+  std::mt19937 rng(10);
+  const Tensor x = randomTensor(Shape::of({2, 4, 7, 6}), rng);
+  const Tensor w = randomTensor(Shape::of({6, 2, 3, 3}), rng);
+  const Tensor b = randomTensor(Shape::of({6}), rng);
+  ConvParams p = conv2d(3, 3);
+  p.group = 2;
+  p.stride[0] = 2;
+  p.padBegin[0] = p.padBegin[1] = p.padEnd[0] = p.padEnd[1] = 1;
+  p.hasBias = 1;
+  p.hasResidual = 1;
+  p.activation = {Activation::kLeakyRelu, {}, 0.1f, 0};
+  const Tensor residual = randomTensor(Shape::of({2, 6, 4, 6}), rng);
+  const Tensor separate = runConv(p, x, w, &b, &residual);
+  ASSERT_EQ(separate.shape, residual.shape);
+  const Tensor inPlace = runOp(OpCode::kConv, &p, {&x, &w, &b, &residual}, overInput(3));
+  EXPECT_EQ(inPlace.shape, separate.shape);
+  expectClose(inPlace.data, separate.data, 0, 0);
 }
 
 TEST(ConvRef, EmptyBatch) {

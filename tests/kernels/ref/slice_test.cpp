@@ -3,10 +3,11 @@
 // registry as the loader uses it.
 #include "edgert/kernels/registry.hpp"
 
+#include "ref_harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <string>
@@ -15,60 +16,17 @@
 namespace edgert::kernels {
 namespace {
 
+using namespace test;
+
 using Params = SliceParams;
 constexpr OpCode kCode = OpCode::kSlice;
 
-struct Buffer {
-  TensorType type;
-  std::vector<std::byte> bytes;
-};
-
-template <typename T>
-Buffer tensor(DType dtype, const Shape& shape, const std::vector<T>& values) {
-  Buffer b{TensorType{dtype, shape}, std::vector<std::byte>(values.size() * sizeof(T))};
-  EXPECT_EQ(b.bytes.size(), b.type.bytes()) << "test data does not match its shape";
-  if (!values.empty()) std::memcpy(b.bytes.data(), values.data(), b.bytes.size());
-  return b;
-}
-
-template <typename T>
-std::vector<T> valuesOf(const Buffer& b) {
-  std::vector<T> v(b.bytes.size() / sizeof(T));
-  if (!v.empty()) std::memcpy(v.data(), b.bytes.data(), b.bytes.size());
-  return v;
-}
-
-template <typename T>
-std::vector<T> iota(std::size_t n, T first) {
-  std::vector<T> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<T>(first + static_cast<T>(i));
-  return v;
-}
-
 // "ok" (and the output type) or the error message of the op's infer function.
 std::string inferError(const Params& p, const TensorType& x, TensorType* outType = nullptr) {
-  const TensorType in[] = {x};
-  TensorType out[1];
-  const Result<void> r =
-      findOp(kCode)->infer(&p, std::span<const TensorType>(in), std::span<TensorType>(out));
-  if (!r) return r.error().message();
-  if (outType) *outType = out[0];
-  return "ok";
+  return test::inferError(kCode, &p, {x}, outType);
 }
 
-Buffer run(const Params& p, const Buffer& x) {
-  TensorType outType;
-  const std::string err = inferError(p, x.type, &outType);
-  if (err != "ok") {
-    ADD_FAILURE() << err;
-    return {};
-  }
-  Buffer y{outType, std::vector<std::byte>(outType.bytes(), std::byte{0xEE})};
-  const InTensor in[] = {{x.bytes.data(), x.type}};
-  const OutTensor out[] = {{y.bytes.data(), outType}};
-  findVariant(kCode, 0)->run(KernelArgs{&p, in, out, {}});
-  return y;
-}
+Buffer run(const Params& p, const Buffer& x) { return runOp(kCode, &p, {&x}); }
 
 struct AxisSlice {
   std::int64_t start;

@@ -328,7 +328,7 @@ TEST(OnnxImport, UnnamedDynamicDimension) {
   m.input("x", {"1", "", "4"}).output("y");
   m.node("Relu", {"x"}, {"y"});
   EXPECT_EQ(importError(m),
-            "input 'x' has dynamic dimension '?' at axis 1; fix it with --input x=1x1x4");
+            "input 'x' has dynamic dimension '?' at axis 1; fix it with --input x=1x?x4 giving every '?' a size");
 }
 
 TEST(OnnxImport, InputOptionFixesDynamicDimensions) {

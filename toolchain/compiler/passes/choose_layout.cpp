@@ -1,8 +1,11 @@
 // Layout and variant choice: which kernel runs each node and in which memory layout each
-// value lives. Today every node runs the reference kernel (variant 0) on plain row-major
-// tensors. Faster variants with their own layouts (packed weights, NHWC activations) plug
-// in at chooseVariant: it sees the whole node and returns the variant and the layouts that
-// variant needs; the pass then checks the choice against the registry and applies it.
+// value lives. For target kAny every node runs the reference kernel (variant 0); for an
+// architecture, a node runs the last variant listed in the registry that the target's ISA
+// has and that applies to the node's parameters and types (the registry lists variants
+// from general to specialized), all on plain row-major tensors. Variants with their own
+// layouts (packed weights, NHWC activations) plug in at chooseVariant: it sees the whole
+// node and returns the variant and the layouts that variant needs; the pass then checks
+// the choice against the registry and applies it.
 #include "compiler/passes/passes.hpp"
 
 #include "edgert/kernels/registry.hpp"
@@ -22,8 +25,41 @@ Layout slotLayout(const std::vector<Layout>& layouts, std::size_t slot) {
   return slot < layouts.size() ? layouts[slot] : Layout::kPlain;
 }
 
-VariantChoice chooseVariant(const Graph& /*graph*/, const Node& /*node*/) {
-  return VariantChoice{};  // the reference kernel, plain layouts
+// The ISAs an image for `target` may use. x86_64 images need AVX2 + FMA where they use a
+// fast variant (the loader checks the CPU); aarch64 images need plain NEON (Jetson Nano
+// has no FP16 arithmetic).
+bool targetHas(model::Target target, kernels::Isa isa) {
+  switch (isa) {
+    case kernels::Isa::kAny: return true;
+    case kernels::Isa::kAvx2: return target == model::Target::kX86_64;
+    case kernels::Isa::kNeon: return target == model::Target::kAarch64;
+    case kernels::Isa::kAvx512:
+    case kernels::Isa::kNeonFp16: return false;
+  }
+  return false;
+}
+
+VariantChoice chooseVariant(const Graph& graph, const Node& node, model::Target target) {
+  VariantChoice choice;  // the reference kernel, plain layouts
+  if (target == model::Target::kAny) return choice;
+  std::vector<kernels::TensorType> ins;
+  for (ValueId id : node.inputs) {
+    kernels::TensorType t;
+    if (id == kNoValue) {
+      t.shape.rank = kernels::kAbsentRank;
+    } else {
+      t = graph.value(id).type;
+    }
+    ins.push_back(t);
+  }
+  std::vector<kernels::TensorType> outs;
+  for (ValueId id : node.outputs) outs.push_back(graph.value(id).type);
+  for (const kernels::KernelVariant& v : kernels::allVariants()) {
+    if (v.code != node.op || v.id == 0 || !targetHas(target, v.isa)) continue;
+    if (v.applies != nullptr && !v.applies(node.params.data(), ins, outs)) continue;
+    choice.variant = v.id;
+  }
+  return choice;
 }
 
 // Records `layout` for a value; false when another node already needs another layout.
@@ -36,12 +72,15 @@ bool assignLayout(std::vector<bool>& assigned, Value& value, std::size_t id, Lay
 
 }  // namespace
 
-Result<void> chooseLayout(Graph& graph) {
+Result<void> chooseLayout(Graph& graph, model::Target target) {
   std::vector<bool> assigned(graph.values.size(), false);
   for (Node& node : graph.nodes) {
-    const VariantChoice choice = chooseVariant(graph, node);
+    const VariantChoice choice = chooseVariant(graph, node, target);
     const kernels::KernelVariant* variant = kernels::findVariant(node.op, choice.variant);
-    if (variant == nullptr || variant->run == nullptr) {
+    // A variant for another architecture has no kernel in this build; any other must.
+    const bool foreign = variant != nullptr && variant->isa != kernels::Isa::kAny &&
+                         target != model::Target::kAny;
+    if (variant == nullptr || (variant->run == nullptr && !foreign)) {
       return makeError(Errc::kInternal,
                        "node {} ({}): the registry has no kernel variant {} for op code {}",
                        node.name, node.onnxOp, choice.variant, static_cast<unsigned>(node.op));
@@ -84,13 +123,13 @@ Result<void> chooseLayout(Graph& graph) {
   return success();
 }
 
-Result<void> runPasses(Graph& graph) {
+Result<void> runPasses(Graph& graph, model::Target target) {
   EDGERT_TRY(removeDeadNodes(graph));
   EDGERT_TRY(foldConstants(graph));
   EDGERT_TRY(foldBatchNorm(graph));
   EDGERT_TRY(fuseEpilogue(graph));
   EDGERT_TRY(removeDeadNodes(graph));
-  EDGERT_TRY(chooseLayout(graph));
+  EDGERT_TRY(chooseLayout(graph, target));
   return success();
 }
 

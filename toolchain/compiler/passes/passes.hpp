@@ -7,6 +7,7 @@
 #include "compiler/graph.hpp"
 #include "edgert/base/result.hpp"
 #include "edgert/kernels/tensor.hpp"
+#include "edgert/runtime/model_format.hpp"
 
 #include <cstddef>
 #include <vector>
@@ -35,12 +36,14 @@ Result<void> fuseEpilogue(Graph& graph);
 Result<void> removeDeadNodes(Graph& graph);
 
 // Picks a kernel variant per node and a memory layout per value, and checks that the
-// registry has the variant. Today: the reference variant and the plain layout everywhere.
-Result<void> chooseLayout(Graph& graph);
+// registry has the variant. For target kAny: the reference variant everywhere; for
+// kX86_64 (AVX2 + FMA) or kAarch64 (NEON): per node, the last variant in the registry
+// whose ISA the target has and that applies to the node. The plain layout everywhere.
+Result<void> chooseLayout(Graph& graph, model::Target target = model::Target::kAny);
 
 // removeDeadNodes, foldConstants, foldBatchNorm, fuseEpilogue, removeDeadNodes,
-// chooseLayout.
-Result<void> runPasses(Graph& graph);
+// chooseLayout(target).
+Result<void> runPasses(Graph& graph, model::Target target = model::Target::kAny);
 
 // --- Helpers shared by the importer and the passes (fold_constants.cpp) --------------------
 

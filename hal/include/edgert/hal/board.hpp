@@ -96,6 +96,9 @@ struct Board {
     OpenClExpectation opencl = OpenClExpectation::kNone;
     std::string openclNote;                 // why, when opencl == kNone; may be empty otherwise
     std::vector<std::string> drmDrivers;    // DRM driver names expected on the board
+    // The GPU load file relative to the sysfs root ("devices/gpu.0/load"); empty: `load` in
+    // the devfreq node's device directory.
+    std::string loadFile;
     bool operator==(const Gpu&) const = default;
   };
 

@@ -42,6 +42,13 @@ struct KernelArgs {
 // Runs a kernel on validated arguments. Never allocates, never fails.
 using KernelFn = void (*)(const KernelArgs& args);
 
+// Whether a kernel variant handles these parameters and types, which `infer` has already
+// validated (a fast variant covers some shapes only: a 1x1 conv, a 3x3 depthwise conv).
+// The compiler picks only variants that apply; the loader refuses an image naming one that
+// does not. nullptr: applies to everything `infer` accepts.
+using AppliesFn = bool (*)(const void* params, std::span<const TensorType> inputs,
+                           std::span<const TensorType> outputs);
+
 struct OpInfo {
   OpCode code;
   std::string_view name;           // "Conv", "Binary", ...
@@ -64,8 +71,9 @@ struct KernelVariant {
   std::uint16_t id;                // stored in the image; 0 is always the reference kernel
   std::string_view name;           // "ref", "avx2-direct", ...
   Isa isa;
-  KernelFn run;
+  KernelFn run;                    // nullptr: listed for the compiler, not built for this CPU
   ScratchFn scratch;
+  AppliesFn applies;
 };
 
 // nullptr when the code is not an op of this build.

@@ -1,0 +1,100 @@
+// Conv, depthwise (group == C == OC, 3x3 or 5x5, strides 1 or 2, any pads), NEON. Each
+// channel plane is first copied into scratch, zero-padded (conv_variants.hpp), so every
+// tap of every output vector is one load with no bounds check; a column stride of 2 reads
+// the even/odd phases of the copy. Output rows are computed 8 columns at a time (two
+// accumulators share each weight), the lanes past the row's end computed and not stored.
+// Float32 accumulation; epilogue as in epilogue_neon.hpp.
+#include "../conv_variants.hpp"
+#include "epilogue_neon.hpp"
+
+namespace edgert::kernels::conv::neon {
+namespace {
+
+struct Channel {
+  const float* plane;     // the padded copy
+  const float* w;         // K x K
+  float bias;
+  const float* residual;  // outH x outW, or nullptr
+  float* y;               // outH x outW
+};
+
+void store(const ActivationParams& act, float32x4_t acc, const float* res, float* y,
+           std::int64_t count) {
+  if (count >= 4) {
+    finish(act, acc, res, y);
+  } else if (count > 0) {
+    finishPartial(act, acc, res, y, count);
+  }
+}
+
+template <int kK>
+void channel(const Channel& ch, const DepthwisePlane& g, std::int64_t strideH, std::int64_t outH,
+             std::int64_t outW, const ActivationParams& act) {
+  constexpr int kTaps = kK * kK;
+  std::int64_t offset[kTaps];
+  float32x4_t weight[kTaps];
+  for (int t = 0; t < kTaps; ++t) {
+    offset[t] = depthwiseTapOffset(g, t / kK, t % kK);
+    weight[t] = vdupq_n_f32(ch.w[t]);
+  }
+  const float32x4_t bias = vdupq_n_f32(ch.bias);
+  for (std::int64_t oh = 0; oh < outH; ++oh) {
+    const float* row = ch.plane + oh * strideH * g.rowFloats;
+    const std::int64_t at = oh * outW;
+    const float* res = ch.residual ? ch.residual + at : nullptr;
+    float* y = ch.y + at;
+    for (std::int64_t ow = 0; ow < outW; ow += 8) {
+      float32x4_t a0 = bias;
+      float32x4_t a1 = bias;
+      for (int t = 0; t < kTaps; ++t) {
+        a0 = vfmaq_f32(a0, weight[t], vld1q_f32(row + offset[t] + ow));
+        a1 = vfmaq_f32(a1, weight[t], vld1q_f32(row + offset[t] + ow + 4));
+      }
+      const std::int64_t left = outW - ow;
+      store(act, a0, res ? res + ow : nullptr, y + ow, left);
+      store(act, a1, res ? res + ow + 4 : nullptr, y + ow + 4, left - 4);
+    }
+  }
+}
+
+}  // namespace
+
+void runDepthwise(const KernelArgs& args) {
+  const auto& p = *static_cast<const ConvParams*>(args.params);
+  const InTensor& xt = args.inputs[0];
+  const OutTensor& yt = args.outputs[0];
+  const Shape& xs = xt.type.shape;
+  const Shape& ys = yt.type.shape;
+  const DepthwisePlane g = depthwisePlane(p, xs, ys);
+  const std::int64_t batch = xs.dims[0];
+  const std::int64_t channels = xs.dims[1];
+  const std::int64_t inH = xs.dims[2];
+  const std::int64_t inW = xs.dims[3];
+  const std::int64_t outH = ys.dims[2];
+  const std::int64_t outW = ys.dims[3];
+  const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
+  const float* w = args.inputs[1].as<float>();
+  const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
+  const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
+  float* plane = reinterpret_cast<float*>(args.scratch.data());
+
+  for (std::int64_t n = 0; n < batch; ++n) {
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const std::int64_t nc = n * channels + c;
+      fillDepthwisePlane(p, g, xt.as<float>() + nc * inH * inW, inH, inW, plane);
+      Channel ch{};
+      ch.plane = plane;
+      ch.w = w + c * taps;
+      ch.bias = bias ? bias[c] : 0.0f;
+      ch.residual = residual ? residual + nc * outH * outW : nullptr;
+      ch.y = yt.as<float>() + nc * outH * outW;
+      if (p.kernel[0] == 3) {
+        channel<3>(ch, g, p.stride[0], outH, outW, p.activation);
+      } else {
+        channel<5>(ch, g, p.stride[0], outH, outW, p.activation);
+      }
+    }
+  }
+}
+
+}  // namespace edgert::kernels::conv::neon

@@ -1,0 +1,121 @@
+// Conv, pointwise (1x1, stride 1, no pads, group 1), NEON. Per image, Y (OC x P) = W (OC x
+// C) * X (C x P) with P pixels, in register tiles of kRows output channels by up to 12
+// pixels (three vectors): per input channel, up to three loads of X, kRows weight loads
+// and 3 * kRows FMAs on 18 of the 32 vector registers. Pixels past the last whole vector
+// are computed one by one. Float32 accumulation; epilogue as in epilogue_neon.hpp.
+#include "../conv_variants.hpp"
+#include "epilogue_neon.hpp"
+
+#include <algorithm>
+
+namespace edgert::kernels::conv::neon {
+namespace {
+
+constexpr std::int64_t kRows = 6;  // output channels per tile
+constexpr int kVectors = 3;        // pixel vectors per tile (4 pixels each)
+
+struct Pointwise {
+  const float* x;         // this image: C x P
+  const float* w;         // OC x C
+  const float* bias;      // nullptr: none
+  const float* residual;  // this image: OC x P, or nullptr
+  float* y;               // this image: OC x P
+  std::int64_t channels;
+  std::int64_t pixels;
+  ActivationParams act;
+};
+
+// Output channels [m, m + kR) by pixels [p, p + 4 * kV).
+template <int kR, int kV>
+void tile(const Pointwise& k, std::int64_t m, std::int64_t p) {
+  float32x4_t acc[kR][kV];
+  for (int r = 0; r < kR; ++r) {
+    const float32x4_t b = vdupq_n_f32(k.bias ? k.bias[m + r] : 0.0f);
+    for (int v = 0; v < kV; ++v) acc[r][v] = b;
+  }
+  const float* x = k.x + p;
+  const float* w = k.w + m * k.channels;
+  for (std::int64_t c = 0; c < k.channels; ++c, x += k.pixels) {
+    float32x4_t xv[kV];
+    for (int v = 0; v < kV; ++v) xv[v] = vld1q_f32(x + 4 * v);
+    for (int r = 0; r < kR; ++r) {
+      const float32x4_t wv = vld1q_dup_f32(w + r * k.channels + c);
+      for (int v = 0; v < kV; ++v) acc[r][v] = vfmaq_f32(acc[r][v], wv, xv[v]);
+    }
+  }
+  for (int r = 0; r < kR; ++r) {
+    const std::int64_t at = (m + r) * k.pixels + p;
+    for (int v = 0; v < kV; ++v) {
+      finish(k.act, acc[r][v], k.residual ? k.residual + at + 4 * v : nullptr, k.y + at + 4 * v);
+    }
+  }
+}
+
+template <int kV>
+void tileRows(const Pointwise& k, std::int64_t m, std::int64_t rows, std::int64_t p) {
+  switch (rows) {
+    case 1: tile<1, kV>(k, m, p); break;
+    case 2: tile<2, kV>(k, m, p); break;
+    case 3: tile<3, kV>(k, m, p); break;
+    case 4: tile<4, kV>(k, m, p); break;
+    case 5: tile<5, kV>(k, m, p); break;
+    default: tile<6, kV>(k, m, p); break;
+  }
+}
+
+// Pixels [p, pixels), fewer than 4, for every output channel.
+void tailPixels(const Pointwise& k, std::int64_t outChannels, std::int64_t p) {
+  for (std::int64_t m = 0; m < outChannels; ++m) {
+    const float* w = k.w + m * k.channels;
+    for (std::int64_t q = p; q < k.pixels; ++q) {
+      float sum = k.bias ? k.bias[m] : 0.0f;
+      for (std::int64_t c = 0; c < k.channels; ++c) sum += w[c] * k.x[c * k.pixels + q];
+      const std::int64_t at = m * k.pixels + q;
+      if (k.residual) sum += k.residual[at];
+      k.y[at] = applyActivation(k.act, sum);
+    }
+  }
+}
+
+}  // namespace
+
+void runPointwise(const KernelArgs& args) {
+  const auto& params = *static_cast<const ConvParams*>(args.params);
+  const InTensor& xt = args.inputs[0];
+  const OutTensor& yt = args.outputs[0];
+  const std::int64_t batch = xt.type.shape.dims[0];
+  const std::int64_t channels = xt.type.shape.dims[1];
+  const std::int64_t outChannels = yt.type.shape.dims[1];
+  std::int64_t pixels = 1;  // the spatial dims (X and Y have the same)
+  for (int i = 2; i < xt.type.shape.rank; ++i) pixels *= xt.type.shape.dims[i];
+  const float* residual = params.hasResidual ? args.inputs[3].as<float>() : nullptr;
+
+  Pointwise k{};
+  k.w = args.inputs[1].as<float>();
+  k.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
+  k.channels = channels;
+  k.pixels = pixels;
+  k.act = params.activation;
+  const std::int64_t vectorPixels = pixels / 4 * 4;
+  for (std::int64_t n = 0; n < batch; ++n) {
+    k.x = xt.as<float>() + n * channels * pixels;
+    k.y = yt.as<float>() + n * outChannels * pixels;
+    k.residual = residual ? residual + n * outChannels * pixels : nullptr;
+    for (std::int64_t p = 0; p < vectorPixels; p += 4 * kVectors) {
+      const std::int64_t vectors = std::min<std::int64_t>(kVectors, (vectorPixels - p) / 4);
+      for (std::int64_t m = 0; m < outChannels; m += kRows) {
+        const std::int64_t rows = std::min(kRows, outChannels - m);
+        if (vectors == 3) {
+          tileRows<3>(k, m, rows, p);
+        } else if (vectors == 2) {
+          tileRows<2>(k, m, rows, p);
+        } else {
+          tileRows<1>(k, m, rows, p);
+        }
+      }
+    }
+    if (vectorPixels < pixels) tailPixels(k, outChannels, vectorPixels);
+  }
+}
+
+}  // namespace edgert::kernels::conv::neon

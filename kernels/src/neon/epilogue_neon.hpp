@@ -1,0 +1,61 @@
+// The fused Conv epilogue on 4 floats at a time (NEON): the activation functions of
+// activation.hpp, lane by lane. Relu, LeakyRelu, Clip, HardSigmoid and HardSwish in
+// vector form (equal to the scalar versions for every non-NaN input); Sigmoid and Tanh go
+// through the scalar applyActivation. Included only in aarch64 builds.
+#pragma once
+
+#include "edgert/kernels/activation.hpp"
+
+#include <arm_neon.h>
+
+#include <cstdint>
+
+namespace edgert::kernels::conv::neon {
+
+inline float32x4_t activate(const ActivationParams& a, float32x4_t v) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  const float32x4_t one = vdupq_n_f32(1.0f);
+  switch (a.kind) {
+    case Activation::kNone: return v;
+    case Activation::kRelu: return vmaxq_f32(v, zero);
+    case Activation::kLeakyRelu:
+      return vbslq_f32(vcltq_f32(v, zero), vmulq_f32(vdupq_n_f32(a.alpha), v), v);
+    case Activation::kClip:
+      return vminq_f32(vmaxq_f32(v, vdupq_n_f32(a.alpha)), vdupq_n_f32(a.beta));
+    case Activation::kHardSigmoid: {
+      const float32x4_t t = vaddq_f32(vmulq_f32(vdupq_n_f32(a.alpha), v), vdupq_n_f32(a.beta));
+      return vmaxq_f32(vminq_f32(t, one), zero);
+    }
+    case Activation::kHardSwish: {
+      const float32x4_t t = vaddq_f32(vdivq_f32(v, vdupq_n_f32(6.0f)), vdupq_n_f32(0.5f));
+      return vmulq_f32(v, vmaxq_f32(vminq_f32(t, one), zero));
+    }
+    case Activation::kSigmoid:
+    case Activation::kTanh: break;
+  }
+  float lanes[4];
+  vst1q_f32(lanes, v);
+  for (float& x : lanes) x = applyActivation(a, x);
+  return vld1q_f32(lanes);
+}
+
+// acc (conv + bias) -> act(acc + residual) stored at y; residual may be y itself: it is
+// read before y is written.
+inline void finish(const ActivationParams& a, float32x4_t acc, const float* residual, float* y) {
+  if (residual != nullptr) acc = vaddq_f32(acc, vld1q_f32(residual));
+  vst1q_f32(y, activate(a, acc));
+}
+
+// The same for the first `count` (< 4) lanes only: nothing past them is read or written.
+inline void finishPartial(const ActivationParams& a, float32x4_t acc, const float* residual,
+                          float* y, std::int64_t count) {
+  float lanes[4] = {};
+  if (residual != nullptr) {
+    for (std::int64_t i = 0; i < count; ++i) lanes[i] = residual[i];
+    acc = vaddq_f32(acc, vld1q_f32(lanes));
+  }
+  vst1q_f32(lanes, activate(a, acc));
+  for (std::int64_t i = 0; i < count; ++i) y[i] = lanes[i];
+}
+
+}  // namespace edgert::kernels::conv::neon

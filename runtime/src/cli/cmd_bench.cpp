@@ -1,0 +1,186 @@
+#include "commands.hpp"
+
+#include "edgert/runtime/engine.hpp"
+#include "edgert/runtime/model.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace edgert::cli {
+namespace {
+
+std::int64_t nowNs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Deterministic, non-trivial input: the same bytes every run.
+void fillInputs(Engine& engine) {
+  for (const Engine::Binding& in : engine.inputs()) {
+    if (in.type.dtype != kernels::DType::kFloat32) {
+      std::memset(in.data, 0, in.type.bytes());
+      continue;
+    }
+    float* f = reinterpret_cast<float*>(in.data);
+    for (std::int64_t i = 0; i < in.type.shape.numel(); ++i) f[i] = static_cast<float>((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+  }
+}
+
+struct Cold {
+  double ms = 0;          // exec of a fresh process to its first inference completed
+  long peakRssKib = 0;    // that process's peak resident set
+};
+
+// Starts `edgert bench-cold MODEL` as a new process and measures from just before the
+// spawn to the moment the child reports its first inference done (over a pipe).
+Result<Cold> measureColdStart(const std::string& self, const std::string& modelPath) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Error::fromErrno(errno, "pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
+  std::string model = modelPath;
+  std::string cmd = "bench-cold";
+  std::string prog = self;
+  char* argv[] = {prog.data(), cmd.data(), model.data(), nullptr};
+  pid_t pid = 0;
+  const std::int64_t t0 = nowNs();
+  const int rc = ::posix_spawn(&pid, self.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    return Error::fromErrno(rc, "spawn " + self);
+  }
+  std::int64_t done = 0;
+  const ssize_t n = ::read(fds[0], &done, sizeof done);
+  ::close(fds[0]);
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  if (n != sizeof done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return makeError(Errc::kInternal, "the cold-start child failed (exit status {})", status);
+  }
+  return Cold{static_cast<double>(done - t0) / 1e6, usage.ru_maxrss};
+}
+
+}  // namespace
+
+// Internal: the child of measureColdStart. Maps and validates the model, runs it once,
+// writes the monotonic time to fd 3.
+int runBenchCold(Args args, Io io) {
+  if (args.argc != 2) return kExitUsage;
+  Result<Model> model = Model::open(args.argv[1]);
+  if (!model) return kExitDataInvalid;
+  auto engine = Engine::create(*model);
+  if (!engine) return kExitFailure;
+  fillInputs(**engine);
+  (*engine)->invoke();
+  const std::int64_t t = nowNs();
+  (void)io;
+  return ::write(3, &t, sizeof t) == sizeof t ? kExitOk : kExitFailure;
+}
+
+int runBench(Args args, Io io) {
+  std::optional<std::string> threadsText, itersText, warmupText, json;
+  std::vector<std::string> positionals;
+  if (int rc = parseOptions(args, io,
+                            {{"threads", true, &threadsText},
+                             {"iters", true, &itersText},
+                             {"warmup", true, &warmupText},
+                             {"json", false, &json}},
+                            positionals);
+      rc != kExitOk) {
+    return rc < 0 ? kExitOk : rc;
+  }
+  auto number = [&](const std::optional<std::string>& t, int fallback, int lo, int hi, const char* what) -> int {
+    if (!t) return fallback;
+    char* end = nullptr;
+    const long v = std::strtol(t->c_str(), &end, 10);
+    if (end == t->c_str() || *end != '\0' || v < lo || v > hi) {
+      print(io.err, "edgert bench: --{} {}: expected a number in {}..{}\n", what, *t, lo, hi);
+      return -1;
+    }
+    return static_cast<int>(v);
+  };
+  const int threads = number(threadsText, 1, 1, 1, "threads");
+  const int iters = number(itersText, 100, 1, 1'000'000, "iters");
+  const int warmup = number(warmupText, 10, 0, 1'000'000, "warmup");
+  if (threads < 0 || iters < 0 || warmup < 0) return kExitUsage;
+  if (positionals.size() != 1) {
+    print(io.err, "edgert bench: expected one MODEL.edgm\n");
+    return kExitUsage;
+  }
+  const std::string& path = positionals[0];
+
+  // Cold start first, in a fresh process, before this one warms any cache.
+  char self[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) {
+    print(io.err, "edgert bench: cannot find its own executable: {}\n", std::strerror(errno));
+    return kExitFailure;
+  }
+  self[len] = '\0';
+  Result<Cold> cold = measureColdStart(self, path);
+
+  Result<Model> model = Model::open(path);
+  if (!model) {
+    print(io.err, "edgert bench: {}\n", model.error().message());
+    return kExitDataInvalid;
+  }
+  if (!cold) {
+    print(io.err, "edgert bench: cold start: {}\n", cold.error().message());
+    return kExitFailure;
+  }
+  auto engine = Engine::create(*model);
+  if (!engine) {
+    print(io.err, "edgert bench: {}\n", engine.error().message());
+    return kExitFailure;
+  }
+  fillInputs(**engine);
+  for (int i = 0; i < warmup; ++i) (*engine)->invoke();
+  std::vector<double> ms(static_cast<std::size_t>(iters));
+  for (double& m : ms) {
+    const std::int64_t t = nowNs();
+    (*engine)->invoke();
+    m = static_cast<double>(nowNs() - t) / 1e6;
+  }
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&ms](double p) {
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1) + 0.5);
+    return ms[std::min(i, ms.size() - 1)];
+  };
+  const double p50 = pct(0.50), p99 = pct(0.99);
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const std::uint64_t arena = model->header().arenaBytes;
+  if (json) {
+    print(io.out,
+          "{{\"model\": \"{}\", \"threads\": {}, \"iters\": {}, \"min_ms\": {:.4f}, \"p50_ms\": {:.4f}, "
+          "\"p99_ms\": {:.4f}, \"cold_start_ms\": {:.3f}, \"cold_peak_rss_kib\": {}, \"peak_rss_kib\": {}, "
+          "\"arena_bytes\": {}}}\n",
+          path, threads, iters, ms.front(), p50, p99, cold->ms, cold->peakRssKib, usage.ru_maxrss, arena);
+  } else {
+    print(io.out, "model: {}\nthreads: {}, iterations: {} (after {} warm-up)\n", path, threads, iters, warmup);
+    print(io.out, "latency: min {:.3f} ms, p50 {:.3f} ms, p99 {:.3f} ms (p99/p50 {:.2f})\n", ms.front(), p50, p99,
+          p99 / p50);
+    print(io.out, "cold start: {:.2f} ms (a new process: exec, map and validate, first inference)\n", cold->ms);
+    print(io.out, "peak RSS: {} KiB (cold-start process), {} KiB (this process)\n", cold->peakRssKib,
+          usage.ru_maxrss);
+    print(io.out, "arena: {} bytes\n", arena);
+  }
+  return kExitOk;
+}
+
+}  // namespace edgert::cli

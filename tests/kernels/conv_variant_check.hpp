@@ -1,0 +1,347 @@
+// Checks a fast Conv variant against the reference kernel on random data: the shared part
+// of tests/kernels/x86/conv_avx2_test.cpp and tests/kernels/neon/conv_neon_test.cpp.
+//
+// Tolerance. The reference sums in double and rounds once; a variant sums the same terms
+// in float32 in another order. For k terms the float sum is off by at most about
+// k * 2^-24 * S, where S = |bias| + sum |x * w| + |residual| is the sum of the magnitudes
+// of the terms (cancellation makes any bound relative to |y| alone meaningless). The
+// largest k here is 97 (a pointwise conv over 97 channels), so k * 2^-24 < 6e-6; the
+// activations then scale an error by at most 1.5 (HardSwish's steepest slope). An output
+// passes when |y - ref| <= 1e-5 + 1e-4 * S: a 10x margin over that bound, and far below
+// any real indexing or epilogue mistake, which shifts outputs by whole terms. S comes
+// from the reference kernel itself, run on |x|, |w|, |bias|, |residual| with no
+// activation.
+#pragma once
+
+#include "ref/ref_harness.hpp"
+
+#include "edgert/kernels/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace edgert::kernels::test {
+
+struct ConvCase {
+  std::int64_t batch = 1, channels = 1, outChannels = 1, height = 1, width = 1;
+  ConvParams params;
+};
+
+inline std::string describeCase(const ConvCase& c) {
+  const ConvParams& p = c.params;
+  return "X " + std::to_string(c.batch) + "x" + std::to_string(c.channels) + "x" +
+         std::to_string(c.height) + "x" + std::to_string(c.width) + " OC " +
+         std::to_string(c.outChannels) + " k " + std::to_string(p.kernel[0]) + "x" +
+         std::to_string(p.kernel[1]) + " s " + std::to_string(p.stride[0]) + "," +
+         std::to_string(p.stride[1]) + " pads " + std::to_string(p.padBegin[0]) + "," +
+         std::to_string(p.padBegin[1]) + "," + std::to_string(p.padEnd[0]) + "," +
+         std::to_string(p.padEnd[1]) + " group " + std::to_string(p.group) + " bias " +
+         std::to_string(p.hasBias) + " residual " + std::to_string(p.hasResidual) + " act " +
+         std::to_string(static_cast<int>(p.activation.kind));
+}
+
+// The eight activations with parameters that exercise both sides of each function.
+inline ActivationParams activationNumber(int i) {
+  ActivationParams a;
+  a.kind = static_cast<Activation>(i % 8);
+  if (a.kind == Activation::kLeakyRelu) a.alpha = 0.1f;
+  if (a.kind == Activation::kClip) {
+    a.alpha = -0.5f;
+    a.beta = 0.7f;
+  }
+  if (a.kind == Activation::kHardSigmoid) {
+    a.alpha = 0.2f;
+    a.beta = 0.5f;
+  }
+  return a;
+}
+
+// Types of X, W, [B], [residual] (absent slots have rank -1) and of Y; false if infer
+// rejects the case.
+inline bool convTypes(const ConvCase& c, std::vector<TensorType>& ins, TensorType& y) {
+  const ConvParams& p = c.params;
+  ins.clear();
+  if (p.spatialRank == 1) {
+    ins.push_back(f32({c.batch, c.channels, c.width}));
+    ins.push_back(f32({c.outChannels, c.channels / p.group, p.kernel[1]}));
+  } else {
+    ins.push_back(f32({c.batch, c.channels, c.height, c.width}));
+    ins.push_back(f32({c.outChannels, c.channels / p.group, p.kernel[0], p.kernel[1]}));
+  }
+  ins.push_back(p.hasBias ? f32({c.outChannels}) : absentType());
+  ins.push_back(absentType());
+  TensorType out;
+  ConvParams noResidual = p;
+  noResidual.hasResidual = 0;
+  if (inferError(OpCode::kConv, &noResidual, {ins[0], ins[1], ins[2]}, &out) != "ok") return false;
+  if (p.hasResidual) {
+    ins[3] = out;
+    if (inferError(OpCode::kConv, &p, ins, &out) != "ok") return false;
+  }
+  y = out;
+  return true;
+}
+
+inline bool variantApplies(const KernelVariant& v, const ConvCase& c) {
+  std::vector<TensorType> ins;
+  TensorType y;
+  if (!convTypes(c, ins, y)) return false;
+  return v.applies == nullptr || v.applies(&c.params, ins, std::span<const TensorType>(&y, 1));
+}
+
+// Runs `variant` (and the reference) on random data for case `c`: once into a buffer of its
+// own and once with Y placed on the residual. Failures name the case.
+inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& c, unsigned seed) {
+  SCOPED_TRACE(describeCase(c));
+  const ConvParams& p = c.params;
+  std::vector<TensorType> types;
+  TensorType yType;
+  ASSERT_TRUE(convTypes(c, types, yType)) << "infer rejects the case";
+  ASSERT_TRUE(variant.applies == nullptr ||
+              variant.applies(&p, types, std::span<const TensorType>(&yType, 1)))
+      << variant.name << " does not apply";
+
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const std::size_t slots = p.hasResidual ? 4 : (p.hasBias ? 3 : 2);
+  // Exact-size heap vectors: AddressSanitizer reports any read past an input's end.
+  std::vector<std::vector<float>> data(4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (types[i].shape.rank == kAbsentRank) continue;
+    data[i].resize(static_cast<std::size_t>(types[i].shape.numel()));
+    for (float& v : data[i]) v = dist(rng) * (i == 0 ? 3.0f : 1.0f);
+  }
+  auto inputsOf = [&](std::vector<std::vector<float>>& d) {
+    std::vector<InTensor> ins(slots);
+    for (std::size_t i = 0; i < slots; ++i) {
+      ins[i].type = types[i];
+      if (types[i].shape.rank != kAbsentRank) ins[i].data = reinterpret_cast<const std::byte*>(d[i].data());
+    }
+    return ins;
+  };
+  const std::size_t n = static_cast<std::size_t>(yType.shape.numel());
+
+  // The reference, and the magnitude S of each output's terms.
+  std::vector<float> expected(n);
+  {
+    std::vector<InTensor> ins = inputsOf(data);
+    runReference(OpCode::kConv, &p, ins, OutTensor{reinterpret_cast<std::byte*>(expected.data()), yType});
+  }
+  std::vector<float> magnitude(n);
+  {
+    std::vector<std::vector<float>> absData = data;
+    for (auto& d : absData) {
+      for (float& v : d) v = std::fabs(v);
+    }
+    ConvParams plain = p;
+    plain.activation = ActivationParams{};
+    std::vector<InTensor> ins = inputsOf(absData);
+    runReference(OpCode::kConv, &plain, ins, OutTensor{reinterpret_cast<std::byte*>(magnitude.data()), yType});
+  }
+
+  // Scratch as the planner gives it: 64-byte aligned, and full of garbage.
+  std::span<const TensorType> inSpan(types.data(), slots);
+  const std::uint64_t scratchBytes =
+      variant.scratch ? variant.scratch(&p, inSpan, std::span<const TensorType>(&yType, 1)) : 0;
+  std::vector<float> scratchStore(static_cast<std::size_t>(scratchBytes / sizeof(float)) + 16);
+  auto* scratchBase = reinterpret_cast<std::byte*>(
+      (reinterpret_cast<std::uintptr_t>(scratchStore.data()) + 63) / 64 * 64);
+  const std::span<std::byte> scratch(scratchBase, static_cast<std::size_t>(scratchBytes));
+  for (float& v : scratchStore) v = std::numeric_limits<float>::quiet_NaN();
+
+  auto compare = [&](const std::vector<float>& got, const char* where) {
+    int reported = 0;
+    for (std::size_t i = 0; i < n && reported < 5; ++i) {
+      const double tolerance = 1e-5 + 1e-4 * magnitude[i];
+      if (!(std::fabs(static_cast<double>(got[i]) - expected[i]) <= tolerance)) {
+        ADD_FAILURE() << where << ": Y[" << i << "] = " << got[i] << ", reference " << expected[i]
+                      << ", tolerance " << tolerance;
+        ++reported;
+      }
+    }
+  };
+
+  // Y in its own buffer, followed by guard values the kernel must not touch.
+  constexpr float kGuard = -12345.0f;
+  {
+    std::vector<float> got(n + 16, kGuard);
+    std::vector<InTensor> ins = inputsOf(data);
+    const OutTensor out{reinterpret_cast<std::byte*>(got.data()), yType};
+    runWithoutAllocating(variant, KernelArgs{&p, ins, std::span<const OutTensor>(&out, 1), scratch});
+    for (std::size_t i = n; i < n + 16; ++i) ASSERT_EQ(got[i], kGuard) << "written past Y's end";
+    got.resize(n);
+    compare(got, "own buffer");
+  }
+  // Y placed exactly on the residual (OpInfo::aliasInputs bit 3).
+  if (p.hasResidual) {
+    std::vector<std::vector<float>> aliased = data;
+    std::vector<InTensor> ins = inputsOf(aliased);
+    const OutTensor out{reinterpret_cast<std::byte*>(aliased[3].data()), yType};
+    runWithoutAllocating(variant, KernelArgs{&p, ins, std::span<const OutTensor>(&out, 1), scratch});
+    compare(aliased[3], "Y on the residual");
+  }
+}
+
+// --- The cases -------------------------------------------------------------------------------
+
+inline ConvParams pointwiseParams() {
+  ConvParams p;
+  p.kernel[0] = p.kernel[1] = 1;
+  return p;
+}
+
+inline ConvParams depthwiseParams(int k, int strideH, int strideW, int top, int left, int bottom,
+                                  int right, std::int32_t channels) {
+  ConvParams p;
+  p.kernel[0] = p.kernel[1] = k;
+  p.stride[0] = strideH;
+  p.stride[1] = strideW;
+  p.padBegin[0] = top;
+  p.padBegin[1] = left;
+  p.padEnd[0] = bottom;
+  p.padEnd[1] = right;
+  p.group = channels;
+  return p;
+}
+
+// Bias, residual and activation from a counter, so a sweep over shapes also sweeps the
+// epilogue (every combination of the three within 32 consecutive cases).
+inline void setEpilogue(ConvParams& p, int i) {
+  p.activation = activationNumber(i);
+  p.hasBias = static_cast<std::uint8_t>((i / 8) % 2);
+  p.hasResidual = static_cast<std::uint8_t>((i / 16) % 2);
+}
+
+// Pointwise: C and OC of 1, primes and BlazeFace's sizes; pixel counts of 1, primes and
+// tails that are not a multiple of 4, 8, 12 or 16; batch 2 and 0; C = 0; a 1-D case.
+inline std::vector<ConvCase> pointwiseCases() {
+  struct Dims {
+    std::int64_t batch, channels, outChannels, height, width;
+  };
+  const Dims dims[] = {{1, 1, 1, 1, 1},   {1, 1, 7, 3, 5},    {2, 3, 5, 1, 17},
+                       {1, 13, 11, 7, 7}, {1, 24, 28, 8, 9},  {1, 17, 19, 1, 33},
+                       {1, 2, 1, 5, 3},   {1, 97, 13, 4, 11}, {1, 24, 24, 16, 16},
+                       {1, 7, 6, 2, 2},   {2, 5, 12, 3, 7},   {1, 31, 29, 23, 3},
+                       {1, 0, 3, 2, 5},   {0, 4, 3, 2, 2}};  // no input channel; no image
+  std::vector<ConvCase> cases;
+  int i = 0;
+  for (const Dims& d : dims) {
+    for (int e = 0; e < 4; ++e, ++i) {
+      ConvCase c{d.batch, d.channels, d.outChannels, d.height, d.width, pointwiseParams()};
+      setEpilogue(c.params, i * 3 + e * 9);
+      cases.push_back(c);
+    }
+  }
+  ConvCase oneD{1, 5, 7, 1, 13, pointwiseParams()};
+  oneD.params.spatialRank = 1;
+  oneD.params.hasBias = 1;
+  oneD.params.hasResidual = 1;
+  oneD.params.activation = activationNumber(6);
+  cases.push_back(oneD);
+  // Every epilogue combination on one shape.
+  for (int e = 0; e < 32; ++e) {
+    ConvCase c{1, 11, 9, 5, 5, pointwiseParams()};
+    setEpilogue(c.params, e);
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+// Depthwise: 3x3 and 5x5, strides (1,1), (2,2), (1,2), (2,1), symmetric, asymmetric, zero
+// and oversized pads, planes of 1x1 up to 19x37 (row tails of every length mod 8 and 16),
+// 1 to 7 channels, batch 2. Cases infer rejects (kernel larger than the padded input) are
+// left out.
+inline std::vector<ConvCase> depthwiseCases() {
+  struct Pads {
+    int top, left, bottom, right;
+  };
+  const Pads pads[] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {0, 1, 1, 2}, {2, 1, 0, 3}, {3, 4, 3, 4}};
+  struct Plane {
+    std::int64_t h, w;
+  };
+  const Plane planes[] = {{1, 1}, {5, 7}, {8, 16}, {13, 17}, {3, 31}, {19, 37}, {16, 16}};
+  const int strides[][2] = {{1, 1}, {2, 2}, {1, 2}, {2, 1}};
+  const std::int64_t channels[] = {1, 3, 7};
+  std::vector<ConvCase> cases;
+  int i = 0;
+  for (int k : {3, 5}) {
+    for (const auto& s : strides) {
+      for (const Pads& pd : pads) {
+        for (const Plane& pl : planes) {
+          const std::int64_t ch = channels[i % 3];
+          ConvCase c{i % 5 == 0 ? 2 : 1, ch, ch, pl.h, pl.w,
+                     depthwiseParams(k, s[0], s[1], pd.top, pd.left, pd.bottom, pd.right,
+                                     static_cast<std::int32_t>(ch))};
+          setEpilogue(c.params, i * 5);
+          std::vector<TensorType> ins;
+          TensorType y;
+          if (!convTypes(c, ins, y)) continue;
+          cases.push_back(c);
+          ++i;
+        }
+      }
+    }
+  }
+  cases.push_back(ConvCase{0, 3, 3, 5, 5, depthwiseParams(3, 1, 1, 1, 1, 1, 1, 3)});  // no image
+  for (int e = 0; e < 32; ++e) {
+    ConvCase c{1, 3, 3, 9, 11, depthwiseParams(e % 2 ? 5 : 3, 1 + e % 3 / 2, 1 + e % 2, 2, 1, 2, 2, 3)};
+    setEpilogue(c.params, e);
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+// Where the variants claim to apply and where they must not.
+inline void checkPointwiseApplies(const KernelVariant& v) {
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 5, 7, 3, 3, pointwiseParams()}));
+  ConvCase dilated{1, 5, 7, 3, 3, pointwiseParams()};
+  dilated.params.dilation[0] = 2;  // no effect on a 1x1 kernel
+  EXPECT_TRUE(variantApplies(v, dilated));
+  ConvCase k3{1, 5, 7, 3, 3, pointwiseParams()};
+  k3.params.kernel[0] = k3.params.kernel[1] = 3;
+  EXPECT_FALSE(variantApplies(v, k3));
+  ConvCase strided{1, 5, 7, 3, 3, pointwiseParams()};
+  strided.params.stride[1] = 2;
+  EXPECT_FALSE(variantApplies(v, strided));
+  ConvCase padded{1, 5, 7, 3, 3, pointwiseParams()};
+  padded.params.padEnd[0] = 1;
+  EXPECT_FALSE(variantApplies(v, padded));
+  ConvCase grouped{1, 6, 4, 3, 3, pointwiseParams()};
+  grouped.params.group = 2;
+  EXPECT_FALSE(variantApplies(v, grouped));
+}
+
+inline void checkDepthwiseApplies(const KernelVariant& v) {
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(3, 1, 1, 1, 1, 1, 1, 4)}));
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(5, 2, 1, 0, 3, 1, 0, 4)}));
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 1, 1, 9, 9, depthwiseParams(5, 2, 2, 2, 2, 2, 2, 1)}));
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 8, 9, 9, depthwiseParams(3, 1, 1, 1, 1, 1, 1, 4)}))
+      << "channel multiplier 2";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(3, 1, 1, 1, 1, 1, 1, 2)}))
+      << "group below C";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(7, 1, 1, 3, 3, 3, 3, 4)}))
+      << "7x7";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(1, 1, 1, 0, 0, 0, 0, 4)}))
+      << "1x1";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(3, 3, 1, 1, 1, 1, 1, 4)}))
+      << "stride 3";
+  ConvCase rect{1, 4, 4, 9, 9, depthwiseParams(3, 1, 1, 1, 1, 1, 1, 4)};
+  rect.params.kernel[1] = 5;
+  EXPECT_FALSE(variantApplies(v, rect)) << "3x5";
+  ConvCase dilated{1, 4, 4, 9, 9, depthwiseParams(3, 1, 1, 1, 1, 1, 1, 4)};
+  dilated.params.dilation[1] = 2;
+  EXPECT_FALSE(variantApplies(v, dilated)) << "dilation 2";
+  ConvCase oneD{1, 4, 4, 1, 9, depthwiseParams(3, 1, 1, 0, 1, 0, 1, 4)};
+  oneD.params.spatialRank = 1;
+  oneD.params.kernel[0] = 1;
+  EXPECT_FALSE(variantApplies(v, oneD)) << "1-D";
+}
+
+}  // namespace edgert::kernels::test

@@ -1,0 +1,325 @@
+// Kernel variant choice by compile target: `--target any` keeps the reference kernels;
+// `x86_64` picks the AVX2 Conv variants where they apply (a BlazeFace-like block), and the
+// image loads and computes what the reference image computes; `aarch64` picks the NEON
+// ones; the loader refuses a variant that does not apply to its op.
+#include "compiler/compile.hpp"
+#include "compiler/image_writer.hpp"
+#include "compiler/passes/passes.hpp"
+
+#include "edgert/kernels/cpu_features.hpp"
+#include "edgert/kernels/registry.hpp"
+#include "edgert/runtime/engine.hpp"
+#include "edgert/runtime/model.hpp"
+#include "graph_interpreter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace edgert::compiler {
+namespace {
+
+using kernels::ConvParams;
+using kernels::DType;
+using kernels::OpCode;
+using kernels::Shape;
+
+bool hostHasAvx2() {
+  return std::string_view(kernels::compiledArch()) == "x86_64" && kernels::cpuFeatures().avx2 &&
+         kernels::cpuFeatures().fma;
+}
+
+class Builder {
+ public:
+  ValueId input(const std::string& name, Shape shape) {
+    Value v;
+    v.name = name;
+    v.type = {DType::kFloat32, shape};
+    v.isGraphInput = true;
+    const ValueId id = graph.addValue(std::move(v));
+    graph.inputs.push_back(id);
+    return id;
+  }
+  ValueId weights(const std::string& name, Shape shape, float scale) {
+    Value v;
+    v.name = name;
+    v.type = {DType::kFloat32, shape};
+    v.data = testing::floatBytes(
+        testing::randomFloats(static_cast<std::size_t>(shape.numel()), seed_++, -scale, scale));
+    v.isConstant = true;
+    return graph.addValue(std::move(v));
+  }
+  template <typename P>
+  ValueId node(const std::string& name, OpCode op, const P& params, std::vector<ValueId> inputs) {
+    Node n;
+    n.name = name;
+    n.onnxOp = std::string(kernels::findOp(op)->name);
+    n.op = op;
+    n.setParams(params);
+    n.inputs = std::move(inputs);
+    auto types = inferNode(graph, n);
+    EXPECT_TRUE(types.ok()) << name << ": " << (types.ok() ? "" : types.error().message());
+    Value v;
+    v.name = name + ".out";
+    if (types.ok()) v.type = types.value()[0];
+    const ValueId id = graph.addValue(std::move(v));
+    n.outputs = {id};
+    graph.nodes.push_back(std::move(n));
+    return id;
+  }
+  // A Conv with bias: depthwise when group > 1.
+  ValueId conv(const std::string& name, ValueId x, std::int64_t outChannels, int k, int stride,
+               int padBegin, int padEnd, int group) {
+    const std::int64_t channels = graph.value(x).type.shape.dims[1];
+    ConvParams p;
+    p.kernel[0] = p.kernel[1] = k;
+    p.stride[0] = p.stride[1] = stride;
+    p.padBegin[0] = p.padBegin[1] = padBegin;
+    p.padEnd[0] = p.padEnd[1] = padEnd;
+    p.group = group;
+    p.hasBias = 1;
+    const ValueId w = weights(name + ".w", Shape::of({outChannels, channels / group, k, k}), 0.3f);
+    const ValueId b = weights(name + ".b", Shape::of({outChannels}), 0.1f);
+    return node(name, OpCode::kConv, p, {x, w, b});
+  }
+  ValueId relu(const std::string& name, ValueId x) {
+    kernels::ActivationParams a;
+    a.kind = kernels::Activation::kRelu;
+    return node(name, OpCode::kActivation, a, {x});
+  }
+  void output(ValueId id) {
+    graph.value(id).isGraphOutput = true;
+    graph.outputs.push_back(id);
+  }
+  Graph graph;
+
+ private:
+  unsigned seed_ = 1;
+};
+
+// Two BlazeFace blocks: 5x5 depthwise + pointwise + residual + Relu at 24x32x32; a 3x3
+// stride-2 depthwise with TensorFlow's asymmetric "same" pads, a widening pointwise +
+// Relu; then a 3x3 head (no fast variant: group 1, not 1x1).
+Graph blazeFaceLike() {
+  Builder b;
+  const ValueId x = b.input("x", Shape::of({1, 24, 32, 32}));
+  const ValueId dw1 = b.conv("dw1", x, 24, 5, 1, 2, 2, 24);
+  const ValueId pw1 = b.conv("pw1", dw1, 24, 1, 1, 0, 0, 1);
+  kernels::BinaryParams add;
+  const ValueId sum = b.node("add1", OpCode::kBinary, add, {pw1, x});
+  const ValueId r1 = b.relu("relu1", sum);
+  const ValueId dw2 = b.conv("dw2", r1, 24, 3, 2, 0, 1, 24);
+  const ValueId pw2 = b.conv("pw2", dw2, 31, 1, 1, 0, 0, 1);
+  const ValueId r2 = b.relu("relu2", pw2);
+  const ValueId head = b.conv("head", r2, 6, 3, 1, 1, 1, 1);
+  b.output(head);
+  b.output(r2);
+  return b.graph;
+}
+
+// The kernel variant chosen for each Conv node, by name of the kind of conv.
+std::string expectedKernel(const Node& n, const char* isaPrefix) {
+  const auto p = n.paramsAs<ConvParams>();
+  if (p.group > 1) return std::string(isaPrefix) + "-depthwise";
+  if (p.kernel[0] == 1 && p.kernel[1] == 1) return std::string(isaPrefix) + "-pointwise";
+  return "ref";
+}
+
+void expectVariants(const Graph& g, const char* isaPrefix) {
+  int convs = 0;
+  for (const Node& n : g.nodes) {
+    const kernels::KernelVariant* v = kernels::findVariant(n.op, n.variant);
+    ASSERT_NE(v, nullptr) << n.name;
+    if (n.op != OpCode::kConv || isaPrefix == nullptr) {
+      EXPECT_EQ(v->name, "ref") << n.name;
+      continue;
+    }
+    ++convs;
+    EXPECT_EQ(v->name, expectedKernel(n, isaPrefix)) << n.name;
+  }
+  if (isaPrefix != nullptr) {
+    EXPECT_EQ(convs, 5);
+  }
+}
+
+model::Header headerOf(const std::vector<std::byte>& image) {
+  model::Header h{};
+  std::memcpy(&h, image.data(), sizeof h);
+  return h;
+}
+
+// A 64-byte aligned copy of an image, as Model::fromBytes needs.
+struct AlignedImage {
+  struct Free {
+    void operator()(std::byte* p) const { std::free(p); }
+  };
+  explicit AlignedImage(const std::vector<std::byte>& image)
+      : bytes(static_cast<std::byte*>(std::aligned_alloc(64, (image.size() + 63) / 64 * 64))),
+        size(image.size()) {
+    std::memcpy(bytes.get(), image.data(), size);
+  }
+  std::span<const std::byte> span() const { return {bytes.get(), size}; }
+  std::unique_ptr<std::byte, Free> bytes;
+  std::size_t size;
+};
+
+// Runs an image on `input` (its one graph input); returns its outputs in binding order.
+std::vector<std::vector<float>> run(const std::vector<std::byte>& image, const std::vector<float>& input) {
+  AlignedImage copy(image);
+  auto model = Model::fromBytes(copy.span(), "test image");
+  EXPECT_TRUE(model.ok()) << (model.ok() ? "" : model.error().message());
+  if (!model.ok()) return {};
+  auto engine = Engine::create(*model);
+  EXPECT_TRUE(engine.ok()) << (engine.ok() ? "" : engine.error().message());
+  if (!engine.ok()) return {};
+  EXPECT_EQ((*engine)->inputs().size(), 1u);
+  if ((*engine)->inputs().size() != 1) return {};
+  const Engine::Binding* x = &(*engine)->inputs()[0];
+  EXPECT_EQ(x->type.bytes(), input.size() * sizeof(float));
+  std::memcpy(x->data, input.data(), input.size() * sizeof(float));
+  (*engine)->invoke();
+  std::vector<std::vector<float>> outs;
+  for (const Engine::Binding& o : (*engine)->outputs()) {
+    std::vector<float> v(static_cast<std::size_t>(o.type.shape.numel()));
+    std::memcpy(v.data(), o.data, v.size() * sizeof(float));
+    outs.push_back(std::move(v));
+  }
+  return outs;
+}
+
+TEST(CompileTarget, ParsesItsThreeNames) {
+  EXPECT_EQ(parseTarget("any").value(), model::Target::kAny);
+  EXPECT_EQ(parseTarget("x86_64").value(), model::Target::kX86_64);
+  EXPECT_EQ(parseTarget("aarch64").value(), model::Target::kAarch64);
+  auto bad = parseTarget("arm64");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "target 'arm64': expected any, x86_64 or aarch64");
+}
+
+TEST(CompileTarget, AnyKeepsTheReferenceKernels) {
+  auto r = compileGraph(blazeFaceLike());
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  expectVariants(r->graph, nullptr);
+  EXPECT_EQ(headerOf(r->image).target, model::Target::kAny);
+}
+
+TEST(CompileTarget, X86PicksTheAvx2ConvVariantsAndMatchesTheReferenceImage) {
+  auto fast = compileGraph(blazeFaceLike(), model::Target::kX86_64);
+  ASSERT_TRUE(fast.ok()) << fast.error().message();
+  expectVariants(fast->graph, "avx2");
+  EXPECT_EQ(headerOf(fast->image).target, model::Target::kX86_64);
+  // The residual Add and the Relus were fused: the pointwise variants run the epilogue.
+  for (const Node& n : fast->graph.nodes) EXPECT_EQ(n.op, OpCode::kConv) << n.name;
+
+  if (!hostHasAvx2()) {
+    GTEST_SKIP() << "this CPU lacks AVX2+FMA (" << kernels::describe(kernels::cpuFeatures())
+                 << "): the x86_64 image cannot run here";
+  }
+  auto ref = compileGraph(blazeFaceLike());
+  ASSERT_TRUE(ref.ok()) << ref.error().message();
+  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, 42, -2.0f, 2.0f);
+  const auto expected = run(ref->image, input);
+  const auto got = run(fast->image, input);
+  ASSERT_EQ(expected.size(), 2u);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t o = 0; o < got.size(); ++o) {
+    ASSERT_EQ(got[o].size(), expected[o].size());
+    float scale = 1.0f;
+    for (float v : expected[o]) scale = std::max(scale, std::fabs(v));
+    int bad = 0;
+    for (std::size_t i = 0; i < got[o].size() && bad < 5; ++i) {
+      if (!(std::fabs(got[o][i] - expected[o][i]) <= 1e-4f * scale)) {
+        ADD_FAILURE() << "output " << o << "[" << i << "]: " << got[o][i] << ", reference "
+                      << expected[o][i];
+        ++bad;
+      }
+    }
+  }
+}
+
+// The real model, when toolchain/fetch-models.sh has fetched it: every depthwise and
+// pointwise Conv of BlazeFace runs a fast variant, and the outputs match.
+TEST(CompileTarget, BlazeFaceFrontOnAvx2MatchesTheReferenceImage) {
+  const std::string path = std::string(EDGERT_SOURCE_DIR) + "/.cache/models/blazeface_front_128.onnx";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent: run toolchain/fetch-models.sh";
+  auto ref = compileOnnxFile(path, {});
+  ASSERT_TRUE(ref.ok()) << ref.error().message();
+  auto fast = compileOnnxFile(path, {}, model::Target::kX86_64);
+  ASSERT_TRUE(fast.ok()) << fast.error().message();
+  int fastConvs = 0;
+  for (const Node& n : fast->graph.nodes) {
+    if (n.op != OpCode::kConv) continue;
+    const auto p = n.paramsAs<ConvParams>();
+    const bool pointwise = p.kernel[0] == 1 && p.kernel[1] == 1;
+    const bool depthwise = p.group > 1;
+    EXPECT_EQ(n.variant != 0, pointwise || depthwise) << n.name;
+    fastConvs += n.variant != 0;
+  }
+  EXPECT_EQ(fastConvs, 36);  // 16 depthwise + 20 pointwise; the first 5x5 conv stays ref
+  if (!hostHasAvx2()) GTEST_SKIP() << "this CPU lacks AVX2+FMA: the x86_64 image cannot run here";
+  const std::vector<float> input = testing::randomFloats(128 * 128 * 3, 7, 0.0f, 1.0f);
+  const auto expected = run(ref->image, input);
+  const auto got = run(fast->image, input);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t o = 0; o < got.size(); ++o) {
+    ASSERT_EQ(got[o].size(), expected[o].size());
+    float scale = 1.0f;
+    for (float v : expected[o]) scale = std::max(scale, std::fabs(v));
+    float worst = 0.0f;
+    for (std::size_t i = 0; i < got[o].size(); ++i) worst = std::max(worst, std::fabs(got[o][i] - expected[o][i]));
+    EXPECT_LE(worst, 1e-4f * scale) << "output " << o << " (largest |value| " << scale << ")";
+  }
+}
+
+TEST(CompileTarget, Aarch64PicksTheNeonConvVariants) {
+  auto r = compileGraph(blazeFaceLike(), model::Target::kAarch64);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  expectVariants(r->graph, "neon");
+  EXPECT_EQ(headerOf(r->image).target, model::Target::kAarch64);
+  if (std::string_view(kernels::compiledArch()) == "x86_64") {
+    AlignedImage copy(r->image);
+    auto model = Model::fromBytes(copy.span(), "a64.edgm");
+    ASSERT_FALSE(model.ok());
+    EXPECT_EQ(model.error().message(), "a64.edgm: compiled for aarch64 kernels, this edgert is x86_64");
+  }
+}
+
+TEST(CompileTarget, NoFastVariantAppliesSoTheImageRunsAnywhere) {
+  Builder b;
+  const ValueId x = b.input("x", Shape::of({1, 3, 9, 9}));
+  b.output(b.conv("c", x, 4, 3, 1, 1, 1, 1));
+  auto r = compileGraph(b.graph, model::Target::kX86_64);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->graph.nodes[0].variant, 0);
+  EXPECT_EQ(headerOf(r->image).target, model::Target::kAny);
+}
+
+TEST(CompileTarget, LoaderRefusesAVariantThatDoesNotApply) {
+  if (!hostHasAvx2()) {
+    GTEST_SKIP() << "this CPU lacks AVX2+FMA: the loader stops at the CPU check first";
+  }
+  auto r = compileGraph(blazeFaceLike(), model::Target::kX86_64);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  Graph g = r->graph;
+  Node& head = g.nodes.back();
+  ASSERT_EQ(head.name, "head");
+  head.variant = 1;  // avx2-pointwise on a 3x3 conv
+  auto image = writeImage(g, r->plan, model::Target::kX86_64);
+  ASSERT_TRUE(image.ok()) << image.error().message();
+  AlignedImage copy(*image);
+  auto model = Model::fromBytes(copy.span(), "bad.edgm");
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.error().message().find("op 4 'head': Conv kernel 'avx2-pointwise' does not handle "
+                                         "these parameters and shapes"),
+            std::string::npos)
+      << model.error().message();
+}
+
+}  // namespace
+}  // namespace edgert::compiler
