@@ -1,5 +1,7 @@
 #include "edgert/runtime/cli.hpp"
 
+#include "cli_runner.hpp"
+
 #include "edgert/kernels/cpu_features.hpp"
 #include "edgert/runtime/build_info.hpp"
 
@@ -12,35 +14,8 @@
 namespace edgert::cli {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string s;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
-  std::fclose(f);
-  return s;
-}
-
-Outcome runCli(std::vector<std::string> args) {
-  args.insert(args.begin(), "edgert");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  Io io{std::tmpfile(), std::tmpfile()};
-  const int code = run(static_cast<int>(args.size()), argv.data(), io);
-  Outcome o{code, "", ""};
-  o.out = slurp(io.out);
-  o.err = slurp(io.err);
-  return o;
-}
+using test::Outcome;
+using test::runCli;
 
 TEST(Cli, VersionNamesRevisionArchAndBuildType) {
   Outcome o = runCli({"version"});
