@@ -116,8 +116,10 @@ TEST(RefActivation, OutputTypeIsTheInputType) {
 
 TEST(RefActivation, InferErrors) {
   const TensorType f{DType::kFloat32, Shape::of({4})};
-  EXPECT_EQ(inferError(params(Activation::kRelu), {{DType::kInt32, Shape::of({4})}}),
-            "Relu: input is int32, expected float32");
+  EXPECT_EQ(inferError(params(Activation::kSigmoid), {{DType::kInt32, Shape::of({4})}}),
+            "Sigmoid: input is int32, expected float32");
+  EXPECT_EQ(inferError(params(Activation::kRelu), {{DType::kBool, Shape::of({4})}}),
+            "Relu: input is bool, expected float32 or an integer type");
   EXPECT_EQ(inferError(params(static_cast<Activation>(9)), {f}),
             "Activation: unknown activation 9");
   EXPECT_EQ(inferError(params(Activation::kLeakyRelu, std::nanf("")), {f}),
@@ -135,3 +137,30 @@ TEST(RefActivation, InferErrors) {
 
 }  // namespace
 }  // namespace edgert::kernels
+
+namespace edgert::kernels::test {
+namespace {
+
+// Relu, Clip and the identity also run on integers (ONNX Clip-13 allows int8 etc.): bounds
+// become ceil(min) and floor(max), saturated to the type.
+TEST(RefActivation, IntegerReluAndClip) {
+  const Shape s = Shape::of({7});
+  const Buffer i8 = tensor<std::int8_t>(DType::kInt8, s, {-128, -5, -1, 0, 1, 5, 127});
+  ActivationParams clip = params(Activation::kClip, -2.5f, 3.5f);
+  EXPECT_EQ(valuesOf<std::int8_t>(runOp(OpCode::kActivation, &clip, {&i8})),
+            (std::vector<std::int8_t>{-2, -2, -1, 0, 1, 3, 3}));
+  ActivationParams wide = params(Activation::kClip, -1e9f, 1e9f);  // saturates to the type
+  EXPECT_EQ(valuesOf<std::int8_t>(runOp(OpCode::kActivation, &wide, {&i8})),
+            (std::vector<std::int8_t>{-128, -5, -1, 0, 1, 5, 127}));
+  const Buffer i64 = tensor<std::int64_t>(DType::kInt64, s, {INT64_MIN, -5, -1, 0, 1, 5, INT64_MAX});
+  ActivationParams relu = params(Activation::kRelu);
+  EXPECT_EQ(valuesOf<std::int64_t>(runOp(OpCode::kActivation, &relu, {&i64}, overInput(0))),
+            (std::vector<std::int64_t>{0, 0, 0, 0, 1, 5, INT64_MAX}));
+  const Buffer u8 = tensor<std::uint8_t>(DType::kUint8, s, {0, 1, 2, 3, 200, 254, 255});
+  ActivationParams u8clip = params(Activation::kClip, 2.0f, 254.0f);
+  EXPECT_EQ(valuesOf<std::uint8_t>(runOp(OpCode::kActivation, &u8clip, {&u8})),
+            (std::vector<std::uint8_t>{2, 2, 2, 3, 200, 254, 254}));
+}
+
+}  // namespace
+}  // namespace edgert::kernels::test
