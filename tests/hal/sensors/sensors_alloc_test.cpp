@@ -1,85 +1,24 @@
-// Proves the sensor sampler allocates nothing after start(): this binary replaces the global
-// operator new/delete (every form) and, outside sanitizer builds, malloc and friends, and
-// counts calls while the sampling thread runs and readers copy samples and statistics out.
+// Proves the sensor sampler allocates nothing after start(): this binary counts heap
+// allocations (tests/support/alloc_counter.cpp) while the sampling thread runs and readers
+// copy samples and statistics out.
 #include "edgert/hal/sampler.hpp"
 
 #include "sensor_fixture.hpp"
+#include "support/alloc_counter.hpp"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <new>
 
-// This file defines the allocation functions themselves, on top of malloc/free.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<bool> gCounting{false};
-std::atomic<long> gAllocations{0};
-void noteAllocation() {
-  if (gCounting.load(std::memory_order_relaxed)) gAllocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  noteAllocation();
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return ::operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  noteAllocation();
-  return std::malloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return ::operator new(n, t); }
-void* operator new(std::size_t n, std::align_val_t a) {
-  noteAllocation();
-  const std::size_t align = static_cast<std::size_t>(a);
-  if (void* p = std::aligned_alloc(align, (n + align - 1) / align * align)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
-#if !defined(__SANITIZE_ADDRESS__)
-// glibc's own entry points, so malloc itself can be counted without recursion.
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* __libc_calloc(std::size_t, std::size_t);
-extern "C" void* __libc_realloc(void*, std::size_t);
-extern "C" void* __libc_memalign(std::size_t, std::size_t);
-extern "C" void* malloc(std::size_t n) {
-  noteAllocation();
-  return __libc_malloc(n);
-}
-extern "C" void* calloc(std::size_t n, std::size_t m) {
-  noteAllocation();
-  return __libc_calloc(n, m);
-}
-extern "C" void* realloc(void* p, std::size_t n) {
-  noteAllocation();
-  return __libc_realloc(p, n);
-}
-extern "C" void* aligned_alloc(std::size_t a, std::size_t n) {
-  noteAllocation();
-  return __libc_memalign(a, n);
-}
-#endif
 
 namespace edgert::hal {
 namespace {
 
 // Runs `sampler` for `samples` samples with counting on; returns the allocations seen.
 long countWhileSampling(Sampler& sampler, int samples) {
-  gAllocations = 0;
-  gCounting = true;
+  EXPECT_TRUE(test::allocationCounterWorks()) << "allocation counter is not wired";
+  test::startCountingAllocations();
   SensorSample sample;
   std::uint64_t seen = 0;
   double sink = 0;
@@ -91,10 +30,10 @@ long countWhileSampling(Sampler& sampler, int samples) {
     sink += w.totalMilliwatts.avg + m.millijoules;
     sampler.latest(sample);
   }
-  gCounting = false;
+  const long allocations = test::stopCountingAllocations();
   EXPECT_GE(seen, static_cast<std::uint64_t>(samples));
   EXPECT_GE(sink, 0.0);
-  return gAllocations.load();
+  return allocations;
 }
 
 TEST(SensorsAllocations, SamplingTheOrinFixtureAllocatesNothingAfterStart) {

@@ -1,85 +1,18 @@
-// Proves Engine::invoke() performs no heap allocation: this binary replaces the global
-// operator new/delete (every form) and, outside sanitizer builds, malloc and friends, and
-// counts calls while 1,000 invocations run.
+// Proves Engine::invoke() performs no heap allocation: this binary counts heap allocations
+// (tests/support/alloc_counter.cpp) while 1,000 invocations run.
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
 
 #include "arena_plan.hpp"
 #include "image_writer.hpp"
+#include "support/alloc_counter.hpp"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-// This file defines the allocation functions themselves, on top of malloc/free.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<bool> gCounting{false};
-std::atomic<long> gAllocations{0};
-void noteAllocation() {
-  if (gCounting.load(std::memory_order_relaxed)) gAllocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  noteAllocation();
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return ::operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  noteAllocation();
-  return std::malloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return ::operator new(n, t); }
-void* operator new(std::size_t n, std::align_val_t a) {
-  noteAllocation();
-  if (void* p = std::aligned_alloc(static_cast<std::size_t>(a), (n + static_cast<std::size_t>(a) - 1) /
-                                                                    static_cast<std::size_t>(a) *
-                                                                    static_cast<std::size_t>(a)))
-    return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
-#if !defined(__SANITIZE_ADDRESS__)
-// glibc's own entry points, so malloc itself can be counted without recursion.
-extern "C" void* __libc_malloc(std::size_t);
-extern "C" void* __libc_calloc(std::size_t, std::size_t);
-extern "C" void* __libc_realloc(void*, std::size_t);
-extern "C" void* __libc_memalign(std::size_t, std::size_t);
-extern "C" void* malloc(std::size_t n) {
-  noteAllocation();
-  return __libc_malloc(n);
-}
-extern "C" void* calloc(std::size_t n, std::size_t m) {
-  noteAllocation();
-  return __libc_calloc(n, m);
-}
-extern "C" void* realloc(void* p, std::size_t n) {
-  noteAllocation();
-  return __libc_realloc(p, n);
-}
-extern "C" void* aligned_alloc(std::size_t a, std::size_t n) {
-  noteAllocation();
-  return __libc_memalign(a, n);
-}
-constexpr bool kCountsMalloc = true;
-#else
-constexpr bool kCountsMalloc = false;
-#endif
 
 namespace edgert {
 namespace {
@@ -154,21 +87,11 @@ TEST(EngineAllocations, InvokeAllocatesNothingOver1000Runs) {
   std::memset((*engine)->inputs()[0].data, 0, (*engine)->inputs()[0].type.bytes());
 
   // The counter itself must work, or a zero below proves nothing.
-  gCounting = true;
-  int* volatile counted = new int(1);  // volatile: the pair must not be optimized away
-  delete counted;
-  void* volatile probe = std::malloc(16);
-  std::free(probe);
-  gCounting = false;
-  // operator new calls malloc, so with malloc counted the pair above counts 3.
-  ASSERT_EQ(gAllocations.load(), kCountsMalloc ? 3 : 1) << "allocation counter is not wired";
-  gAllocations = 0;
-
-  gCounting = true;
+  ASSERT_TRUE(test::allocationCounterWorks()) << "allocation counter is not wired";
+  test::startCountingAllocations();
   for (int i = 0; i < 1000; ++i) (*engine)->invoke();
-  gCounting = false;
-  EXPECT_EQ(gAllocations.load(), 0);
-  if (!kCountsMalloc) RecordProperty("note", "sanitizer build: operator new counted, malloc not");
+  EXPECT_EQ(test::stopCountingAllocations(), 0);
+  if (!test::countsMalloc()) RecordProperty("note", "sanitizer build: operator new counted, malloc not");
   std::free(buf);
 }
 
