@@ -52,6 +52,44 @@ inline std::int64_t depthwiseTapOffset(const DepthwisePlane& g, std::int64_t kh,
   return kh * g.rowFloats + (kw % 2) * g.phase + kw / 2;
 }
 
+// One channel of a depthwise convolution, as the ISA kernels see it.
+struct DepthwiseChannel {
+  const float* plane;     // the padded copy (fillDepthwisePlane)
+  const float* w;         // K x K
+  float bias;
+  const float* residual;  // outH x outW, or nullptr
+  float* y;               // outH x outW
+};
+
+// The depthwise driver both ISAs share: for every (image, channel) it fills the padded
+// plane in scratch and calls run(channel, plane geometry, outH, outW) for the ISA's loops.
+template <typename RunChannel>
+void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
+  const auto& p = *static_cast<const ConvParams*>(args.params);
+  const InTensor& xt = args.inputs[0];
+  const OutTensor& yt = args.outputs[0];
+  const Shape& xs = xt.type.shape;
+  const Shape& ys = yt.type.shape;
+  const DepthwisePlane g = depthwisePlane(p, xs, ys);
+  const std::int64_t channels = xs.dims[1];
+  const std::int64_t inPlane = xs.dims[2] * xs.dims[3];
+  const std::int64_t outPlane = ys.dims[2] * ys.dims[3];
+  const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
+  const float* w = args.inputs[1].as<float>();
+  const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
+  const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
+  float* plane = reinterpret_cast<float*>(args.scratch.data());
+  for (std::int64_t n = 0; n < xs.dims[0]; ++n) {
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const std::int64_t nc = n * channels + c;
+      fillDepthwisePlane(p, g, xt.as<float>() + nc * inPlane, xs.dims[2], xs.dims[3], plane);
+      const DepthwiseChannel ch{plane, w + c * taps, bias ? bias[c] : 0.0f,
+                                residual ? residual + nc * outPlane : nullptr, yt.as<float>() + nc * outPlane};
+      run(ch, g, ys.dims[2], ys.dims[3]);
+    }
+  }
+}
+
 #if defined(__x86_64__)
 namespace x86 {
 void runPointwise(const KernelArgs& args);  // AVX2 + FMA

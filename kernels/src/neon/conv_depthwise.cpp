@@ -10,13 +10,7 @@
 namespace edgert::kernels::conv::neon {
 namespace {
 
-struct Channel {
-  const float* plane;     // the padded copy
-  const float* w;         // K x K
-  float bias;
-  const float* residual;  // outH x outW, or nullptr
-  float* y;               // outH x outW
-};
+using Channel = DepthwiseChannel;
 
 void store(const ActivationParams& act, float32x4_t acc, const float* res, float* y,
            std::int64_t count) {
@@ -61,40 +55,14 @@ void channel(const Channel& ch, const DepthwisePlane& g, std::int64_t strideH, s
 
 void runDepthwise(const KernelArgs& args) {
   const auto& p = *static_cast<const ConvParams*>(args.params);
-  const InTensor& xt = args.inputs[0];
-  const OutTensor& yt = args.outputs[0];
-  const Shape& xs = xt.type.shape;
-  const Shape& ys = yt.type.shape;
-  const DepthwisePlane g = depthwisePlane(p, xs, ys);
-  const std::int64_t batch = xs.dims[0];
-  const std::int64_t channels = xs.dims[1];
-  const std::int64_t inH = xs.dims[2];
-  const std::int64_t inW = xs.dims[3];
-  const std::int64_t outH = ys.dims[2];
-  const std::int64_t outW = ys.dims[3];
-  const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
-  const float* w = args.inputs[1].as<float>();
-  const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
-  const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
-  float* plane = reinterpret_cast<float*>(args.scratch.data());
-
-  for (std::int64_t n = 0; n < batch; ++n) {
-    for (std::int64_t c = 0; c < channels; ++c) {
-      const std::int64_t nc = n * channels + c;
-      fillDepthwisePlane(p, g, xt.as<float>() + nc * inH * inW, inH, inW, plane);
-      Channel ch{};
-      ch.plane = plane;
-      ch.w = w + c * taps;
-      ch.bias = bias ? bias[c] : 0.0f;
-      ch.residual = residual ? residual + nc * outH * outW : nullptr;
-      ch.y = yt.as<float>() + nc * outH * outW;
-      if (p.kernel[0] == 3) {
-        channel<3>(ch, g, p.stride[0], outH, outW, p.activation);
-      } else {
-        channel<5>(ch, g, p.stride[0], outH, outW, p.activation);
-      }
+  forEachDepthwiseChannel(args, [&p](const Channel& ch, const DepthwisePlane& g, std::int64_t outH,
+                                     std::int64_t outW) {
+    if (p.kernel[0] == 3) {
+      channel<3>(ch, g, p.stride[0], outH, outW, p.activation);
+    } else {
+      channel<5>(ch, g, p.stride[0], outH, outW, p.activation);
     }
-  }
+  });
 }
 
 }  // namespace edgert::kernels::conv::neon
