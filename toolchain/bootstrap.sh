@@ -11,13 +11,15 @@ HOST_PKGS=(
   build-essential cmake ninja-build pkg-config git file ca-certificates
   libfmt-dev libtomlplusplus-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libdrm-dev libv4l-dev v4l-utils
+  libdrm-dev libv4l-dev v4l-utils libpng-dev libjpeg62-turbo-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   crossbuild-essential-arm64 qemu-user
   systemd
   libxxhash-dev
   # host-only model compiler and its conformance data
   libonnx-dev libprotobuf-dev libonnx-testdata
+  # the virtual board (tests/vboard): Debian's kernel booted in QEMU with busybox
+  qemu-system-x86 qemu-system-arm busybox-static cpio kmod
   # libFuzzer (the fuzz preset)
   clang-15 libclang-common-15-dev
 )
@@ -26,6 +28,7 @@ ARM64_PKGS=(
   libfmt-dev:arm64 libtomlplusplus-dev:arm64 libsystemd-dev:arm64
   libgtest-dev:arm64 libgmock-dev:arm64 libbenchmark-dev:arm64
   libdrm-dev:arm64 libv4l-dev:arm64 ocl-icd-opencl-dev:arm64
+  libpng-dev:arm64 libjpeg62-turbo-dev:arm64
   libxxhash-dev:arm64
 )
 # Node.js and npm fetch the models and run ONNX Runtime (the peer) from npm packages. A

@@ -314,9 +314,6 @@ Result<Board> loadBoardFile(const std::string& path) {
 Result<Board> loadDefaultBoard() { return parseBoard(kHostSimBoardToml, kHostSimBoardSourceName); }
 
 std::string_view archName(Arch arch) { return enumNameOf(kArchNames, arch); }
-std::string_view pixelFormatName(PixelFormat format) {
-  return enumNameOf(kPixelFormatNames, format);
-}
 std::string_view powerSensorDriverName(PowerSensorDriver driver) {
   return enumNameOf(kPowerSensorDriverNames, driver);
 }

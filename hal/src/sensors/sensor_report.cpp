@@ -1,6 +1,8 @@
 // Text and JSON reports of one sample (edgert sensors).
 #include "edgert/hal/sampler.hpp"
 
+#include "edgert/base/json.hpp"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -17,25 +19,6 @@ std::string_view shortZoneName(std::string_view type) {
     }
   }
   return type;
-}
-
-void appendJsonString(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 // "state":"...", plus "error":"<strerror>" for kError.

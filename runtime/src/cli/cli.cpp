@@ -3,6 +3,8 @@
 #include "edgert/runtime/build_info.hpp"
 
 #include <array>
+#include <charconv>
+#include <csignal>
 #include <cstring>
 
 namespace edgert::cli {
@@ -40,6 +42,22 @@ constexpr std::array kCommands{
             "  --count N           stop after N samples (default: run until SIGINT or SIGTERM)\n"
             "  --json              one JSON object per sample instead of a tegrastats-like line\n",
             runSensors},
+    Command{"camera-test",
+            "[--source SRC] [--width W] [--height H] [--fps F] [--format FMT] [--frames N]",
+            "Capture from a camera or file source and print fps, drops and format",
+            "  --source SRC     /dev/videoN, a /dev/v4l/by-id or by-path name, synthetic,\n"
+            "                   an image (.png .jpg) or a video (.y4m .yuyv .nv12 .grey .rgb)\n"
+            "                   (default: the board's camera)\n"
+            "  --board FILE     board description for the defaults (default: host-sim)\n"
+            "  --width W --height H --fps F   what to ask for (default: the board's)\n"
+            "  --format FMT     YUYV, NV12, GREY, RGB24 or MJPEG (default: the board's)\n"
+            "  --buffers N      capture buffers (default: the board's)\n"
+            "  --frames N       stop after N frames (default 100; 0: until SIGINT/SIGTERM)\n"
+            "  --timeout MS     give up when no frame arrives for MS ms (default 5000)\n"
+            "  --fast           files and synthetic: as fast as possible, not at their rate\n"
+            "  --dmabuf         export the buffers as DMABUF (VIDIOC_EXPBUF) and report it\n"
+            "  --json           print the summary as one JSON object\n",
+            runCameraTest},
     Command{"bench", "MODEL.edgm [--threads 1] [--iters K] [--warmup W] [--json]",
             "Time a model: latency min/p50/p99, cold start, peak RSS, arena bytes",
             "  --threads N   worker threads (1: the engine is single-threaded until the worker\n"
@@ -84,6 +102,33 @@ int printCommandHelp(const Command& c, std::FILE* f) {
 }
 
 }  // namespace
+
+namespace {
+volatile std::sig_atomic_t gStopRequested = 0;
+void requestStop(int) { gStopRequested = 1; }
+}  // namespace
+
+StopSignals::StopSignals() {
+  gStopRequested = 0;
+  struct sigaction sa {};
+  sa.sa_handler = requestStop;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, &oldInt_);
+  ::sigaction(SIGTERM, &sa, &oldTerm_);
+}
+
+StopSignals::~StopSignals() {
+  ::sigaction(SIGINT, &oldInt_, nullptr);
+  ::sigaction(SIGTERM, &oldTerm_, nullptr);
+}
+
+bool stopRequested() { return gStopRequested != 0; }
+
+bool parseInteger(const std::string& text, long min, long max, long& out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && ptr == end && out >= min && out <= max;
+}
 
 int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
                  std::vector<std::string>& positionals) {

@@ -5,47 +5,8 @@
 #include "edgert/hal/sampler.hpp"
 #include "edgert/hal/sensors.hpp"
 
-#include <signal.h>
-
-#include <charconv>
-#include <csignal>
 
 namespace edgert::cli {
-namespace {
-
-volatile std::sig_atomic_t gStopRequested = 0;
-void requestStop(int) { gStopRequested = 1; }
-
-// SIGINT and SIGTERM stop the loop (the last sample is finished); restored on return.
-class StopSignals {
- public:
-  StopSignals() {
-    gStopRequested = 0;
-    struct sigaction sa {};
-    sa.sa_handler = requestStop;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &oldInt_);
-    ::sigaction(SIGTERM, &sa, &oldTerm_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &oldInt_, nullptr);
-    ::sigaction(SIGTERM, &oldTerm_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction oldInt_ {};
-  struct sigaction oldTerm_ {};
-};
-
-bool parsePositive(const std::string& text, long min, long max, long& out) {
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, out);
-  return ec == std::errc() && ptr == end && out >= min && out <= max;
-}
-
-}  // namespace
 
 int runSensors(Args args, Io io) {
   std::optional<std::string> boardPath, sysfsRoot, procfsRoot, intervalText, countText, json;
@@ -66,13 +27,13 @@ int runSensors(Args args, Io io) {
     return kExitUsage;
   }
   long intervalMs = 1000;
-  if (intervalText && !parsePositive(*intervalText, 1, 3'600'000, intervalMs)) {
+  if (intervalText && !parseInteger(*intervalText, 1, 3'600'000, intervalMs)) {
     print(io.err, "edgert sensors: --interval: expected milliseconds in 1..3600000, found '{}'\n",
           *intervalText);
     return kExitUsage;
   }
   long count = 0;  // 0: until SIGINT/SIGTERM
-  if (countText && !parsePositive(*countText, 1, 1'000'000'000, count)) {
+  if (countText && !parseInteger(*countText, 1, 1'000'000'000, count)) {
     print(io.err, "edgert sensors: --count: expected a number of samples >= 1, found '{}'\n", *countText);
     return kExitUsage;
   }
@@ -121,7 +82,7 @@ int runSensors(Args args, Io io) {
   std::uint64_t seen = 0;
   std::int64_t startNs = 0;
   hal::SensorSample sample;
-  for (long printed = 0; (count == 0 || printed < count) && gStopRequested == 0;) {
+  for (long printed = 0; (count == 0 || printed < count) && !stopRequested();) {
     if (!s.waitForSample(seen, std::chrono::milliseconds(100), sample)) continue;
     if (seen == 0) startNs = sample.timeNs;
     seen = sample.sequence;

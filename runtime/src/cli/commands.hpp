@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <getopt.h>
+#include <signal.h>
 
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@ int runInspect(Args args, Io io);
 int runBench(Args args, Io io);
 int runBenchCold(Args args, Io io);
 int runSensors(Args args, Io io);
+int runCameraTest(Args args, Io io);
 
 // Parses options with getopt_long (state reset on each call; errors are reported by the
 // caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.
@@ -48,6 +50,24 @@ struct OptionSpec {
 };
 int parseOptions(Args args, Io io, const std::vector<OptionSpec>& specs,
                  std::vector<std::string>& positionals);
+
+// A whole decimal number in [min, max].
+bool parseInteger(const std::string& text, long min, long max, long& out);
+
+// While alive, SIGINT and SIGTERM set stopRequested() instead of killing the process (a loop
+// finishes its current step and returns); the previous handlers are restored on return.
+class StopSignals {
+ public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction oldInt_ {};
+  struct sigaction oldTerm_ {};
+};
+bool stopRequested();
 
 template <typename... T>
 void print(std::FILE* f, fmt::format_string<T...> format, T&&... args) {

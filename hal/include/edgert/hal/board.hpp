@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edgert/base/image.hpp"
 #include "edgert/base/result.hpp"
 
 namespace edgert::hal {
@@ -30,7 +31,7 @@ enum class CameraSourceKind : std::uint8_t {
   kFile,        // any other path: frames read from a file
 };
 
-enum class PixelFormat : std::uint8_t { kYuyv, kNv12, kGrey, kRgb24, kMjpeg };
+using ::edgert::PixelFormat;  // edgert/base/image.hpp
 
 enum class PowerSensorDriver : std::uint8_t {
   kIna3221Hwmon,  // "ina3221": /sys/bus/i2c/drivers/ina3221/<bus>-<addr>/hwmon/hwmon*/
@@ -149,7 +150,6 @@ std::string formatBoard(const Board& board);
 
 // The names board files use ("aarch64", "YUYV", "ina3221x", ...).
 std::string_view archName(Arch arch);
-std::string_view pixelFormatName(PixelFormat format);
 std::string_view powerSensorDriverName(PowerSensorDriver driver);
 std::string_view openClExpectationName(OpenClExpectation expectation);
 std::string_view watchdogModeName(WatchdogMode mode);
