@@ -13,13 +13,15 @@ struct RgbF {
   float r, g, b;
 };
 
-// BT.601, limited range (Y 16..235, Cb/Cr 16..240), clamped to 0..255.
+// BT.601, limited range (Y 16..235, Cb/Cr 16..240) to 8-bit RGB with the usual integer
+// coefficients (the real ones scaled by 256, rounded): integer arithmetic and integer clamps
+// compile without branches, which matters on noisy chroma.
 inline RgbF yuvToRgb(int y, int u, int v) {
-  const float yy = 1.164383F * static_cast<float>(y - 16);
-  const float uu = static_cast<float>(u - 128);
-  const float vv = static_cast<float>(v - 128);
-  const auto c = [](float x) { return std::clamp(x, 0.0F, 255.0F); };
-  return {c(yy + 1.596027F * vv), c(yy - 0.391762F * uu - 0.812968F * vv), c(yy + 2.017232F * uu)};
+  const int c = 298 * (y - 16) + 128;
+  const int d = u - 128;
+  const int e = v - 128;
+  const auto byte = [](int x) { return static_cast<float>(std::min(std::max(x >> 8, 0), 255)); };
+  return {byte(c + 409 * e), byte(c - 100 * d - 208 * e), byte(c + 516 * d)};
 }
 
 inline RgbF pixelAt(const ImageView& image, int x, int y) {

@@ -3,7 +3,8 @@
 // letterboxing or centre-cropping, then (pixel - mean) * scale per channel.
 //
 // Colour: YUYV and NV12 are BT.601 limited range (what UVC cameras and vivid deliver),
-// converted per source pixel with chroma taken from its 2x1 / 2x2 block; GREY is full-range
+// converted per source pixel to 8-bit RGB (integer coefficients) with chroma taken from its
+// 2x1 / 2x2 block; GREY is full-range
 // luma copied to all three channels. Geometry: pixel centres are aligned (a source
 // coordinate is (x + 0.5) * step - 0.5, clamped at the edges).
 //
