@@ -36,9 +36,16 @@ void Preprocessor::run(const ImageView& image, std::span<float> out) {
   cachedRow_ = {-1, -1};  // the image changed since the last call
   for (int y = 0; y < spec_.height; ++y) {
     const std::size_t rowStart = static_cast<std::size_t>(y) * width;
+    // Where channel c of pixel i of this row goes: planes, or interleaved by 3.
+    const bool planar = spec_.layout == TensorLayout::kNchw;
+    const std::size_t pixelStep = planar ? 1 : 3;
+    const auto rowOut = [&](std::size_t c) {
+      return planar ? out.data() + c * plane + rowStart : out.data() + rowStart * 3 + c;
+    };
     if (y < y0_ || y >= y1_) {
       for (std::size_t c = 0; c < 3; ++c) {
-        std::fill_n(out.data() + c * plane + rowStart, width, border[c]);
+        float* dst = rowOut(c);
+        for (std::size_t i = 0; i < width; ++i) dst[i * pixelStep] = border[c];
       }
       continue;
     }
@@ -58,18 +65,27 @@ void Preprocessor::run(const ImageView& image, std::span<float> out) {
       (k == 0 ? top : bottom) = rows_.data() + slot * 3 * covered;
     }
     const float wy = ty.w;
+    const auto left = static_cast<std::size_t>(x0_);
     for (std::size_t c = 0; c < 3; ++c) {
       const std::size_t from = channelOf[c];
       const float mean = spec_.mean[c];
       const float scale = spec_.scale[c];
-      float* dst = out.data() + c * plane + rowStart;
-      std::fill_n(dst, static_cast<std::size_t>(x0_), border[c]);
-      std::fill(dst + x1_, dst + width, border[c]);
-      dst += x0_;
-      for (std::size_t i = 0; i < covered; ++i) {
-        const float a = top[3 * i + from];
-        const float b = bottom[3 * i + from];
-        dst[i] = (a + (b - a) * wy - mean) * scale;
+      float* dst = rowOut(c);
+      for (std::size_t i = 0; i < left; ++i) dst[i * pixelStep] = border[c];
+      for (std::size_t i = left + covered; i < width; ++i) dst[i * pixelStep] = border[c];
+      dst += left * pixelStep;
+      if (planar) {
+        for (std::size_t i = 0; i < covered; ++i) {
+          const float a = top[3 * i + from];
+          const float b = bottom[3 * i + from];
+          dst[i] = (a + (b - a) * wy - mean) * scale;
+        }
+      } else {
+        for (std::size_t i = 0; i < covered; ++i) {
+          const float a = top[3 * i + from];
+          const float b = bottom[3 * i + from];
+          dst[3 * i] = (a + (b - a) * wy - mean) * scale;
+        }
       }
     }
   }

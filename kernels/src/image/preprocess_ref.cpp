@@ -41,8 +41,12 @@ void Preprocessor::runReference(const ImageView& image, std::span<float> out) co
       for (int c = 0; c < 3; ++c) {
         const auto oc = static_cast<std::size_t>(c);
         const float v = rgb[static_cast<std::size_t>(channelOf[oc])];
-        out[oc * plane + static_cast<std::size_t>(y) * static_cast<std::size_t>(spec_.width) +
-            static_cast<std::size_t>(x)] = (v - spec_.mean[oc]) * spec_.scale[oc];
+        const std::size_t pixel =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(spec_.width) +
+            static_cast<std::size_t>(x);
+        const std::size_t at =
+            spec_.layout == TensorLayout::kNchw ? oc * plane + pixel : pixel * 3 + oc;
+        out[at] = (v - spec_.mean[oc]) * spec_.scale[oc];
       }
     }
   }

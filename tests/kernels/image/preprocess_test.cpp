@@ -53,6 +53,7 @@ TEST(Preprocess, FastMatchesReference) {
       for (ResizeMode mode : {ResizeMode::kStretch, ResizeMode::kLetterbox, ResizeMode::kCrop}) {
         for (ChannelOrder order : {ChannelOrder::kRgb, ChannelOrder::kBgr}) {
           PreprocessSpec spec;
+          spec.layout = (cases % 3 == 0) ? TensorLayout::kNhwc : TensorLayout::kNchw;
           spec.width = s[2];
           spec.height = s[3];
           spec.resize = mode;
@@ -104,6 +105,15 @@ TEST(Preprocess, FlatColourAndChannelOrder) {
     EXPECT_FLOAT_EQ(out[i], (30 - 1) * 0.5F);        // B first
     EXPECT_FLOAT_EQ(out[16 + i], (20 - 2) * 0.25F);  // G
     EXPECT_FLOAT_EQ(out[32 + i], (10 - 3) * 2.0F);   // R last
+  }
+  spec.layout = TensorLayout::kNhwc;  // the same values, interleaved
+  p = Preprocessor::create(PixelFormat::kRgb24, 5, 3, spec);
+  ASSERT_TRUE(p.ok());
+  p->run(view, out);
+  for (int i = 0; i < 16; ++i) {
+    EXPECT_FLOAT_EQ(out[3 * i], (30 - 1) * 0.5F);
+    EXPECT_FLOAT_EQ(out[3 * i + 1], (20 - 2) * 0.25F);
+    EXPECT_FLOAT_EQ(out[3 * i + 2], (10 - 3) * 2.0F);
   }
 }
 

@@ -1,5 +1,5 @@
 // Pre-processing: a camera frame (YUYV, NV12, GREY or RGB24 at any size) to a model's
-// float32 NCHW input with 3 channels in RGB or BGR order: bilinear resize by stretching,
+// float32 input (NCHW or NHWC) with 3 channels in RGB or BGR order: bilinear resize by stretching,
 // letterboxing or centre-cropping, then (pixel - mean) * scale per channel.
 //
 // Colour: YUYV and NV12 are BT.601 limited range (what UVC cameras and vivid deliver),
@@ -31,12 +31,14 @@ enum class ResizeMode : std::uint8_t {
   kCrop,       // cover the input, centred, the overflow cut off
 };
 enum class ChannelOrder : std::uint8_t { kRgb, kBgr };
+enum class TensorLayout : std::uint8_t { kNchw, kNhwc };
 
 struct PreprocessSpec {
   int width = 0;   // the model input's
   int height = 0;
   ResizeMode resize = ResizeMode::kStretch;
   ChannelOrder order = ChannelOrder::kRgb;
+  TensorLayout layout = TensorLayout::kNchw;  // planes (PyTorch exports) or interleaved (TF)
   // Per output channel, in 0..255 pixel units: out = (pixel - mean) * scale.
   std::array<float, 3> mean{0.0F, 0.0F, 0.0F};
   std::array<float, 3> scale{1.0F / 255.0F, 1.0F / 255.0F, 1.0F / 255.0F};
