@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end on a fresh Debian 12 machine: install what is needed, build
 # edgert for this host, show the embedded default board (host-sim) and what the HAL finds
-# on this machine, then fetch the BlazeFace model, compile it for this CPU and time it.
-# (Once the inference service lands, this runs it on host-sim.)
+# on this machine, fetch the BlazeFace model and compile it for this CPU, fetch Debian's
+# astronaut photo, and run the service on host-sim with the photo replayed as a camera:
+# one JSON line of detections per frame and a status line a second, 60 frames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +21,6 @@ mkdir -p build/main
 build/host/toolchain/edgert-compile .cache/models/blazeface_front_128.onnx \
   -o build/main/blazeface_front_128.edgm --target "$(uname -m)"
 $edgert bench build/main/blazeface_front_128.edgm --iters 100
+echo
+photo=$(./toolchain/fetch-testdata.sh)
+$edgert run --config systemd/demo-host-sim.toml --source "$photo" --frames 60

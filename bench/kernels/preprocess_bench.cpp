@@ -14,17 +14,17 @@ using edgert::ImageView;
 using edgert::PixelFormat;
 using edgert::kernels::Preprocessor;
 using edgert::kernels::PreprocessSpec;
-using edgert::kernels::ResizeMode;
+using edgert::kernels::FitMode;
 
 struct Case {
   PixelFormat format;
   int width, height, modelSide;
-  ResizeMode mode;
+  FitMode mode;
 };
 constexpr Case kCases[] = {
-    {PixelFormat::kYuyv, 640, 480, 128, ResizeMode::kStretch},
-    {PixelFormat::kNv12, 1280, 720, 256, ResizeMode::kLetterbox},
-    {PixelFormat::kRgb24, 512, 512, 128, ResizeMode::kStretch},
+    {PixelFormat::kYuyv, 640, 480, 128, FitMode::kStretch},
+    {PixelFormat::kNv12, 1280, 720, 256, FitMode::kLetterbox},
+    {PixelFormat::kRgb24, 512, 512, 128, FitMode::kStretch},
 };
 
 void run(benchmark::State& state, bool reference) {

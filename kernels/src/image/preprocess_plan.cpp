@@ -45,11 +45,11 @@ Result<Preprocessor> Preprocessor::create(PixelFormat source, int sourceWidth, i
   p.x0_ = 0, p.x1_ = spec.width, p.y0_ = 0, p.y1_ = spec.height;
   double cropX = 0, cropY = 0;  // source pixels cut off on the left / top
   switch (spec.resize) {
-    case ResizeMode::kStretch:
+    case FitMode::kStretch:
       p.stepX_ = sw / dw;
       p.stepY_ = sh / dh;
       break;
-    case ResizeMode::kLetterbox: {
+    case FitMode::kLetterbox: {
       const double s = std::min(dw / sw, dh / sh);
       const int cw = std::clamp(static_cast<int>(std::lround(sw * s)), 1, spec.width);
       const int ch = std::clamp(static_cast<int>(std::lround(sh * s)), 1, spec.height);
@@ -61,7 +61,7 @@ Result<Preprocessor> Preprocessor::create(PixelFormat source, int sourceWidth, i
       p.stepY_ = sh / ch;
       break;
     }
-    case ResizeMode::kCrop: {
+    case FitMode::kCrop: {
       const double s = std::max(dw / sw, dh / sh);
       p.stepX_ = p.stepY_ = 1.0 / s;
       cropX = (sw - dw / s) / 2;

@@ -42,6 +42,17 @@ constexpr std::array kCommands{
             "  --count N           stop after N samples (default: run until SIGINT or SIGTERM)\n"
             "  --json              one JSON object per sample instead of a tegrastats-like line\n",
             runSensors},
+    Command{"run", "--config FILE [--source SRC] [--frames N]",
+            "Run the inference service: capture, infer, publish detections and status",
+            "  --config FILE  the application config (schema: systemd/README.md)\n"
+            "  --source SRC   replace the camera source: /dev/videoN, synthetic, an image (replayed\n"
+            "                 as a stream) or a video file\n"
+            "  --frames N     stop after N frames (demo mode)\n"
+            "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the config if it is valid.\n"
+            "Exit codes: 0 stopped, 1 failure or internal fault, 3 idle (idle.action = exit),\n"
+            "  64 usage, 65 invalid model image, 69 camera or device unavailable, 78 invalid config\n"
+            "  or memory budget exceeded.\n",
+            runService},
     Command{"camera-test",
             "[--source SRC] [--width W] [--height H] [--fps F] [--format FMT] [--frames N]",
             "Capture from a camera or file source and print fps, drops and format",

@@ -39,6 +39,7 @@ int runBench(Args args, Io io);
 int runBenchCold(Args args, Io io);
 int runSensors(Args args, Io io);
 int runCameraTest(Args args, Io io);
+int runService(Args args, Io io);
 
 // Parses options with getopt_long (state reset on each call; errors are reported by the
 // caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.

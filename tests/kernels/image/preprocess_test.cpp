@@ -50,7 +50,7 @@ TEST(Preprocess, FastMatchesReference) {
       int w = s[0], h = s[1];
       if (format == PixelFormat::kRgb24 || format == PixelFormat::kGrey) ++w, ++h;  // odd too
       const TestImage image = randomImage(format, w, h, rng);
-      for (ResizeMode mode : {ResizeMode::kStretch, ResizeMode::kLetterbox, ResizeMode::kCrop}) {
+      for (FitMode mode : {FitMode::kStretch, FitMode::kLetterbox, FitMode::kCrop}) {
         for (ChannelOrder order : {ChannelOrder::kRgb, ChannelOrder::kBgr}) {
           PreprocessSpec spec;
           spec.layout = (cases % 3 == 0) ? TensorLayout::kNhwc : TensorLayout::kNchw;
@@ -144,7 +144,7 @@ TEST(Preprocess, LetterboxGeometryAndMapping) {
   PreprocessSpec spec;
   spec.width = 128;
   spec.height = 128;
-  spec.resize = ResizeMode::kLetterbox;
+  spec.resize = FitMode::kLetterbox;
   spec.scale = {1, 1, 1};
   spec.fill = 7;
   Result<Preprocessor> p = Preprocessor::create(PixelFormat::kGrey, 640, 480, spec);
@@ -162,7 +162,7 @@ TEST(Preprocess, LetterboxGeometryAndMapping) {
   EXPECT_FLOAT_EQ(m.toSourceY(16), 0);
   EXPECT_FLOAT_EQ(m.toSourceY(112), 480);
 
-  spec.resize = ResizeMode::kCrop;  // 480x480 from the middle: columns 80..560
+  spec.resize = FitMode::kCrop;  // 480x480 from the middle: columns 80..560
   p = Preprocessor::create(PixelFormat::kGrey, 640, 480, spec);
   ASSERT_TRUE(p.ok());
   EXPECT_FLOAT_EQ(p->mapping().toSourceX(0), 80);

@@ -25,7 +25,7 @@
 
 namespace edgert::kernels {
 
-enum class ResizeMode : std::uint8_t {
+enum class FitMode : std::uint8_t {
   kStretch,    // fill the input, aspect ratio not kept
   kLetterbox,  // fit inside, centred, borders set to `fill`
   kCrop,       // cover the input, centred, the overflow cut off
@@ -36,7 +36,7 @@ enum class TensorLayout : std::uint8_t { kNchw, kNhwc };
 struct PreprocessSpec {
   int width = 0;   // the model input's
   int height = 0;
-  ResizeMode resize = ResizeMode::kStretch;
+  FitMode resize = FitMode::kStretch;
   ChannelOrder order = ChannelOrder::kRgb;
   TensorLayout layout = TensorLayout::kNchw;  // planes (PyTorch exports) or interleaved (TF)
   // Per output channel, in 0..255 pixel units: out = (pixel - mean) * scale.

@@ -1,0 +1,74 @@
+// The inference service behind `edgert run`: capture -> pre-process -> infer ->
+// post-process -> publish, with the watchdog, the idle policy and telemetry. create() sizes
+// and allocates everything (refusing when the config's memory budget is too small, naming
+// the biggest items); run() then allocates nothing per frame.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgert/base/result.hpp"
+#include "edgert/runtime/service_config.hpp"
+
+namespace edgert::runtime {
+
+// Exit codes of `edgert run` beyond the CLI's (cli.hpp): the unit file maps them.
+inline constexpr int kExitIdle = 3;  // idle.action = "exit" and the device was idle
+
+struct MemoryItem {
+  std::string name;
+  std::size_t bytes = 0;
+};
+
+struct MemoryPlan {
+  std::vector<MemoryItem> items;  // biggest first
+  std::size_t total = 0;
+  std::size_t budget = 0;
+};
+
+// What run() ended with.
+enum class ServiceEnd : std::uint8_t {
+  kStopped,     // SIGTERM/SIGINT, or the frame limit
+  kReload,      // SIGHUP with a valid new config: reloadedConfig() has it
+  kIdleExit,    // idle.action = "exit"
+  kSourceEnded, // a file source without looping reached its end
+  kFault,       // an internal fault (WATCHDOG=trigger was sent)
+};
+
+struct ServiceHooks {
+  // Tests: after this many frames the loop stalls (keeps running, completes nothing) until
+  // stopped. From $EDGERT_FAULT=stall-after:N when the CLI starts the service.
+  std::uint64_t stallAfterFrames = 0;
+  std::FILE* console = stderr;  // status lines, the memory breakdown
+  std::FILE* detections = stdout;  // DetectionSinkKind::kStdout
+};
+
+class Service {
+ public:
+  static Result<std::unique_ptr<Service>> create(ServiceConfig config, ServiceHooks hooks = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  const MemoryPlan& memory() const;
+  ServiceEnd run();
+  // After kReload: the new config to create the next Service from.
+  const ServiceConfig& reloadedConfig() const;
+  std::uint64_t framesCompleted() const;
+  std::uint64_t idleTransitions() const;
+
+  // Async-signal-safe requests (the CLI's signal handlers call them).
+  static void requestStop();
+  static void requestReload();
+  static void clearRequests();
+
+  struct Impl;
+
+ private:
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgert::runtime

@@ -1,0 +1,72 @@
+// The application config of `edgert run`: which board, camera, model, pre- and
+// post-processing, outputs, idle policy and memory budget. Read with the same strict schema
+// reader as board files (every error at once, with file:line:column and the key); the
+// schema is documented key by key in systemd/README.md.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "edgert/base/result.hpp"
+#include "edgert/hal/board.hpp"
+#include "edgert/hal/camera.hpp"
+#include "edgert/kernels/image.hpp"
+
+namespace edgert::runtime {
+
+enum class PostprocessKind : std::uint8_t { kBlazeFace, kTopK, kNone };
+enum class IdleAction : std::uint8_t { kNone, kStandby, kExit, kPoweroff };
+enum class DetectionSinkKind : std::uint8_t { kStdout, kFile, kUnixDatagram, kNone };
+
+struct ServiceConfig {
+  std::string sourceName;  // the config file, for messages
+  std::string boardPath;   // empty: the embedded host-sim board
+  hal::Board board;
+  std::string modelPath;  // relative paths in the file are relative to the file's folder
+  hal::CameraConfig camera;
+  std::string modelInput;  // empty: the model's only input
+  kernels::PreprocessSpec preprocess;  // width/height/layout come from the model input
+
+  struct Postprocess {
+    PostprocessKind kind = PostprocessKind::kBlazeFace;
+    float scoreThreshold = 0.75F;
+    float iouThreshold = 0.3F;
+    int maxDetections = 16;
+    int topK = 5;
+  } postprocess;
+
+  struct Output {
+    DetectionSinkKind detections = DetectionSinkKind::kStdout;
+    std::string detectionsPath;  // kFile, kUnixDatagram
+    bool emptyFrames = true;     // a JSON line for frames without detections too
+    std::chrono::milliseconds statusInterval{5000};
+    std::string prometheusPath;  // empty: no textfile
+  } output;
+
+  struct Idle {
+    IdleAction action = IdleAction::kNone;
+    std::chrono::milliseconds timeout{60000};
+    double motionThreshold = 3.0;  // mean |luma change| (0..255) on a 32x24 thumbnail
+    double standbyFps = 2.0;       // probe rate while in standby
+  } idle;
+
+  struct Memory {
+    std::size_t budgetBytes = 0;  // from the board unless the config sets it
+    bool lock = false;
+  } memory;
+
+  int threads = 1;
+  std::uint64_t frameLimit = 0;  // 0: run until stopped
+};
+
+// `text` is TOML; `sourceName` names it in messages; `baseDir` resolves relative paths.
+Result<ServiceConfig> parseServiceConfig(std::string_view text, std::string_view sourceName,
+                                         const std::string& baseDir);
+Result<ServiceConfig> loadServiceConfig(const std::string& path);
+
+std::string_view idleActionName(IdleAction action);
+
+}  // namespace edgert::runtime

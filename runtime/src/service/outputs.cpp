@@ -1,0 +1,166 @@
+#include "outputs.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace edgert::runtime {
+
+DetectionSink::~DetectionSink() {
+  if (ownsFd_ && fd_ >= 0) ::close(fd_);
+}
+
+Result<void> DetectionSink::open(DetectionSinkKind kind, const std::string& path, std::FILE* out) {
+  kind_ = kind;
+  path_ = path;
+  switch (kind) {
+    case DetectionSinkKind::kNone: return success();
+    case DetectionSinkKind::kStdout:
+      out_ = out;
+      return success();
+    case DetectionSinkKind::kFile:
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd_ < 0) {
+        const int err = errno;
+        return Error::fromErrno(err, fmt::format("output.detections file {}", path));
+      }
+      ownsFd_ = true;
+      return success();
+    case DetectionSinkKind::kUnixDatagram: {
+      sockaddr_un addr{};
+      if (path.size() >= sizeof addr.sun_path) {
+        return makeError(Errc::kInvalidArgument, "output.detections unix:{}: path too long", path);
+      }
+      fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (fd_ < 0) {
+        const int err = errno;
+        return Error::fromErrno(err, "output.detections: socket");
+      }
+      ownsFd_ = true;
+      addr.sun_family = AF_UNIX;
+      std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+      // Not fatal: the reader may start later; until it does, lines are dropped.
+      (void)::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+      return success();
+    }
+  }
+  return success();
+}
+
+void DetectionSink::write(std::string_view line) {
+  switch (kind_) {
+    case DetectionSinkKind::kNone: return;
+    case DetectionSinkKind::kStdout:
+      if (std::fwrite(line.data(), 1, line.size(), out_) != line.size()) ++dropped_;
+      std::fflush(out_);
+      return;
+    case DetectionSinkKind::kFile: {
+      const ssize_t n = ::write(fd_, line.data(), line.size());
+      if (n != static_cast<ssize_t>(line.size())) ++dropped_;
+      return;
+    }
+    case DetectionSinkKind::kUnixDatagram: {
+      // Without the newline: one datagram is one JSON object.
+      const std::size_t size = !line.empty() && line.back() == '\n' ? line.size() - 1 : line.size();
+      ssize_t n = ::send(fd_, line.data(), size, MSG_NOSIGNAL);
+      if (n < 0 && (errno == ENOTCONN || errno == ECONNREFUSED || errno == ENOENT)) {
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+        if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+          n = ::send(fd_, line.data(), size, MSG_NOSIGNAL);
+        }
+      }
+      if (n != static_cast<ssize_t>(size)) ++dropped_;
+      return;
+    }
+  }
+}
+
+void PrometheusFile::open(const std::string& path) {
+  path_ = path;
+  tmpPath_ = path + ".tmp";
+}
+
+void PrometheusFile::write(const Values& v) {
+  TextBuffer& t = text_;
+  t.clear();
+  const auto metric = [&](const char* name, const char* type, const char* help) {
+    t.append("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  metric("edgert_frames_total", "counter", "Frames run through the model.");
+  t.append("edgert_frames_total {}\n", v.frames);
+  metric("edgert_detections_total", "counter", "Detections reported.");
+  t.append("edgert_detections_total {}\n", v.detections);
+  metric("edgert_frames_per_second", "gauge", "Frames per second over the last status interval.");
+  t.append("edgert_frames_per_second {:.3f}\n", v.fps);
+  metric("edgert_inference_latency_seconds", "summary", "Inference latency over the last 512 frames.");
+  t.append("edgert_inference_latency_seconds{{quantile=\"0.5\"}} {:.6f}\n", v.latencyP50);
+  t.append("edgert_inference_latency_seconds{{quantile=\"0.99\"}} {:.6f}\n", v.latencyP99);
+  metric("edgert_camera_dropped_frames_total", "counter", "Gaps in the camera's sequence numbers.");
+  t.append("edgert_camera_dropped_frames_total {}\n", v.dropped);
+  metric("edgert_camera_lost_total", "counter", "Times the camera went away.");
+  t.append("edgert_camera_lost_total {}\n", v.cameraLost);
+  metric("edgert_idle", "gauge", "1 while the idle policy holds the device idle.");
+  t.append("edgert_idle {}\n", v.idle ? 1 : 0);
+  metric("edgert_idle_transitions_total", "counter", "Times the device went idle.");
+  t.append("edgert_idle_transitions_total {}\n", v.idleTransitions);
+  if (v.haveWatts) {
+    metric("edgert_board_power_watts", "gauge", "Board power (the board file's total).");
+    t.append("edgert_board_power_watts {:.3f}\n", v.watts);
+    metric("edgert_energy_per_inference_joules", "gauge", "Board power times p50 inference latency.");
+    t.append("edgert_energy_per_inference_joules {:.6f}\n", v.joulesPerInference);
+  }
+  if (v.cpuLoad >= 0) {
+    metric("edgert_cpu_load_ratio", "gauge", "Busy share of all CPUs.");
+    t.append("edgert_cpu_load_ratio {:.4f}\n", v.cpuLoad);
+  }
+  if (v.gpuLoad >= 0) {
+    metric("edgert_gpu_load_ratio", "gauge", "GPU load from devfreq.");
+    t.append("edgert_gpu_load_ratio {:.4f}\n", v.gpuLoad);
+  }
+  if (v.sampler != nullptr && v.sample != nullptr) {
+    const auto zones = v.sampler->sensors().thermal().zones();
+    bool header = false;
+    for (std::size_t z = 0; z < zones.size(); ++z) {
+      if (v.sample->zones[z].state != hal::ReadingState::kOk) continue;
+      if (!header) metric("edgert_temperature_celsius", "gauge", "Thermal zones by type.");
+      header = true;
+      t.append("edgert_temperature_celsius{{zone=\"{}\"}} {:.3f}\n", zones[z].type,
+               v.sample->zones[z].celsius());
+    }
+  }
+  const int fd = ::open(tmpPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    ++failures_;
+    return;
+  }
+  const std::string_view text = t.view();
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok || ::rename(tmpPath_.c_str(), path_.c_str()) != 0) ++failures_;
+}
+
+Result<void> requestPoweroff() {
+  sd_bus* bus = nullptr;
+  int r = sd_bus_open_system(&bus);
+  if (r < 0) return Error::fromErrno(-r, "poweroff: connecting to the system bus");
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                         "org.freedesktop.login1.Manager", "PowerOff", &error, nullptr, "b", 0);
+  Result<void> result = success();
+  if (r < 0) {
+    result = makeError(Errc::kPermissionDenied, "poweroff: logind PowerOff: {}",
+                       error.message != nullptr ? error.message : std::strerror(-r));
+  }
+  sd_bus_error_free(&error);
+  sd_bus_unref(bus);
+  return result;
+}
+
+}  // namespace edgert::runtime

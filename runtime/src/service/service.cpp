@@ -1,0 +1,586 @@
+// The service loop. Everything it touches is created in Service::create(): the frame
+// source's buffers, the model mapping and its arena, the pre-processor's tables, the
+// post-processor's scratch, the detection and text buffers, the sensor sampler's ring. The
+// loop then only borrows frames, runs kernels and formats into fixed buffers.
+#include "edgert/runtime/service.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "edgert/base/log.hpp"
+#include "edgert/hal/camera.hpp"
+#include "edgert/hal/sampler.hpp"
+#include "edgert/hal/sensors.hpp"
+#include "edgert/hal/watchdog.hpp"
+#include "edgert/kernels/image.hpp"
+#include "edgert/runtime/engine.hpp"
+#include "edgert/runtime/model.hpp"
+#include "edgert/runtime/postprocess.hpp"
+#include "motion.hpp"
+#include "notify.hpp"
+#include "outputs.hpp"
+#include "postprocessor.hpp"
+
+namespace edgert::runtime {
+
+namespace {
+
+log::Category gLog{"service"};
+
+// Stable journal MESSAGE_IDs, one per event type (journalctl MESSAGE_ID=...).
+constexpr log::MessageId kStartedId{"5c1a8d2e0f3b4e7a9c6d1b2a3f4e5d60"};
+constexpr log::MessageId kCameraLostId{"7e2b9c4d1a0f4b3e8d5c6a7b8c9d0e11"};
+constexpr log::MessageId kCameraBackId{"8f3cad5e2b1e4c4f9e6d7b8c9dae1f22"};
+constexpr log::MessageId kIdleId{"9a4dbe6f3c2f4d5a8f7e8c9dae0f2a33"};
+constexpr log::MessageId kActiveId{"ab5ecf7a4d3a4e6b9a8f9dae0fa13b44"};
+constexpr log::MessageId kFaultId{"bc6fda8b5e4b4f7c8b9aaebf1ab24c55"};
+constexpr log::MessageId kStoppingId{"cd7aeb9c6f5c4a8d9cabbfca2bc35d66"};
+constexpr log::MessageId kReloadId{"de8bfcad7a6d4b9e8dbccadb3cd46e77"};
+
+std::atomic<bool> gStop{false};
+std::atomic<bool> gReload{false};
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Latencies of the last kWindow frames; percentiles from a copy (fixed arrays).
+class LatencyWindow {
+ public:
+  static constexpr std::size_t kWindow = 512;
+  void add(float ms) {
+    values_[next_ % kWindow] = ms;
+    ++next_;
+  }
+  float percentile(double p) {
+    const std::size_t n = std::min(next_, kWindow);
+    if (n == 0) return 0;
+    std::copy_n(values_.begin(), n, scratch_.begin());
+    const auto k = static_cast<std::size_t>(p * static_cast<double>(n - 1) + 0.5);
+    std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k),
+                     scratch_.begin() + static_cast<std::ptrdiff_t>(n));
+    return scratch_[k];
+  }
+
+ private:
+  std::array<float, kWindow> values_{};
+  std::array<float, kWindow> scratch_{};
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+struct Service::Impl {
+  ServiceConfig config;
+  ServiceHooks hooks;
+  MemoryPlan plan;
+  std::unique_ptr<hal::FrameSource> source;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Engine> engine;
+  std::optional<kernels::Preprocessor> preprocessor;
+  std::optional<Postprocessor> postprocessor;
+  std::span<float> input;
+  std::vector<Detection> detections;
+  std::unique_ptr<hal::Sampler> sampler;
+  std::optional<hal::DeviceWatchdog> deviceWatchdog;
+  ServiceNotifier notifier;
+  DetectionSink sink;
+  TextBuffer line{64 * 1024};
+  TextBuffer status{512};
+  PrometheusFile prometheus;
+  MotionMeter motion;
+  LatencyWindow latency;
+  std::optional<ServiceConfig> reloaded;
+
+  // Counters.
+  std::uint64_t frames = 0;
+  std::uint64_t detectionsTotal = 0;
+  std::uint64_t idleTransitions = 0;
+  std::uint64_t activeTransitions = 0;
+  std::uint64_t nonFiniteFrames = 0;
+  std::uint64_t framesAtLastPing = 0;
+  std::uint64_t framesAtLastStatus = 0;
+  Clock::time_point lastPing{};
+  Clock::time_point lastStatus{};
+  Clock::time_point lastActivity{};
+  Clock::time_point startTime{};
+  bool cameraLost = false;
+  bool idle = false;
+  bool readySent = false;
+
+  Result<void> build();
+  void addItem(std::string name, std::size_t bytes) { plan.items.push_back({std::move(name), bytes}); }
+  ServiceEnd loop();
+  bool processFrame(const hal::Frame& frame);
+  void publish(const hal::Frame& frame, std::size_t count, double inferMs, double totalMs);
+  void maybeStatus(bool force);
+  void maybePing();
+  void enterIdle();
+  void leaveIdle(double change);
+  ServiceEnd standby();
+  void stopOutputs();
+  bool checkReload();
+};
+
+Result<void> Service::Impl::build() {
+  // The model: mapped read-only (its weights stay in the page cache), arena planned offline.
+  Result<Model> opened = Model::open(config.modelPath);
+  if (!opened) return std::move(opened).error();
+  model = std::make_unique<Model>(std::move(*opened));
+  const std::size_t arenaBytes = model->header().arenaBytes;
+
+  // The input the frames go to: float32, 1x3xHxW (NCHW) or 1xHxWx3 (NHWC).
+  EDGERT_ASSIGN_OR_RETURN(auto built, Engine::create(*model, {}));
+  engine = std::move(built);
+  const Engine::Binding* in = config.modelInput.empty()
+                                  ? (engine->inputs().size() == 1 ? &engine->inputs()[0] : nullptr)
+                                  : engine->findInput(config.modelInput);
+  if (in == nullptr) {
+    return makeError(Errc::kInvalidArgument,
+                     "{}: preprocess.input: {} (the model has {} inputs; name one)",
+                     config.sourceName,
+                     config.modelInput.empty() ? "not given" : "no input named " + config.modelInput,
+                     engine->inputs().size());
+  }
+  const kernels::Shape& s = in->type.shape;
+  const bool nchw = s.rank == 4 && s.dims[0] == 1 && s.dims[1] == 3;
+  const bool nhwc = s.rank == 4 && s.dims[0] == 1 && s.dims[3] == 3;
+  if (in->type.dtype != kernels::DType::kFloat32 || (!nchw && !nhwc)) {
+    return makeError(Errc::kUnsupported,
+                     "{}: model input {} must be float32 1x3xHxW or 1xHxWx3 to take camera frames",
+                     config.modelPath, in->name);
+  }
+  config.preprocess.layout = nchw ? kernels::TensorLayout::kNchw : kernels::TensorLayout::kNhwc;
+  config.preprocess.height = static_cast<int>(nchw ? s.dims[2] : s.dims[1]);
+  config.preprocess.width = static_cast<int>(nchw ? s.dims[3] : s.dims[2]);
+  input = {reinterpret_cast<float*>(in->data),
+           3 * static_cast<std::size_t>(config.preprocess.width) * config.preprocess.height};
+
+  // The camera: buffers are created by start().
+  EDGERT_ASSIGN_OR_RETURN(source, hal::makeFrameSource(config.camera));
+  EDGERT_TRY(source->start());
+  const hal::StreamFormat& f = source->format();
+  EDGERT_ASSIGN_OR_RETURN(auto pre, kernels::Preprocessor::create(f.format, f.width, f.height,
+                                                                  config.preprocess));
+  preprocessor.emplace(std::move(pre));
+
+  EDGERT_ASSIGN_OR_RETURN(auto post, Postprocessor::create(config.postprocess, *engine,
+                                                           config.preprocess.width,
+                                                           config.preprocess.height));
+  postprocessor.emplace(std::move(post));
+  detections.resize(static_cast<std::size_t>(std::max(config.postprocess.maxDetections,
+                                                      config.postprocess.topK)));
+
+  // Telemetry: the board's sensors, sampled once a second into a ring of ten minutes.
+  hal::SensorOptions sensorOptions;
+  if (Result<hal::SensorSet> sensors = hal::SensorSet::open(config.board, sensorOptions); sensors) {
+    Result<std::unique_ptr<hal::Sampler>> s2 = hal::Sampler::create(
+        std::move(*sensors), {.interval = std::chrono::milliseconds(1000), .capacity = 600});
+    if (s2) sampler = std::move(*s2);
+  }
+
+  EDGERT_TRY(sink.open(config.output.detections, config.output.detectionsPath, hooks.detections));
+  if (!config.output.prometheusPath.empty()) prometheus.open(config.output.prometheusPath);
+
+  // The complete memory need, biggest first.
+  addItem(fmt::format("camera frame buffers ({} x {}x{} {})", f.buffers, f.width, f.height,
+                      pixelFormatName(f.format)),
+          static_cast<std::size_t>(f.buffers) * packedImageBytes(f.format, f.width, f.height));
+  addItem("tensor arena (planned offline)", arenaBytes);
+  addItem("model image (mapped)", model->fileBytes());
+  addItem("pre-processing tables", preprocessor->memoryBytes());
+  addItem("post-processing scratch and detections",
+          postprocessor->memoryBytes() + detections.size() * sizeof(Detection));
+  addItem("output line buffers", line.capacity() + status.capacity() + prometheus.capacity());
+  addItem("telemetry ring (600 samples)", sampler ? sampler->capacity() * sizeof(hal::SensorSample) : 0);
+  addItem("log line buffers", log::kStderrLineBytes + log::kMaxMessageBytes);
+  std::sort(plan.items.begin(), plan.items.end(),
+            [](const MemoryItem& a, const MemoryItem& b) { return a.bytes > b.bytes; });
+  plan.budget = config.memory.budgetBytes;
+  for (const MemoryItem& item : plan.items) plan.total += item.bytes;
+  if (plan.total > plan.budget) {
+    std::string biggest;
+    for (std::size_t i = 0; i < std::min<std::size_t>(3, plan.items.size()); ++i) {
+      biggest += fmt::format("{}{} {:.1f} MiB", i ? ", " : "", plan.items[i].name,
+                             static_cast<double>(plan.items[i].bytes) / (1 << 20));
+    }
+    return makeError(Errc::kNoMemory,
+                     "{}: needs {:.1f} MiB, more than the memory budget of {:.1f} MiB "
+                     "(memory.budget_mib); biggest: {}",
+                     config.sourceName, static_cast<double>(plan.total) / (1 << 20),
+                     static_cast<double>(plan.budget) / (1 << 20), biggest);
+  }
+  if (config.memory.lock && ::mlockall(MCL_CURRENT) != 0) {
+    const int err = errno;
+    log::warning(gLog, "mlockall: {} (memory.lock asked for it; running unlocked)",
+                 std::strerror(err));
+  }
+
+  if (config.board.watchdog.mode == hal::WatchdogMode::kDevice) {
+    EDGERT_ASSIGN_OR_RETURN(auto wd, hal::DeviceWatchdog::open(config.board.watchdog.device,
+                                                               config.board.watchdog.timeoutSeconds));
+    deviceWatchdog.emplace(std::move(wd));
+  }
+  return success();
+}
+
+bool Service::Impl::processFrame(const hal::Frame& frame) {
+  const Clock::time_point t0 = Clock::now();
+  preprocessor->run(frame.image, input);
+  const Clock::time_point t1 = Clock::now();
+  engine->invoke();
+  const double inferMs = msSince(t1);
+  const std::size_t count = postprocessor->run(detections);
+  if (postprocessor->lastOutputsNonFinite()) {
+    ++nonFiniteFrames;
+  } else {
+    nonFiniteFrames = 0;
+  }
+  // Model coordinates to source pixels.
+  const kernels::ImageMapping& m = preprocessor->mapping();
+  for (std::size_t i = 0; i < count; ++i) {
+    Detection& d = detections[i];
+    d.x0 = m.toSourceX(d.x0);
+    d.x1 = m.toSourceX(d.x1);
+    d.y0 = m.toSourceY(d.y0);
+    d.y1 = m.toSourceY(d.y1);
+    for (int k = 0; k < d.numKeypoints; ++k) {
+      d.keypoints[static_cast<std::size_t>(k)][0] = m.toSourceX(d.keypoints[static_cast<std::size_t>(k)][0]);
+      d.keypoints[static_cast<std::size_t>(k)][1] = m.toSourceY(d.keypoints[static_cast<std::size_t>(k)][1]);
+    }
+  }
+  const double totalMs = msSince(t0);
+  latency.add(static_cast<float>(inferMs));
+  ++frames;
+  detectionsTotal += count;
+  publish(frame, count, inferMs, totalMs);
+  return count > 0;
+}
+
+void Service::Impl::publish(const hal::Frame& frame, std::size_t count, double inferMs,
+                            double totalMs) {
+  if (sink.kind() == DetectionSinkKind::kNone || (count == 0 && !config.output.emptyFrames)) return;
+  line.clear();
+  line.append("{{\"frame\":{},\"seq\":{},\"t\":{:.3f},\"infer_ms\":{:.2f},\"total_ms\":{:.2f},"
+              "\"width\":{},\"height\":{},\"detections\":[",
+              frames, frame.sequence, static_cast<double>(frame.timestampNs) / 1e9, inferMs,
+              totalMs, frame.image.width, frame.image.height);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Detection& d = detections[i];
+    line.append("{}{{\"score\":{:.3f}", i ? "," : "", d.score);
+    if (config.postprocess.kind == PostprocessKind::kTopK) {
+      line.append(",\"class\":{}}}", d.classId);
+      continue;
+    }
+    line.append(",\"box\":[{:.1f},{:.1f},{:.1f},{:.1f}],\"keypoints\":[", d.x0, d.y0, d.x1, d.y1);
+    for (int k = 0; k < d.numKeypoints; ++k) {
+      line.append("{}[{:.1f},{:.1f}]", k ? "," : "", d.keypoints[static_cast<std::size_t>(k)][0],
+                  d.keypoints[static_cast<std::size_t>(k)][1]);
+    }
+    line.append("]}}");
+  }
+  line.append("]}}\n");
+  sink.write(line.view());
+}
+
+void Service::Impl::maybeStatus(bool force) {
+  const Clock::time_point now = Clock::now();
+  if (!force && now - lastStatus < config.output.statusInterval) return;
+  const double seconds = std::chrono::duration<double>(now - lastStatus).count();
+  const double fps = seconds > 0 ? static_cast<double>(frames - framesAtLastStatus) / seconds : 0;
+  lastStatus = now;
+  framesAtLastStatus = frames;
+  hal::SensorSample sample;
+  hal::WindowStats window;
+  const bool haveSensors = sampler && sampler->latest(sample);
+  if (haveSensors) window = sampler->stats(std::max<std::size_t>(1, static_cast<std::size_t>(seconds)));
+  const float p50 = latency.percentile(0.5), p99 = latency.percentile(0.99);
+  status.clear();
+  status.append("{} {:.1f} fps, infer p50 {:.1f} ms p99 {:.1f} ms, {} det, frames {}, drops {}",
+                idle ? "idle" : cameraLost ? "camera-lost" : "run", fps, p50, p99,
+                detectionsTotal, frames, source->stats().dropped);
+  double watts = 0;
+  if (haveSensors) {
+    if (window.cpuLoadPercent.count > 0) status.append(", cpu {:.0f}%", window.cpuLoadPercent.avg);
+    if (window.gpuLoadPercent.count > 0) status.append(", gpu {:.0f}%", window.gpuLoadPercent.avg);
+    if (window.totalMilliwatts.count > 0) {
+      watts = window.totalMilliwatts.avg / 1000.0;
+      status.append(", {:.2f} W, {:.1f} mJ/inf", watts, watts * p50);
+    }
+    const auto zones = sampler->sensors().thermal().zones();
+    std::size_t hottest = zones.size();
+    for (std::size_t z = 0; z < zones.size(); ++z) {
+      if (sample.zones[z].state != hal::ReadingState::kOk) continue;
+      if (hottest == zones.size() || sample.zones[z].milliCelsius > sample.zones[hottest].milliCelsius) hottest = z;
+    }
+    if (hottest < zones.size()) {
+      status.append(", {} {:.1f}C", zones[hottest].type, sample.zones[hottest].celsius());
+    }
+  }
+  std::fprintf(hooks.console, "edgert: %.*s\n", static_cast<int>(status.view().size()), status.view().data());
+  std::fflush(hooks.console);
+  notifier.status(status.view());
+  if (prometheus.isOpen()) {
+    PrometheusFile::Values v;
+    v.frames = frames;
+    v.detections = detectionsTotal;
+    v.fps = fps;
+    v.latencyP50 = p50 / 1000.0;
+    v.latencyP99 = p99 / 1000.0;
+    v.dropped = source->stats().dropped;
+    v.cameraLost = source->stats().lost;
+    v.idle = idle;
+    v.idleTransitions = idleTransitions;
+    v.watts = watts;
+    v.haveWatts = watts > 0;
+    v.joulesPerInference = watts * p50 / 1000.0;
+    if (haveSensors) {
+      v.cpuLoad = window.cpuLoadPercent.count ? window.cpuLoadPercent.avg / 100.0 : -1;
+      v.gpuLoad = window.gpuLoadPercent.count ? window.gpuLoadPercent.avg / 100.0 : -1;
+      v.sampler = sampler.get();
+      v.sample = &sample;
+    }
+    prometheus.write(v);
+  }
+}
+
+void Service::Impl::maybePing() {
+  // Only progress pets the watchdog: frames completed since the last ping (standby probes
+  // count as frames). Never from a timer alone.
+  if (frames == framesAtLastPing) return;
+  const Clock::time_point now = Clock::now();
+  const auto systemdEvery = notifier.watchdogInterval() / 2;
+  const auto deviceEvery = std::chrono::seconds(std::max(1, config.board.watchdog.timeoutSeconds / 2));
+  const auto every = notifier.watchdogInterval().count() > 0
+                         ? std::chrono::duration_cast<Clock::duration>(systemdEvery)
+                         : std::chrono::duration_cast<Clock::duration>(deviceEvery);
+  if (now - lastPing < std::min<Clock::duration>(every, std::chrono::seconds(1))) return;
+  lastPing = now;
+  framesAtLastPing = frames;
+  notifier.watchdogPing();
+  if (deviceWatchdog) (void)deviceWatchdog->keepalive();
+}
+
+void Service::Impl::enterIdle() {
+  idle = true;
+  ++idleTransitions;
+  log::event(gLog, log::Level::kNotice, kIdleId,
+             "idle: nothing detected and no motion for {:.0f} s; action {}",
+             std::chrono::duration<double>(config.idle.timeout).count(),
+             idleActionName(config.idle.action));
+}
+
+void Service::Impl::leaveIdle(double change) {
+  idle = false;
+  ++activeTransitions;
+  lastActivity = Clock::now();
+  log::event(gLog, log::Level::kNotice, kActiveId, "active again: motion {:.1f} levels", change);
+}
+
+// Standby: the camera stream is off; every 1/standby_fps s it is started for one frame,
+// compared with the last thumbnail, and stopped again. Motion resumes the loop.
+ServiceEnd Service::Impl::standby() {
+  source->stop();
+  const auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(1.0 / config.idle.standbyFps));
+  while (!gStop.load()) {
+    const Clock::time_point until = Clock::now() + period;
+    while (Clock::now() < until && !gStop.load()) {
+      maybeStatus(false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (gStop.load()) break;
+    if (gReload.load() && checkReload()) return ServiceEnd::kReload;
+    if (Result<void> started = source->start(); !started) {
+      log::warning(gLog, "standby probe: {}", started.error().message());
+      continue;
+    }
+    hal::Frame frame;
+    double change = 0;
+    bool got = false;
+    for (int tries = 0; tries < 10 && !got; ++tries) {
+      got = source->waitFrame(std::chrono::milliseconds(200), frame) == hal::WaitStatus::kFrame;
+    }
+    if (got) {
+      change = motion.update(frame.image);
+      source->release(frame);
+      ++frames;  // a probe is progress for the watchdog
+      maybePing();
+    }
+    if (got && change >= config.idle.motionThreshold) {
+      leaveIdle(change);
+      return ServiceEnd::kStopped;  // not an end: the caller resumes the loop
+    }
+    source->stop();
+  }
+  return ServiceEnd::kStopped;
+}
+
+bool Service::Impl::checkReload() {
+  gReload.store(false);
+  notifier.reloading();
+  Result<ServiceConfig> next = loadServiceConfig(config.sourceName);
+  if (!next) {
+    log::error(gLog, "reload: {}; keeping the running config", next.error().message());
+    notifier.ready();
+    return false;
+  }
+  log::event(gLog, log::Level::kNotice, kReloadId, "reload: {} is valid; restarting the pipeline",
+             config.sourceName);
+  reloaded = std::move(*next);
+  return true;
+}
+
+void Service::Impl::stopOutputs() {
+  source->stop();
+  if (deviceWatchdog) {
+    const bool disarmed = deviceWatchdog->close();
+    log::info(gLog, "watchdog {}: closed ({})", config.board.watchdog.device,
+              disarmed ? "disarmed by the magic character" : "this driver cannot be disarmed");
+    deviceWatchdog.reset();
+  }
+  if (sampler) sampler->stop();
+}
+
+ServiceEnd Service::Impl::loop() {
+  startTime = lastStatus = lastActivity = lastPing = Clock::now();
+  if (sampler) (void)sampler->start();
+  log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}",
+             config.sourceName, source->describe(), config.modelPath);
+  hal::Frame frame;
+  std::uint64_t lastWarnedLost = 0;
+  while (true) {
+    if (gStop.load()) break;
+    if (gReload.load() && checkReload()) {
+      stopOutputs();
+      return ServiceEnd::kReload;
+    }
+    if (config.frameLimit != 0 && frames >= config.frameLimit) break;
+    if (hooks.stallAfterFrames != 0 && frames >= hooks.stallAfterFrames) {
+      // The test fault: alive, but no frame completes, so the watchdog is not petted.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    const hal::WaitStatus got = source->waitFrame(std::chrono::milliseconds(100), frame);
+    if (got == hal::WaitStatus::kEnded) {
+      stopOutputs();
+      maybeStatus(true);
+      return ServiceEnd::kSourceEnded;
+    }
+    if (got == hal::WaitStatus::kLost) {
+      if (!cameraLost || source->stats().lost != lastWarnedLost) {
+        log::event(gLog, log::Level::kWarning, kCameraLostId, "camera lost: {}; re-opening",
+                   source->lastError());
+        lastWarnedLost = source->stats().lost;
+      }
+      cameraLost = true;
+    }
+    if (got != hal::WaitStatus::kFrame) {
+      maybeStatus(false);
+      continue;
+    }
+    if (cameraLost) {
+      cameraLost = false;
+      log::event(gLog, log::Level::kNotice, kCameraBackId, "camera back: {}", source->describe());
+    }
+    const double change = motion.update(frame.image);
+    const bool detected = processFrame(frame);
+    source->release(frame);
+    if (!readySent) {
+      notifier.ready();  // after the first completed inference
+      readySent = true;
+    }
+    if (nonFiniteFrames >= 10) {
+      log::event(gLog, log::Level::kCritical, kFaultId,
+                 "fault: the model produced non-finite outputs for 10 frames in a row");
+      notifier.watchdogTrigger();
+      stopOutputs();
+      return ServiceEnd::kFault;
+    }
+    const Clock::time_point now = Clock::now();
+    if (detected || change >= config.idle.motionThreshold) lastActivity = now;
+    if (config.idle.action != IdleAction::kNone && now - lastActivity >= config.idle.timeout) {
+      enterIdle();
+      maybeStatus(true);
+      switch (config.idle.action) {
+        case IdleAction::kExit: stopOutputs(); return ServiceEnd::kIdleExit;
+        case IdleAction::kPoweroff: {
+          stopOutputs();
+          if (Result<void> off = requestPoweroff(); !off) {
+            log::error(gLog, "{}", off.error().message());
+          }
+          return ServiceEnd::kIdleExit;
+        }
+        case IdleAction::kStandby: {
+          const ServiceEnd end = standby();
+          if (end == ServiceEnd::kReload) {
+            stopOutputs();
+            return end;
+          }
+          if (gStop.load()) break;
+          if (Result<void> started = source->start(); !started) {
+            log::error(gLog, "resuming from standby: {}", started.error().message());
+          }
+          motion.reset();
+          break;
+        }
+        case IdleAction::kNone: break;
+      }
+    }
+    maybePing();
+    maybeStatus(false);
+  }
+  log::event(gLog, log::Level::kNotice, kStoppingId, "stopping after {} frames", frames);
+  notifier.stopping();
+  stopOutputs();
+  maybeStatus(true);
+  return ServiceEnd::kStopped;
+}
+
+// ---- Service ----------------------------------------------------------------------------
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::create(ServiceConfig config, ServiceHooks hooks) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  impl->hooks = hooks;
+  EDGERT_TRY(impl->build());
+  std::fprintf(hooks.console, "edgert: memory %.1f of %.1f MiB budget:\n",
+               static_cast<double>(impl->plan.total) / (1 << 20),
+               static_cast<double>(impl->plan.budget) / (1 << 20));
+  for (const MemoryItem& item : impl->plan.items) {
+    std::fprintf(hooks.console, "edgert:   %10zu  %s\n", item.bytes, item.name.c_str());
+  }
+  std::fflush(hooks.console);
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+const MemoryPlan& Service::memory() const { return impl_->plan; }
+ServiceEnd Service::run() { return impl_->loop(); }
+const ServiceConfig& Service::reloadedConfig() const { return *impl_->reloaded; }
+std::uint64_t Service::framesCompleted() const { return impl_->frames; }
+std::uint64_t Service::idleTransitions() const { return impl_->idleTransitions; }
+
+void Service::requestStop() { gStop.store(true); }
+void Service::requestReload() { gReload.store(true); }
+void Service::clearRequests() {
+  gStop.store(false);
+  gReload.store(false);
+}
+
+}  // namespace edgert::runtime

@@ -1,0 +1,124 @@
+// `edgert run` under a real NOTIFY_SOCKET listener (a datagram socket this test owns, as
+// systemd's is): READY=1 after the first inference, STATUS= lines, WATCHDOG=1 while frames
+// complete; with the loop stalled by the test fault hook (EDGERT_FAULT=stall-after:N) the
+// pings stop while the process stays alive; SIGTERM gives STOPPING=1 and a clean exit
+// within a second.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+struct Message {
+  Clock::time_point at;
+  std::string text;
+};
+
+class NotifyListener {
+ public:
+  explicit NotifyListener(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tv{0, 50'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifyListener() { ::close(fd_); }
+  bool bound() const { return bound_; }
+  // Collects messages until `until`.
+  void collect(Clock::time_point until, std::vector<Message>& out) {
+    char buf[4096];
+    while (Clock::now() < until) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n > 0) out.push_back({Clock::now(), std::string(buf, static_cast<std::size_t>(n))});
+    }
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  bool bound_ = false;
+};
+
+bool has(const std::vector<Message>& messages, const std::string& prefix) {
+  for (const Message& m : messages) {
+    if (m.text.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+TEST(ServiceNotify, ReadyStatusWatchdogAndStall) {
+  const fs::path model = fs::path(EDGERT_SOURCE_DIR) / "build/model-export/blazeface_front_128/model.edgm";
+  ASSERT_TRUE(fs::exists(model)) << model << " is exported by the models tests (ctest -L models)";
+  std::string pattern = (fs::temp_directory_path() / "edgert-notify-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(pattern.data());
+  {
+    std::ofstream config(dir / "app.toml");
+    config << "[service]\nmodel = \"" << model.string() << "\"\n"
+           << "[camera]\nsource = \"synthetic\"\nwidth = 160\nheight = 120\nfps = 30\n"
+           << "[postprocess]\nkind = \"blazeface\"\n"
+           << "[output]\ndetections = \"none\"\nstatus_interval_s = 0.1\n";
+  }
+  NotifyListener listener(dir / "notify.sock");
+  ASSERT_TRUE(listener.bound());
+
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "600000", 1);  // pings every 0.3 s
+    ::setenv("EDGERT_FAULT", "stall-after:5", 1);
+    ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
+    const std::string config = (dir / "app.toml").string();
+    ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::vector<Message> messages;
+  // 5 frames take well under a second (a few seconds under ASan); then the loop stalls.
+  listener.collect(Clock::now() + 8s, messages);
+  EXPECT_TRUE(has(messages, "READY=1"));
+  EXPECT_TRUE(has(messages, "STATUS="));
+  ASSERT_TRUE(has(messages, "WATCHDOG=1"));
+  Clock::time_point lastPing{};
+  for (const Message& m : messages) {
+    if (m.text == "WATCHDOG=1") lastPing = m.at;
+  }
+  // Stalled: alive, still sending STATUS=, but no WATCHDOG=1 for the last seconds.
+  EXPECT_EQ(::kill(pid, 0), 0) << "the stalled service must stay alive";
+  EXPECT_GT(Clock::now() - lastPing, 3s) << "WATCHDOG=1 kept coming while no frame completed";
+
+  const Clock::time_point termAt = Clock::now();
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() - termAt < 5s) {
+    std::vector<Message> more;
+    listener.collect(Clock::now() + 20ms, more);
+    messages.insert(messages.end(), more.begin(), more.end());
+  }
+  ASSERT_EQ(done, pid) << "edgert did not exit within 5 s of SIGTERM";
+  EXPECT_LT(Clock::now() - termAt, 1500ms) << "SIGTERM must stop the service within about 1 s";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  listener.collect(Clock::now() + 100ms, messages);
+  EXPECT_TRUE(has(messages, "STOPPING=1"));
+  fs::remove_all(dir);
+}
+
+}  // namespace
