@@ -39,8 +39,9 @@ Detection toSourcePixels(const Detection& detection, const kernels::ImageMapping
 // Intersection over union of two boxes; 0 when either is empty or they do not overlap.
 float boxIou(const Detection& a, const Detection& b);
 
-// The anchor layout and thresholds of a BlazeFace model. The defaults are the short-range
-// ("front", 128x128) model's, from MediaPipe's face_detection_short_range graph.
+// The anchor layout and thresholds of a BlazeFace model. The defaults are the front
+// (short-range, 128x128) model's SSD anchor options in MediaPipe, with the score threshold
+// of MediaPipe's original face_detection_front graphs (0.75).
 struct BlazeFaceParams {
   int inputSize = 128;  // the square model input, pixels
   // One entry per SSD layer. Consecutive layers with the same stride share one feature
@@ -48,7 +49,8 @@ struct BlazeFaceParams {
   // a 16x16 grid with 2 anchors per cell and an 8x8 grid with 6.
   std::vector<int> strides{8, 16, 16, 16};
   // MediaPipe: aspect ratio 1.0 plus the interpolated scale between layers. With a fixed
-  // anchor size both anchors of a cell are identical; the model learnt different boxes.
+  // anchor size the anchors of a cell share one centre and size; only the model's
+  // regressors tell them apart.
   int anchorsPerLayer = 2;
   float anchorOffset = 0.5F;  // anchor centre within its cell, in cells
   float scoreThreshold = 0.75F;  // after the sigmoid
@@ -64,7 +66,7 @@ struct BlazeFaceParams {
 };
 
 // One output head of the model: the score logits (one per anchor) and the regressors
-// (kBlazeFaceCoords per anchor) of consecutive anchors.
+// (BlazeFaceDecoder::kCoords per anchor) of consecutive anchors.
 struct BlazeFaceHead {
   std::span<const float> scores;
   std::span<const float> regressors;
