@@ -194,7 +194,9 @@ class V4l2Camera final : public FrameSource {
     if (r < 0) {
       const int err = errno;
       ::close(fd);
-      if (err == ENOTTY || err == EINVAL) {
+      // ENOTTY from the kernel; ENOSYS from qemu-user, which does not pass ioctls it does
+      // not know to a file that is not a V4L2 device.
+      if (err == ENOTTY || err == EINVAL || err == ENOSYS) {
         return makeError(Errc::kUnsupported, "camera {}: not a V4L2 device", path_);
       }
       return Error::fromErrno(err, fmt::format("camera {}: VIDIOC_QUERYCAP", path_));
