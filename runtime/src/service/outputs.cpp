@@ -150,7 +150,7 @@ Result<void> requestPoweroff() {
   sd_bus* bus = nullptr;
   int r = sd_bus_open_system(&bus);
   if (r < 0) return Error::fromErrno(-r, "poweroff: connecting to the system bus");
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL is a C compound literal
   r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
                          "org.freedesktop.login1.Manager", "PowerOff", &error, nullptr, "b", 0);
   Result<void> result = success();
