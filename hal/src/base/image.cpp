@@ -1,29 +1,18 @@
 #include "edgert/base/image.hpp"
 
+#include "edgert/base/pixel_format_names.hpp"
+
 namespace edgert {
 
-namespace {
-struct FormatName {
-  PixelFormat format;
-  std::string_view name;
-};
-constexpr std::array kFormatNames{
-    FormatName{PixelFormat::kYuyv, "YUYV"},   FormatName{PixelFormat::kNv12, "NV12"},
-    FormatName{PixelFormat::kGrey, "GREY"},   FormatName{PixelFormat::kRgb24, "RGB24"},
-    FormatName{PixelFormat::kMjpeg, "MJPEG"},
-};
-}  // namespace
 
 std::string_view pixelFormatName(PixelFormat format) {
-  for (const FormatName& f : kFormatNames) {
-    if (f.format == format) return f.name;
-  }
-  return "invalid";
+  const std::string_view name = enumNameOf(kPixelFormatNames, format);
+  return name.empty() ? "invalid" : name;
 }
 
 std::optional<PixelFormat> parsePixelFormat(std::string_view name) {
-  for (const FormatName& f : kFormatNames) {
-    if (f.name == name) return f.format;
+  for (const EnumName<PixelFormat>& f : kPixelFormatNames) {
+    if (f.name == name) return f.value;
   }
   return std::nullopt;
 }
@@ -59,6 +48,15 @@ std::size_t packedImageBytes(PixelFormat format, int width, int height) {
     bytes += packedStride(format, width, p) * static_cast<std::size_t>(planeRows(format, height, p));
   }
   return bytes;
+}
+
+ImageView packedImageView(PixelFormat format, int width, int height, const std::uint8_t* data) {
+  ImageView view{format, width, height, {data, nullptr}, {packedStride(format, width, 0), 0}};
+  if (planeCount(format) == 2) {
+    view.planes[1] = data + view.strides[0] * static_cast<std::size_t>(height);
+    view.strides[1] = packedStride(format, width, 1);
+  }
+  return view;
 }
 
 bool validImageSize(PixelFormat format, int width, int height) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "edgert/base/pixel_format_names.hpp"
 #include "edgert/base/toml_schema.hpp"
 
 namespace edgert::hal {
@@ -14,14 +15,6 @@ constexpr std::array kArchNames{
     EnumName<Arch>{"aarch64", Arch::kAarch64},
     EnumName<Arch>{"x86_64", Arch::kX86_64},
     EnumName<Arch>{"any", Arch::kAny},
-};
-
-constexpr std::array kPixelFormatNames{
-    EnumName<PixelFormat>{"YUYV", PixelFormat::kYuyv},
-    EnumName<PixelFormat>{"NV12", PixelFormat::kNv12},
-    EnumName<PixelFormat>{"GREY", PixelFormat::kGrey},
-    EnumName<PixelFormat>{"RGB24", PixelFormat::kRgb24},
-    EnumName<PixelFormat>{"MJPEG", PixelFormat::kMjpeg},
 };
 
 constexpr std::array kPowerSensorDriverNames{

@@ -11,6 +11,16 @@ std::string_view errnoText(int err) {
   return text != nullptr ? text : "unknown error";
 }
 
+bool hasExtension(std::string_view path, std::string_view extension) {
+  if (path.size() < extension.size()) return false;
+  for (std::size_t i = 0; i < extension.size(); ++i) {
+    if (static_cast<char>(path[path.size() - extension.size() + i] | 0x20) != extension[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void sleepUntil(std::chrono::steady_clock::time_point deadline) {
   // steady_clock is CLOCK_MONOTONIC in libstdc++.
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -38,6 +38,9 @@ std::string_view errnoText(int err);
 // Sleeps until `deadline` (signals do not shorten it).
 void sleepUntil(std::chrono::steady_clock::time_point deadline);
 
+// Whether `path` ends in `extension` (lower-case, with the dot), ignoring ASCII case.
+bool hasExtension(std::string_view path, std::string_view extension);
+
 // Which file source a path is for, by its extension (case-insensitive).
 bool isImageFilePath(std::string_view path);  // .png .jpg .jpeg
 bool isVideoFilePath(std::string_view path);  // .y4m .yuyv .nv12 .grey .gray .rgb

@@ -115,15 +115,6 @@ Result<Decoded> decodeJpeg(const std::string& path) {
   return out;
 }
 
-bool endsWith(std::string_view text, std::string_view suffix) {
-  if (text.size() < suffix.size()) return false;
-  for (std::size_t i = 0; i < suffix.size(); ++i) {
-    const char c = text[text.size() - suffix.size() + i];
-    if (static_cast<char>(c | 0x20) != suffix[i]) return false;  // ASCII, case-insensitive
-  }
-  return true;
-}
-
 class ImageFileSource final : public FrameSource {
  public:
   explicit ImageFileSource(const CameraConfig& config) : config_(config) {
@@ -131,7 +122,7 @@ class ImageFileSource final : public FrameSource {
   }
 
   Result<void> start() override {
-    Result<Decoded> decoded = endsWith(config_.source, ".png") ? decodePng(config_.source)
+    Result<Decoded> decoded = hasExtension(config_.source, ".png") ? decodePng(config_.source)
                                                                : decodeJpeg(config_.source);
     if (!decoded) return std::move(decoded).error();
     image_ = std::move(decoded).value();
@@ -150,11 +141,7 @@ class ImageFileSource final : public FrameSource {
       return WaitStatus::kTimeout;
     }
     pacer_.advance();
-    frame.image.format = PixelFormat::kRgb24;
-    frame.image.width = image_.width;
-    frame.image.height = image_.height;
-    frame.image.planes = {image_.rgb.data(), nullptr};
-    frame.image.strides = {static_cast<std::size_t>(image_.width) * 3, 0};
+    frame.image = packedImageView(PixelFormat::kRgb24, image_.width, image_.height, image_.rgb.data());
     frame.sequence = sequence_++;
     frame.timestampNs = monotonicNowNs();
     frame.dmabufFd = -1;
@@ -184,7 +171,7 @@ class ImageFileSource final : public FrameSource {
 }  // namespace
 
 bool isImageFilePath(std::string_view path) {
-  return endsWith(path, ".png") || endsWith(path, ".jpg") || endsWith(path, ".jpeg");
+  return hasExtension(path, ".png") || hasExtension(path, ".jpg") || hasExtension(path, ".jpeg");
 }
 
 Result<std::unique_ptr<FrameSource>> makeImageFileSource(const CameraConfig& config) {

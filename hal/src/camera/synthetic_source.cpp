@@ -104,15 +104,7 @@ class SyntheticSource final : public FrameSource {
     drawSquare(image);
 
     borrowed_ |= 1u << slot;
-    frame.image.format = config_.format;
-    frame.image.width = config_.width;
-    frame.image.height = config_.height;
-    frame.image.planes = {image, nullptr};
-    frame.image.strides = {packedStride(config_.format, config_.width), 0};
-    if (config_.format == PixelFormat::kNv12) {
-      frame.image.planes[1] = image + frame.image.strides[0] * static_cast<std::size_t>(config_.height);
-      frame.image.strides[1] = frame.image.strides[0];
-    }
+    frame.image = packedImageView(config_.format, config_.width, config_.height, image);
     frame.sequence = sequence_++;
     frame.timestampNs = monotonicNowNs();
     frame.dmabufFd = -1;

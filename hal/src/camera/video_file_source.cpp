@@ -38,19 +38,11 @@ struct VideoFormat {
   std::size_t fileFrameBytes = 0;  // one frame's payload in the file
 };
 
-bool endsWithNoCase(std::string_view text, std::string_view suffix) {
-  if (text.size() < suffix.size()) return false;
-  for (std::size_t i = 0; i < suffix.size(); ++i) {
-    if (static_cast<char>(text[text.size() - suffix.size() + i] | 0x20) != suffix[i]) return false;
-  }
-  return true;
-}
-
 std::optional<PixelFormat> rawFormatOf(std::string_view path) {
-  if (endsWithNoCase(path, ".yuyv")) return PixelFormat::kYuyv;
-  if (endsWithNoCase(path, ".nv12")) return PixelFormat::kNv12;
-  if (endsWithNoCase(path, ".grey") || endsWithNoCase(path, ".gray")) return PixelFormat::kGrey;
-  if (endsWithNoCase(path, ".rgb")) return PixelFormat::kRgb24;
+  if (hasExtension(path, ".yuyv")) return PixelFormat::kYuyv;
+  if (hasExtension(path, ".nv12")) return PixelFormat::kNv12;
+  if (hasExtension(path, ".grey") || hasExtension(path, ".gray")) return PixelFormat::kGrey;
+  if (hasExtension(path, ".rgb")) return PixelFormat::kRgb24;
   return std::nullopt;
 }
 
@@ -191,15 +183,7 @@ class VideoFileSource final : public FrameSource {
     pacer_.advance();
     ++next_;
     borrowed_ |= 1u << slot;
-    frame.image.format = video_.format;
-    frame.image.width = video_.width;
-    frame.image.height = video_.height;
-    frame.image.planes = {image, nullptr};
-    frame.image.strides = {packedStride(video_.format, video_.width), 0};
-    if (video_.format == PixelFormat::kNv12) {
-      frame.image.planes[1] = image + frame.image.strides[0] * static_cast<std::size_t>(video_.height);
-      frame.image.strides[1] = frame.image.strides[0];
-    }
+    frame.image = packedImageView(video_.format, video_.width, video_.height, image);
     frame.sequence = sequence_++;
     frame.timestampNs = monotonicNowNs();
     frame.dmabufFd = -1;
@@ -371,7 +355,7 @@ class VideoFileSource final : public FrameSource {
 }  // namespace
 
 bool isVideoFilePath(std::string_view path) {
-  return endsWithNoCase(path, ".y4m") || rawFormatOf(path).has_value();
+  return hasExtension(path, ".y4m") || rawFormatOf(path).has_value();
 }
 
 Result<std::unique_ptr<FrameSource>> makeVideoFileSource(const CameraConfig& config) {

@@ -3,19 +3,13 @@
 
 #include <filesystem>
 
+#include "edgert/base/pixel_format_names.hpp"
 #include "edgert/base/toml_schema.hpp"
 
 namespace edgert::runtime {
 
 namespace {
 
-constexpr std::array kPixelFormatNames{
-    EnumName<PixelFormat>{"YUYV", PixelFormat::kYuyv},
-    EnumName<PixelFormat>{"NV12", PixelFormat::kNv12},
-    EnumName<PixelFormat>{"GREY", PixelFormat::kGrey},
-    EnumName<PixelFormat>{"RGB24", PixelFormat::kRgb24},
-    EnumName<PixelFormat>{"MJPEG", PixelFormat::kMjpeg},
-};
 constexpr std::array kResizeNames{
     EnumName<kernels::FitMode>{"stretch", kernels::FitMode::kStretch},
     EnumName<kernels::FitMode>{"letterbox", kernels::FitMode::kLetterbox},
@@ -157,9 +151,10 @@ void readIdle(TableReader& t, ServiceConfig::Idle& idle) {
 
 std::string_view idleActionName(IdleAction action) { return enumNameOf(kIdleActionNames, action); }
 
-Result<ServiceConfig> parseServiceConfig(std::string_view text, std::string_view sourceName,
-                                         const std::string& baseDir) {
-  EDGERT_ASSIGN_OR_RETURN(const toml::table document, parseToml(text, sourceName));
+namespace {
+
+Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string_view sourceName,
+                                        const std::string& baseDir) {
   ServiceConfig c;
   c.sourceName = std::string(sourceName);
   // The board comes first: the camera defaults and the memory budget are the board's.
@@ -203,21 +198,17 @@ Result<ServiceConfig> parseServiceConfig(std::string_view text, std::string_view
   return c;
 }
 
+}  // namespace
+
+Result<ServiceConfig> parseServiceConfig(std::string_view text, std::string_view sourceName,
+                                         const std::string& baseDir) {
+  EDGERT_ASSIGN_OR_RETURN(const toml::table document, parseToml(text, sourceName));
+  return readServiceConfig(document, sourceName, baseDir);
+}
+
 Result<ServiceConfig> loadServiceConfig(const std::string& path) {
   EDGERT_ASSIGN_OR_RETURN(const toml::table document, parseTomlFile(path));
-  (void)document;  // read again as text below: one code path for files and strings
-  std::FILE* f = std::fopen(path.c_str(), "rbe");
-  if (f == nullptr) {
-    const int err = errno;
-    return Error::fromErrno(err, fmt::format("config {}: open", path));
-  }
-  std::string text;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  return parseServiceConfig(text, path, dir);
+  return readServiceConfig(document, path, std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace edgert::runtime

@@ -44,4 +44,7 @@ struct ImageView {
   std::array<std::size_t, 2> strides{};  // bytes from one row to the next, per plane
 };
 
+// A view of a tightly packed image at `data` (packedImageBytes bytes, planes back to back).
+ImageView packedImageView(PixelFormat format, int width, int height, const std::uint8_t* data);
+
 }  // namespace edgert
