@@ -2,13 +2,15 @@
 # edgert against ONNX Runtime 1.30 (CPU, npm onnxruntime-node) on the real models, same
 # input, same thread counts, in the same run. Prints a markdown table with both figures and
 # the ratio (edgert / ORT: below 1 is better), and writes it with the machine to
-# bench/RESULTS.md. Needs a host build (cmake --preset host && cmake --build --preset host).
+# bench/RESULTS.md. Needs a host build (cmake --preset host && cmake --build --preset host),
+# or another optimized one named by EDGERT_BUILD.
 #
 #   bench/compare-ort.sh [ITERS]
+#   EDGERT_BUILD=build/mine bench/compare-ort.sh [ITERS]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 iters=${1:-200}
-build=$repo/build/host
+build=$(realpath "${EDGERT_BUILD:-$repo/build/host}")
 cache=${EDGERT_CACHE:-$repo/.cache}
 out=$repo/build/bench
 mkdir -p "$out"

@@ -8,7 +8,29 @@ namespace {
 
 bool isFloat(const TensorType& t) { return t.dtype == DType::kFloat32; }
 
+// a / b rounded up, for a >= 0 and b > 0.
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// Most runs of padding that fillColumns zeroes are empty or a float or two: no call then.
+void zero(float* dst, std::int64_t count) {
+  if (count > 2) {
+    std::memset(dst, 0, static_cast<std::size_t>(count) * sizeof(float));
+    return;
+  }
+  for (std::int64_t i = 0; i < count; ++i) dst[i] = 0.0f;
+}
+
 }  // namespace
+
+bool generalApplies(const void* params, std::span<const TensorType> inputs,
+                    std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const ConvParams*>(params);
+  if (inputs.size() < 2 || outputs.size() != 1 || !isFloat(inputs[0]) || !isFloat(outputs[0])) {
+    return false;
+  }
+  const std::int64_t outPerGroup = inputs[1].shape.dims[0] / p.group;
+  return p.weightLayout == 0 && (p.group == 1 || outPerGroup >= kGeneralMinGroupOutputs);
+}
 
 bool pointwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs) {
@@ -92,6 +114,181 @@ void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const floa
         out[j] = iw >= 0 && iw < inW ? src[iw] : 0.0f;
       }
     }
+  }
+}
+
+GemmPlan gemmPlan(const GemmBlocking& b, const ConvParams& p, const Shape& x, const Shape& y) {
+  GemmPlan g;
+  if (p.spatialRank == 2) {
+    g.inH = x.dims[2];
+    g.outH = y.dims[2];
+  }
+  g.inW = x.dims[x.rank - 1];
+  g.outW = y.dims[y.rank - 1];
+  g.inPerGroup = x.dims[1] / p.group;
+  g.outPerGroup = y.dims[1] / p.group;
+  g.depth = g.inPerGroup * p.kernel[0] * p.kernel[1];
+  g.pixels = g.outH * g.outW;
+  g.blockDepth = g.depth == 0 ? 0 : ceilDiv(g.depth, ceilDiv(g.depth, b.depth));
+  g.stripPixels = std::min(b.strip, ceilDiv(g.pixels, b.cols) * b.cols);
+  g.panelRows = std::min(b.panelRows, ceilDiv(g.outPerGroup, b.rows) * b.rows);
+  return g;
+}
+
+std::uint64_t generalScratch(const GemmBlocking& b, const void* params,
+                             std::span<const TensorType> inputs, std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const ConvParams*>(params);
+  if (outputs[0].shape.numel() == 0) return 0;  // no image or no output channel: nothing to fill
+  const GemmPlan g = gemmPlan(b, p, inputs[0].shape, outputs[0].shape);
+  return static_cast<std::uint64_t>(g.blockDepth * (g.stripPixels + g.panelRows)) * sizeof(float);
+}
+
+void fillColumns(const ConvParams& p, const GemmPlan& g, const float* x, std::int64_t k0,
+                 std::int64_t kc, std::int64_t p0, std::int64_t count, std::int64_t width,
+                 float* columns) {
+  const std::int64_t kH = p.kernel[0];
+  const std::int64_t kW = p.kernel[1];
+  const std::int64_t strideW = p.stride[1];
+  for (std::int64_t s = 0; s < kc; ++s) {
+    const std::int64_t k = k0 + s;
+    const std::int64_t kh = k / kW % kH;
+    const std::int64_t kw = k % kW;
+    const float* plane = x + k / (kH * kW) * g.inH * g.inW;
+    float* dst = columns + s * g.stripPixels;
+    // This tap reads input column ow * strideW + offW for output column ow: inside X for
+    // ow in [owBegin, owEnd).
+    const std::int64_t offW = kw * p.dilation[1] - p.padBegin[1];
+    const std::int64_t owBegin = std::min(g.outW, offW >= 0 ? 0 : ceilDiv(-offW, strideW));
+    const std::int64_t owEnd = offW >= g.inW ? 0 : std::min(g.outW, ceilDiv(g.inW - offW, strideW));
+    std::int64_t oh = p0 / g.outW;
+    std::int64_t ow = p0 % g.outW;
+    // The strip, one output row at a time.
+    for (std::int64_t j = 0; j < count; ow = 0, ++oh) {
+      const std::int64_t n = std::min(count - j, g.outW - ow);
+      const std::int64_t ih = oh * p.stride[0] + kh * p.dilation[0] - p.padBegin[0];
+      if (ih < 0 || ih >= g.inH) {
+        zero(dst + j, n);
+        j += n;
+        continue;
+      }
+      const std::int64_t begin = std::clamp(owBegin, ow, ow + n);
+      const std::int64_t end = std::clamp(owEnd, begin, ow + n);
+      zero(dst + j, begin - ow);
+      if (end > begin) {
+        const float* src = plane + ih * g.inW + begin * strideW + offW;  // at input column >= 0
+        float* out = dst + j + (begin - ow);
+        if (strideW == 1) {
+          std::memcpy(out, src, static_cast<std::size_t>(end - begin) * sizeof(float));
+        } else {
+          for (std::int64_t c = 0; c < end - begin; ++c) out[c] = src[c * strideW];
+        }
+      }
+      zero(dst + j + (end - ow), ow + n - end);
+      j += n;
+    }
+    zero(dst + count, width - count);
+  }
+}
+
+void fillWeightTile(const float* w, std::int64_t rowStride, std::int64_t stepStride,
+                    std::int64_t rows, std::int64_t kc, std::int64_t tileRows, float* panel) {
+  for (std::int64_t s = 0; s < kc; ++s) {
+    float* dst = panel + s * tileRows;
+    for (std::int64_t r = 0; r < rows; ++r) dst[r] = w[r * rowStride + s * stepStride];
+    for (std::int64_t r = rows; r < tileRows; ++r) dst[r] = 0.0f;
+  }
+}
+
+bool upsampleApplies(const void* params, std::span<const TensorType> inputs,
+                     std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const ConvTransposeParams*>(params);
+  if (inputs.size() < 2 || outputs.size() != 1 || !isFloat(inputs[0]) || !isFloat(outputs[0])) {
+    return false;
+  }
+  return p.group == 1 && p.kernel[0] == p.stride[0] && p.kernel[1] == p.stride[1] &&
+         p.dilation[0] == 1 && p.dilation[1] == 1;
+}
+
+UpsamplePlan upsamplePlan(const GemmBlocking& b, const ConvTransposeParams& p, const Shape& x,
+                          const Shape& y) {
+  UpsamplePlan g;
+  if (p.spatialRank == 2) {
+    g.inH = x.dims[2];
+    g.outH = y.dims[2];
+  }
+  g.inW = x.dims[x.rank - 1];
+  g.outW = y.dims[y.rank - 1];
+  g.pixels = g.inH * g.inW;
+  const std::int64_t channels = x.dims[1];
+  g.blockDepth = channels == 0 ? 0 : ceilDiv(channels, ceilDiv(channels, b.depth));
+  g.stripPixels = std::min(b.strip, ceilDiv(g.pixels, b.cols) * b.cols);
+  return g;
+}
+
+std::uint64_t upsampleScratch(const GemmBlocking& b, const void* params,
+                              std::span<const TensorType> inputs, std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const ConvTransposeParams*>(params);
+  if (outputs[0].shape.numel() == 0) return 0;  // no image or no output channel: nothing to fill
+  const UpsamplePlan g = upsamplePlan(b, p, inputs[0].shape, outputs[0].shape);
+  const std::int64_t floats = g.blockDepth * (g.stripPixels + b.rows) + b.rows * g.stripPixels;
+  return static_cast<std::uint64_t>(floats) * sizeof(float);
+}
+
+void fillPlaneColumns(const float* x, std::int64_t plane, std::int64_t kc, std::int64_t p0,
+                      std::int64_t count, std::int64_t width, std::int64_t stripPixels, float* columns) {
+  for (std::int64_t c = 0; c < kc; ++c) {
+    float* dst = columns + c * stripPixels;
+    std::memcpy(dst, x + c * plane + p0, static_cast<std::size_t>(count) * sizeof(float));
+    zero(dst + count, width - count);
+  }
+}
+
+void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int64_t outChannels,
+                   const float* bias, float* y) {
+  // Output row oh is reached iff oh + padTop < inH * sH, column ow iff ow + padLeft < inW * sW.
+  const std::int64_t rows = std::clamp<std::int64_t>(g.inH * p.stride[0] - p.padBegin[0], 0, g.outH);
+  const std::int64_t cols = std::clamp<std::int64_t>(g.inW * p.stride[1] - p.padBegin[1], 0, g.outW);
+  if (rows == g.outH && cols == g.outW) return;
+  for (std::int64_t m = 0; m < outChannels; ++m) {
+    float* plane = y + m * g.outH * g.outW;
+    const float value = bias ? bias[m] : 0.0f;
+    for (std::int64_t oh = 0; oh < g.outH; ++oh) {
+      float* row = plane + oh * g.outW;
+      std::fill(row + (oh < rows ? cols : 0), row + g.outW, value);
+    }
+  }
+}
+
+void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out,
+                std::int64_t rows, std::int64_t p0, std::int64_t count, std::int64_t kh,
+                std::int64_t kw, float* y, bool accumulate) {
+  const std::int64_t strideW = p.stride[1];
+  // Input column iw lands on output column iw * strideW + offW: inside Y for iw in
+  // [iwBegin, iwEnd).
+  const std::int64_t offW = kw - p.padBegin[1];
+  const std::int64_t iwBegin = std::min(g.inW, offW >= 0 ? 0 : ceilDiv(-offW, strideW));
+  const std::int64_t iwEnd = offW >= g.outW ? 0 : std::min(g.inW, ceilDiv(g.outW - offW, strideW));
+  const std::int64_t outPlane = g.outH * g.outW;
+  std::int64_t ih = p0 / g.inW;
+  std::int64_t iw = p0 % g.inW;
+  // The strip, one input row at a time.
+  for (std::int64_t j = 0; j < count; iw = 0, ++ih) {
+    const std::int64_t n = std::min(count - j, g.inW - iw);
+    const std::int64_t oh = ih * p.stride[0] + kh - p.padBegin[0];
+    const std::int64_t begin = std::clamp(iwBegin, iw, iw + n);
+    const std::int64_t end = std::clamp(iwEnd, begin, iw + n);
+    if (oh >= 0 && oh < g.outH && end > begin) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const float* src = out + r * g.stripPixels + j + (begin - iw);
+        float* dst = y + r * outPlane + oh * g.outW + begin * strideW + offW;  // at column >= 0
+        if (accumulate) {
+          for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] += src[i];
+        } else {
+          for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] = src[i];
+        }
+      }
+    }
+    j += n;
   }
 }
 

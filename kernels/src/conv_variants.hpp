@@ -1,20 +1,32 @@
 // The fast Conv variants: where each applies (portable: the compiler on an x86-64 host
-// chooses NEON variants for an aarch64 image), the scratch layout the depthwise variants
+// chooses NEON variants for an aarch64 image), the drivers and scratch layouts both ISAs
 // share, and the kernels themselves, built only for their own architecture.
 //
+//   general:   1-D or 2-D, any kernel, stride, dilation and pads; group 1, or groups of
+//              at least kGeneralMinGroupOutputs output channels each.
 //   pointwise: 1x1 kernel, stride 1, no pads, group 1 (any dilation: it has no effect).
 //   depthwise: 2-D, group == C == OC, kernel 3x3 or 5x5, strides 1 or 2 per axis,
 //              dilation 1, any pads.
-// Both: NCHW input, OIHW weights (weightLayout 0), float32 accumulation, the fused
+// All: NCHW input, OIHW weights (weightLayout 0), float32 accumulation, the fused
 // epilogue Y = act(conv + bias + residual), Y allowed to lie exactly on the residual.
+// Where several apply the compiler takes the most specialized (the registry lists general
+// first).
 #pragma once
 
 #include "edgert/kernels/registry.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace edgert::kernels::conv {
 
+// Grouped convs with fewer output channels per group (depthwise ones above all) would
+// fill too little of the general variants' register tile: every input value they pack
+// would feed fewer than this many multiply-adds.
+inline constexpr std::int64_t kGeneralMinGroupOutputs = 4;
+
+bool generalApplies(const void* params, std::span<const TensorType> inputs,
+                    std::span<const TensorType> outputs);
 bool pointwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs);
 bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
@@ -90,17 +102,262 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   }
 }
 
+// --- General: convolution as a matrix product ---------------------------------------------
+//
+// Per image and group, Y (OCg x P) = W (OCg x K) * columns (K x P), with P output pixels,
+// K = Cg * kH * kW and column j of `columns` the input values output pixel j reads, tap by
+// tap (im2col), zero where a tap falls in the padding. Row k of W is then simply row k of
+// the OIHW weights. Scratch stays small whatever the conv: for a block of output channels
+// (at most panelRows) and a block of K (at most depth steps), the driver copies the
+// weights into panels, one per register tile of rows, interleaved step by step; then, one
+// strip of output pixels at a time, it builds the strip's columns for that block of K and
+// the ISA kernel computes `rows` x `cols` register tiles over them. Y accumulates over the
+// blocks of K: the first block starts from bias + residual (reading the residual before Y
+// is written, so Y may lie on it), the last applies the activation.
+struct GemmBlocking {
+  std::int64_t rows;       // output channels per register tile
+  std::int64_t cols;       // output pixels per register tile
+  std::int64_t strip;      // output pixels per strip of columns, a multiple of cols
+  std::int64_t depth;      // most steps of K per block
+  std::int64_t panelRows;  // most output channels per block, a multiple of rows
+};
+
+// Sized for the first-level data cache: a tile's weights (depth x rows) and columns (depth
+// x cols) for one block of K take 22 KiB (AVX2) and 20 KiB (NEON); the strip's columns
+// (depth x strip, 96 KiB) and the block's weight panels (depth x panelRows, 96 KiB) stay
+// in the second level while every tile passes over them. The ISA files check their
+// register tiles against these.
+inline constexpr GemmBlocking kAvx2Gemm{6, 16, 96, 256, 96};
+inline constexpr GemmBlocking kNeonGemm{8, 12, 96, 256, 96};
+static_assert(kAvx2Gemm.strip % kAvx2Gemm.cols == 0 && kAvx2Gemm.panelRows % kAvx2Gemm.rows == 0);
+static_assert(kNeonGemm.strip % kNeonGemm.cols == 0 && kNeonGemm.panelRows % kNeonGemm.rows == 0);
+
+struct GemmPlan {
+  std::int64_t inH = 1, inW = 1, outH = 1, outW = 1;  // 1-D: H = 1
+  std::int64_t inPerGroup = 0, outPerGroup = 0;
+  std::int64_t depth = 0;       // K
+  std::int64_t pixels = 0;      // P
+  std::int64_t blockDepth = 0;  // steps per block of K: K split evenly, at most blocking.depth
+  std::int64_t stripPixels = 0; // floats per row of the columns: strip, or P rounded up to cols
+  std::int64_t panelRows = 0;   // output channels per block: panelRows, or OCg rounded up to rows
+};
+
+// For validated parameters and types where generalApplies holds.
+GemmPlan gemmPlan(const GemmBlocking& b, const ConvParams& p, const Shape& x, const Shape& y);
+
+// Scratch: the columns (blockDepth x stripPixels), then the weight panels (blockDepth x
+// panelRows).
+std::uint64_t generalScratch(const GemmBlocking& b, const void* params,
+                             std::span<const TensorType> inputs, std::span<const TensorType> outputs);
+
+template <const GemmBlocking& kB>
+std::uint64_t generalScratchFor(const void* params, std::span<const TensorType> inputs,
+                                std::span<const TensorType> outputs) {
+  return generalScratch(kB, params, inputs, outputs);
+}
+
+// Columns [p0, p0 + count) and steps [k0, k0 + kc) of one image and group (x: its first
+// channel plane) into `columns`, step k at columns + (k - k0) * stripPixels; columns
+// [count, width) are zero.
+void fillColumns(const ConvParams& p, const GemmPlan& g, const float* x, std::int64_t k0,
+                 std::int64_t kc, std::int64_t p0, std::int64_t count, std::int64_t width,
+                 float* columns);
+
+// Steps [0, kc) of `rows` weight rows (w: row 0, step 0; rows rowStride floats apart,
+// steps stepStride) interleaved as panel[k * tileRows + r]; rows [rows, tileRows) are zero.
+void fillWeightTile(const float* w, std::int64_t rowStride, std::int64_t stepStride,
+                    std::int64_t rows, std::int64_t kc, std::int64_t tileRows, float* panel);
+
+// One register tile as the ISA kernels see it.
+struct GemmTile {
+  const float* w;         // fillWeightTile's panel: step k, row r at w[k * blocking.rows + r]
+  const float* columns;   // the tile's first column: step k, pixel j at columns[k * stride + j]
+  std::int64_t steps;     // steps of K in this block (may be 0: a conv over no channel)
+  std::int64_t stride;    // floats between steps of `columns`
+  std::int64_t rows;      // output channels to store, 1..blocking.rows
+  std::int64_t pixels;    // output pixels to store, 1..blocking.cols (columns past are zero)
+  float* y;               // output channel r, pixel j at y[r * plane + j]
+  std::int64_t plane;     // floats between output channels: P
+  const float* bias;      // per row, or nullptr
+  const float* residual;  // laid out as y, or nullptr; read in the first block only
+  bool first;             // the first block of K: start from bias + residual, not from y
+  bool last;              // the last block: apply the activation
+};
+
+// The general driver both ISAs share: for every image, group, block of output channels
+// and block of K it fills the weight panels, then for every strip the columns, and calls
+// run(tile) for each register tile of the strip.
+template <const GemmBlocking& kB, typename RunTile>
+void forEachGemmTile(const KernelArgs& args, RunTile run) {
+  const auto& p = *static_cast<const ConvParams*>(args.params);
+  const Shape& xs = args.inputs[0].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  const GemmPlan g = gemmPlan(kB, p, xs, ys);
+  const std::int64_t channels = xs.dims[1];
+  const std::int64_t outChannels = ys.dims[1];
+  const std::int64_t inPlane = g.inH * g.inW;
+  const float* w = args.inputs[1].as<float>();
+  const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
+  const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
+  float* columns = reinterpret_cast<float*>(args.scratch.data());
+  float* panels = columns + g.blockDepth * g.stripPixels;
+  // At least one block, so that a conv over no channel still writes bias + residual.
+  const std::int64_t blocks = g.depth == 0 ? 1 : (g.depth + g.blockDepth - 1) / g.blockDepth;
+  for (std::int64_t n = 0; n < xs.dims[0]; ++n) {
+    for (std::int64_t grp = 0; grp < p.group; ++grp) {
+      const std::int64_t firstOut = n * outChannels + grp * g.outPerGroup;
+      const float* x = args.inputs[0].as<float>() + (n * channels + grp * g.inPerGroup) * inPlane;
+      const float* wg = w + grp * g.outPerGroup * g.depth;
+      const float* bg = bias ? bias + grp * g.outPerGroup : nullptr;
+      float* y = args.outputs[0].as<float>() + firstOut * g.pixels;
+      const float* res = residual ? residual + firstOut * g.pixels : nullptr;
+      for (std::int64_t m0 = 0; m0 < g.outPerGroup; m0 += g.panelRows) {
+        const std::int64_t panelRows = std::min(g.panelRows, g.outPerGroup - m0);
+        for (std::int64_t b = 0; b < blocks; ++b) {
+          const std::int64_t k0 = b * g.blockDepth;
+          const std::int64_t kc = std::min(g.blockDepth, g.depth - k0);
+          // The panel of the tile at row m starts at panels + m * kc.
+          for (std::int64_t m = 0; m < panelRows; m += kB.rows) {
+            fillWeightTile(wg + (m0 + m) * g.depth + k0, g.depth, 1, std::min(kB.rows, panelRows - m), kc,
+                           kB.rows, panels + m * kc);
+          }
+          for (std::int64_t p0 = 0; p0 < g.pixels; p0 += g.stripPixels) {
+            const std::int64_t count = std::min(g.stripPixels, g.pixels - p0);
+            const std::int64_t width = (count + kB.cols - 1) / kB.cols * kB.cols;
+            fillColumns(p, g, x, k0, kc, p0, count, width, columns);
+            for (std::int64_t m = 0; m < panelRows; m += kB.rows) {
+              const std::int64_t rows = std::min(kB.rows, panelRows - m);
+              for (std::int64_t j = 0; j < count; j += kB.cols) {
+                const std::int64_t at = (m0 + m) * g.pixels + p0 + j;
+                run(GemmTile{panels + m * kc, columns + j, kc, g.stripPixels, rows,
+                             std::min(kB.cols, count - j), y + at, g.pixels, bg ? bg + m0 + m : nullptr,
+                             res ? res + at : nullptr, b == 0, b == blocks - 1});
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// --- ConvTranspose, upsample: stride == kernel ---------------------------------------------
+//
+// With stride == kernel on each axis (dilation 1, group 1: the learned 2x upsampling of
+// segmentation heads), output position o on an axis takes exactly one tap of one input
+// position, i = (o + padBegin) / stride and tap (o + padBegin) % stride, or none where
+// i >= in (output padding: bias alone). Per image and tap (kh, kw) that is a pointwise
+// product, Y_tap (OC x Pin) = W_tap (OC x C) * X (C x Pin) over the Pin input pixels,
+// whose pixel (ih, iw) lands on output (ih * sH + kh - padTop, iw * sW + kw - padLeft)
+// unless the pads crop it. The driver copies a strip of X's pixels and a block of its
+// channels into scratch (zero-padded to whole register tiles), computes each tap's
+// register tiles into a scratch tile of rows x strip and scatters that into Y, adding to
+// what the earlier blocks of channels left there.
+bool upsampleApplies(const void* params, std::span<const TensorType> inputs,
+                     std::span<const TensorType> outputs);
+
+struct UpsamplePlan {
+  std::int64_t inH = 1, inW = 1, outH = 1, outW = 1;  // 1-D: H = 1
+  std::int64_t pixels = 0;      // Pin
+  std::int64_t blockDepth = 0;  // input channels per block: C split evenly, at most blocking.depth
+  std::int64_t stripPixels = 0; // input pixels per strip: strip, or Pin rounded up to cols
+};
+
+// For validated parameters and types where upsampleApplies holds.
+UpsamplePlan upsamplePlan(const GemmBlocking& b, const ConvTransposeParams& p, const Shape& x,
+                          const Shape& y);
+
+// Scratch: the columns (blockDepth x stripPixels), the weight tile (blockDepth x rows), the
+// output tile (rows x stripPixels).
+std::uint64_t upsampleScratch(const GemmBlocking& b, const void* params,
+                              std::span<const TensorType> inputs, std::span<const TensorType> outputs);
+
+template <const GemmBlocking& kB>
+std::uint64_t upsampleScratchFor(const void* params, std::span<const TensorType> inputs,
+                                 std::span<const TensorType> outputs) {
+  return upsampleScratch(kB, params, inputs, outputs);
+}
+
+// Pixels [p0, p0 + count) of planes [0, kc) of X (x: the first, `plane` floats each) into
+// `columns`, plane k at columns + k * stripPixels; columns [count, width) are zero.
+void fillPlaneColumns(const float* x, std::int64_t plane, std::int64_t kc, std::int64_t p0,
+                      std::int64_t count, std::int64_t width, std::int64_t stripPixels, float* columns);
+
+// The output pixels of one image that no input reaches: bias (or 0) in every channel.
+void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int64_t outChannels,
+                   const float* bias, float* y);
+
+// Tap (kh, kw) of input pixels [p0, p0 + count), for `rows` output channels (out: the
+// output tile, rows stripPixels floats apart; y: Y of the first row's channel), stored or,
+// with `accumulate`, added.
+void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out,
+                std::int64_t rows, std::int64_t p0, std::int64_t count, std::int64_t kh,
+                std::int64_t kw, float* y, bool accumulate);
+
+// The upsample driver both ISAs share: run(tile) computes one register tile with no
+// activation (ConvTranspose has no fused epilogue).
+template <const GemmBlocking& kB, typename RunTile>
+void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
+  const auto& p = *static_cast<const ConvTransposeParams*>(args.params);
+  const Shape& xs = args.inputs[0].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  if (ys.numel() == 0) return;  // no image or no output channel (and no scratch)
+  const UpsamplePlan g = upsamplePlan(kB, p, xs, ys);
+  const std::int64_t channels = xs.dims[1];
+  const std::int64_t outChannels = ys.dims[1];
+  const std::int64_t outPlane = g.outH * g.outW;
+  const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
+  const float* w = args.inputs[1].as<float>();
+  const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
+  float* columns = reinterpret_cast<float*>(args.scratch.data());
+  float* panel = columns + g.blockDepth * g.stripPixels;
+  float* out = panel + g.blockDepth * kB.rows;
+  const std::int64_t blocks = channels == 0 ? 1 : (channels + g.blockDepth - 1) / g.blockDepth;
+  for (std::int64_t n = 0; n < xs.dims[0]; ++n) {
+    const float* x = args.inputs[0].as<float>() + n * channels * g.pixels;
+    float* y = args.outputs[0].as<float>() + n * outChannels * outPlane;
+    fillUncovered(p, g, outChannels, bias, y);
+    for (std::int64_t p0 = 0; p0 < g.pixels; p0 += g.stripPixels) {
+      const std::int64_t count = std::min(g.stripPixels, g.pixels - p0);
+      const std::int64_t width = (count + kB.cols - 1) / kB.cols * kB.cols;
+      for (std::int64_t b = 0; b < blocks; ++b) {
+        const std::int64_t c0 = b * g.blockDepth;
+        const std::int64_t kc = std::min(g.blockDepth, channels - c0);
+        fillPlaneColumns(x + c0 * g.pixels, g.pixels, kc, p0, count, width, g.stripPixels, columns);
+        for (std::int64_t tap = 0; tap < taps; ++tap) {
+          for (std::int64_t m = 0; m < outChannels; m += kB.rows) {
+            const std::int64_t rows = std::min(kB.rows, outChannels - m);
+            fillWeightTile(w + (c0 * outChannels + m) * taps + tap, taps, outChannels * taps, rows, kc,
+                           kB.rows, panel);
+            for (std::int64_t j = 0; j < count; j += kB.cols) {
+              run(GemmTile{panel, columns + j, kc, g.stripPixels, rows, std::min(kB.cols, count - j),
+                           out + j, g.stripPixels, bias && b == 0 ? bias + m : nullptr, nullptr, true,
+                           true});
+            }
+            scatterTap(p, g, out, rows, p0, count, tap / p.kernel[1], tap % p.kernel[1],
+                       y + m * outPlane, b > 0);
+          }
+        }
+      }
+    }
+  }
+}
+
 #if defined(__x86_64__)
 namespace x86 {
-void runPointwise(const KernelArgs& args);  // AVX2 + FMA
+void runGeneral(const KernelArgs& args);  // AVX2 + FMA
+void runPointwise(const KernelArgs& args);
 void runDepthwise(const KernelArgs& args);
+void runUpsample(const KernelArgs& args);  // ConvTranspose
 }  // namespace x86
 #endif
 
 #if defined(__aarch64__)
 namespace neon {
+void runGeneral(const KernelArgs& args);
 void runPointwise(const KernelArgs& args);
 void runDepthwise(const KernelArgs& args);
+void runUpsample(const KernelArgs& args);  // ConvTranspose
 }  // namespace neon
 #endif
 

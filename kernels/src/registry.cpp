@@ -50,11 +50,15 @@ constexpr std::array kOps{
 // listed for the op.
 constexpr std::array kVariants{
     KernelVariant{OpCode::kConv, 0, "ref", Isa::kAny, ref::runConv, nullptr, nullptr},
+    KernelVariant{OpCode::kConv, 5, "avx2-general", Isa::kAvx2, EDGERT_X86(conv::x86::runGeneral), conv::generalScratchFor<conv::kAvx2Gemm>, conv::generalApplies},
+    KernelVariant{OpCode::kConv, 6, "neon-general", Isa::kNeon, EDGERT_NEON(conv::neon::runGeneral), conv::generalScratchFor<conv::kNeonGemm>, conv::generalApplies},
     KernelVariant{OpCode::kConv, 1, "avx2-pointwise", Isa::kAvx2, EDGERT_X86(conv::x86::runPointwise), nullptr, conv::pointwiseApplies},
     KernelVariant{OpCode::kConv, 2, "avx2-depthwise", Isa::kAvx2, EDGERT_X86(conv::x86::runDepthwise), conv::depthwiseScratch, conv::depthwiseApplies},
     KernelVariant{OpCode::kConv, 3, "neon-pointwise", Isa::kNeon, EDGERT_NEON(conv::neon::runPointwise), nullptr, conv::pointwiseApplies},
     KernelVariant{OpCode::kConv, 4, "neon-depthwise", Isa::kNeon, EDGERT_NEON(conv::neon::runDepthwise), conv::depthwiseScratch, conv::depthwiseApplies},
     KernelVariant{OpCode::kConvTranspose, 0, "ref", Isa::kAny, ref::runConvTranspose, nullptr, nullptr},
+    KernelVariant{OpCode::kConvTranspose, 1, "avx2-upsample", Isa::kAvx2, EDGERT_X86(conv::x86::runUpsample), conv::upsampleScratchFor<conv::kAvx2Gemm>, conv::upsampleApplies},
+    KernelVariant{OpCode::kConvTranspose, 2, "neon-upsample", Isa::kNeon, EDGERT_NEON(conv::neon::runUpsample), conv::upsampleScratchFor<conv::kNeonGemm>, conv::upsampleApplies},
     KernelVariant{OpCode::kGemm, 0, "ref", Isa::kAny, ref::runGemm, nullptr, nullptr},
     KernelVariant{OpCode::kMatMul, 0, "ref", Isa::kAny, ref::runMatMul, nullptr, nullptr},
     KernelVariant{OpCode::kBinary, 0, "ref", Isa::kAny, ref::runBinary, nullptr, nullptr},

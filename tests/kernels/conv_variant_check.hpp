@@ -5,12 +5,15 @@
 // in float32 in another order. For k terms the float sum is off by at most about
 // k * 2^-24 * S, where S = |bias| + sum |x * w| + |residual| is the sum of the magnitudes
 // of the terms (cancellation makes any bound relative to |y| alone meaningless). The
-// largest k here is 97 (a pointwise conv over 97 channels), so k * 2^-24 < 6e-6; the
 // activations then scale an error by at most 1.5 (HardSwish's steepest slope). An output
-// passes when |y - ref| <= 1e-5 + 1e-4 * S: a 10x margin over that bound, and far below
-// any real indexing or epilogue mistake, which shifts outputs by whole terms. S comes
-// from the reference kernel itself, run on |x|, |w|, |bias|, |residual| with no
-// activation.
+// passes when |y - ref| <= 1e-5 + 1e-4 * S, far below any real indexing or epilogue
+// mistake, which shifts outputs by whole terms. The largest k of the pointwise and
+// depthwise cases is 97 (a pointwise conv over 97 channels): a 10x margin over the bound.
+// The general cases go up to k = 866 (a 3x3 conv over 96 channels, bias and residual,
+// PP-OCR's size; kMaxGeneralDepth): 1.5 * 866 * 2^-24 < 7.8e-5 is still inside the
+// tolerance, and that bound needs every rounding error at its largest with the same sign;
+// on random data they cancel, and the error grows like sqrt(k). S comes from the
+// reference kernel itself, run on |x|, |w|, |bias|, |residual| with no activation.
 #pragma once
 
 #include "ref/ref_harness.hpp"
@@ -96,24 +99,23 @@ inline bool variantApplies(const KernelVariant& v, const ConvCase& c) {
   return v.applies == nullptr || v.applies(&c.params, ins, std::span<const TensorType>(&y, 1));
 }
 
-// Runs `variant` (and the reference) on random data for case `c`: once into a buffer of its
-// own and once with Y placed on the residual. Failures name the case.
-inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& c, unsigned seed) {
-  SCOPED_TRACE(describeCase(c));
-  const ConvParams& p = c.params;
-  std::vector<TensorType> types;
-  TensorType yType;
-  ASSERT_TRUE(convTypes(c, types, yType)) << "infer rejects the case";
+// The core of the checks below, for Conv and ConvTranspose: runs `variant` and the
+// reference kernel of `op` on random data for inputs of `types` (absent ones rank -1) and
+// an output of yType, once into a buffer of its own and, when aliasSlot >= 0, once with Y
+// placed on that input. `plain` is `params` with no activation, for the magnitudes S.
+inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, const void* params,
+                                    const void* plain, const std::vector<TensorType>& types,
+                                    const TensorType& yType, int aliasSlot, unsigned seed) {
   ASSERT_TRUE(variant.applies == nullptr ||
-              variant.applies(&p, types, std::span<const TensorType>(&yType, 1)))
+              variant.applies(params, types, std::span<const TensorType>(&yType, 1)))
       << variant.name << " does not apply";
 
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  const std::size_t slots = p.hasResidual ? 4 : (p.hasBias ? 3 : 2);
+  const std::size_t slots = types.size();
   // Exact-size heap vectors: AddressSanitizer reports any read past an input's end.
-  std::vector<std::vector<float>> data(4);
-  for (std::size_t i = 0; i < 4; ++i) {
+  std::vector<std::vector<float>> data(slots);
+  for (std::size_t i = 0; i < slots; ++i) {
     if (types[i].shape.rank == kAbsentRank) continue;
     data[i].resize(static_cast<std::size_t>(types[i].shape.numel()));
     for (float& v : data[i]) v = dist(rng) * (i == 0 ? 3.0f : 1.0f);
@@ -132,7 +134,7 @@ inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& 
   std::vector<float> expected(n);
   {
     std::vector<InTensor> ins = inputsOf(data);
-    runReference(OpCode::kConv, &p, ins, OutTensor{reinterpret_cast<std::byte*>(expected.data()), yType});
+    runReference(op, params, ins, OutTensor{reinterpret_cast<std::byte*>(expected.data()), yType});
   }
   std::vector<float> magnitude(n);
   {
@@ -140,16 +142,13 @@ inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& 
     for (auto& d : absData) {
       for (float& v : d) v = std::fabs(v);
     }
-    ConvParams plain = p;
-    plain.activation = ActivationParams{};
     std::vector<InTensor> ins = inputsOf(absData);
-    runReference(OpCode::kConv, &plain, ins, OutTensor{reinterpret_cast<std::byte*>(magnitude.data()), yType});
+    runReference(op, plain, ins, OutTensor{reinterpret_cast<std::byte*>(magnitude.data()), yType});
   }
 
   // Scratch as the planner gives it: 64-byte aligned, and full of garbage.
-  std::span<const TensorType> inSpan(types.data(), slots);
   const std::uint64_t scratchBytes =
-      variant.scratch ? variant.scratch(&p, inSpan, std::span<const TensorType>(&yType, 1)) : 0;
+      variant.scratch ? variant.scratch(params, types, std::span<const TensorType>(&yType, 1)) : 0;
   std::vector<float> scratchStore(static_cast<std::size_t>(scratchBytes / sizeof(float)) + 16);
   auto* scratchBase = reinterpret_cast<std::byte*>(
       (reinterpret_cast<std::uintptr_t>(scratchStore.data()) + 63) / 64 * 64);
@@ -174,19 +173,85 @@ inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& 
     std::vector<float> got(n + 16, kGuard);
     std::vector<InTensor> ins = inputsOf(data);
     const OutTensor out{reinterpret_cast<std::byte*>(got.data()), yType};
-    runWithoutAllocating(variant, KernelArgs{&p, ins, std::span<const OutTensor>(&out, 1), scratch});
+    runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1), scratch});
     for (std::size_t i = n; i < n + 16; ++i) ASSERT_EQ(got[i], kGuard) << "written past Y's end";
     got.resize(n);
     compare(got, "own buffer");
   }
-  // Y placed exactly on the residual (OpInfo::aliasInputs bit 3).
-  if (p.hasResidual) {
+  if (aliasSlot >= 0) {
     std::vector<std::vector<float>> aliased = data;
     std::vector<InTensor> ins = inputsOf(aliased);
-    const OutTensor out{reinterpret_cast<std::byte*>(aliased[3].data()), yType};
-    runWithoutAllocating(variant, KernelArgs{&p, ins, std::span<const OutTensor>(&out, 1), scratch});
-    compare(aliased[3], "Y on the residual");
+    auto& on = aliased[static_cast<std::size_t>(aliasSlot)];
+    const OutTensor out{reinterpret_cast<std::byte*>(on.data()), yType};
+    runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1), scratch});
+    compare(on, "Y on the residual");
   }
+}
+
+// Runs `variant` (and the reference) on random data for case `c`: once into a buffer of its
+// own and once with Y placed on the residual (OpInfo::aliasInputs bit 3). Failures name
+// the case.
+inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& c, unsigned seed) {
+  SCOPED_TRACE(describeCase(c));
+  const ConvParams& p = c.params;
+  std::vector<TensorType> types;
+  TensorType yType;
+  ASSERT_TRUE(convTypes(c, types, yType)) << "infer rejects the case";
+  types.resize(p.hasResidual ? 4 : (p.hasBias ? 3 : 2));
+  ConvParams plain = p;
+  plain.activation = ActivationParams{};
+  checkOpAgainstReference(variant, OpCode::kConv, &p, &plain, types, yType, p.hasResidual ? 3 : -1, seed);
+}
+
+// --- ConvTranspose ---------------------------------------------------------------------------
+
+struct ConvTransposeCase {
+  std::int64_t batch = 1, channels = 1, outChannels = 1, height = 1, width = 1;
+  ConvTransposeParams params;
+};
+
+inline std::string describeCase(const ConvTransposeCase& c) {
+  const ConvTransposeParams& p = c.params;
+  return "X " + std::to_string(c.batch) + "x" + std::to_string(c.channels) + "x" +
+         std::to_string(c.height) + "x" + std::to_string(c.width) + " OC " +
+         std::to_string(c.outChannels) + " k " + std::to_string(p.kernel[0]) + "x" +
+         std::to_string(p.kernel[1]) + " s " + std::to_string(p.stride[0]) + "," +
+         std::to_string(p.stride[1]) + " pads " + std::to_string(p.padBegin[0]) + "," +
+         std::to_string(p.padBegin[1]) + "," + std::to_string(p.padEnd[0]) + "," +
+         std::to_string(p.padEnd[1]) + " output padding " + std::to_string(p.outputPadding[0]) + "," +
+         std::to_string(p.outputPadding[1]) + " group " + std::to_string(p.group) + " bias " +
+         std::to_string(p.hasBias);
+}
+
+// Types of X, W, [B] and of Y; false if infer rejects the case.
+inline bool convTransposeTypes(const ConvTransposeCase& c, std::vector<TensorType>& ins, TensorType& y) {
+  const ConvTransposeParams& p = c.params;
+  ins.clear();
+  const std::int64_t outPerGroup = c.outChannels / p.group;
+  if (p.spatialRank == 1) {
+    ins.push_back(f32({c.batch, c.channels, c.width}));
+    ins.push_back(f32({c.channels, outPerGroup, p.kernel[1]}));
+  } else {
+    ins.push_back(f32({c.batch, c.channels, c.height, c.width}));
+    ins.push_back(f32({c.channels, outPerGroup, p.kernel[0], p.kernel[1]}));
+  }
+  if (p.hasBias) ins.push_back(f32({c.outChannels}));
+  return inferError(OpCode::kConvTranspose, &p, ins, &y) == "ok";
+}
+
+inline bool variantApplies(const KernelVariant& v, const ConvTransposeCase& c) {
+  std::vector<TensorType> ins;
+  TensorType y;
+  if (!convTransposeTypes(c, ins, y)) return false;
+  return v.applies == nullptr || v.applies(&c.params, ins, std::span<const TensorType>(&y, 1));
+}
+
+inline void checkAgainstReference(const KernelVariant& variant, const ConvTransposeCase& c, unsigned seed) {
+  SCOPED_TRACE(describeCase(c));
+  std::vector<TensorType> types;
+  TensorType yType;
+  ASSERT_TRUE(convTransposeTypes(c, types, yType)) << "infer rejects the case";
+  checkOpAgainstReference(variant, OpCode::kConvTranspose, &c.params, &c.params, types, yType, -1, seed);
 }
 
 // --- The cases -------------------------------------------------------------------------------
@@ -298,7 +363,188 @@ inline std::vector<ConvCase> depthwiseCases() {
   return cases;
 }
 
+inline ConvParams generalParams(int kH, int kW, int strideH, int strideW, int dilationH, int dilationW,
+                                int top, int left, int bottom, int right, std::int32_t group = 1) {
+  ConvParams p;
+  p.kernel[0] = kH;
+  p.kernel[1] = kW;
+  p.stride[0] = strideH;
+  p.stride[1] = strideW;
+  p.dilation[0] = dilationH;
+  p.dilation[1] = dilationW;
+  p.padBegin[0] = top;
+  p.padBegin[1] = left;
+  p.padEnd[0] = bottom;
+  p.padEnd[1] = right;
+  p.group = group;
+  return p;
+}
+
+// The most terms per output the general cases sum (see the tolerance above).
+inline constexpr std::int64_t kMaxGeneralDepth = 96 * 3 * 3;
+
+// General: kernels 1x1 to 7x7, square and not (1x3, 3x1, 5x3, 2x2); strides 1, 2, 3 and
+// mixed; dilations 2 and 3; symmetric, asymmetric, zero and oversized pads; on C and OC
+// of 1, primes and sizes that are not a multiple of the register tiles' rows (6, 8), planes
+// of 1 pixel up to several strips (96 pixels), output rows that are not a multiple of the
+// tiles' pixels (12, 16), K from 1 to 864 (one block up to four), more output channels
+// than one block (96), batch 2; grouped convs (2 and 3 groups, 4 outputs per
+// single-channel group, 2 groups of 100); a 1-D conv; no input channel; no image; no
+// output channel. Cases infer rejects or that exceed kMaxGeneralDepth are left out.
+inline std::vector<ConvCase> generalCases() {
+  const ConvParams geometries[] = {
+      generalParams(1, 1, 1, 1, 1, 1, 0, 0, 0, 0), generalParams(1, 1, 2, 2, 1, 1, 0, 0, 0, 0),
+      generalParams(1, 3, 1, 1, 1, 1, 0, 1, 0, 1), generalParams(3, 1, 1, 1, 1, 1, 1, 0, 1, 0),
+      generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1), generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1),
+      generalParams(3, 3, 2, 2, 1, 1, 0, 0, 1, 1), generalParams(3, 3, 3, 3, 1, 1, 0, 2, 1, 0),
+      generalParams(3, 3, 1, 2, 2, 2, 2, 1, 2, 3), generalParams(3, 3, 2, 1, 3, 1, 3, 0, 0, 3),
+      generalParams(5, 5, 1, 1, 1, 1, 2, 2, 2, 2), generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2),
+      generalParams(7, 7, 2, 2, 1, 1, 3, 3, 3, 3), generalParams(7, 7, 1, 1, 1, 1, 0, 0, 0, 0),
+      generalParams(2, 2, 2, 2, 1, 1, 0, 0, 0, 0), generalParams(5, 3, 3, 2, 1, 2, 6, 0, 0, 5),
+  };
+  struct Dims {
+    std::int64_t batch, channels, outChannels, height, width;
+  };
+  const Dims dims[] = {{1, 1, 1, 1, 1},    {1, 3, 24, 11, 13}, {1, 1, 7, 9, 9},
+                       {2, 5, 13, 8, 17},  {1, 13, 6, 13, 17}, {1, 8, 9, 1, 23},
+                       {1, 2, 1, 23, 3},   {1, 40, 8, 7, 9},   {1, 96, 5, 5, 6}};
+  std::vector<ConvCase> cases;
+  int i = 0;
+  for (const ConvParams& geometry : geometries) {
+    for (const Dims& d : dims) {
+      ConvCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
+      setEpilogue(c.params, i * 7);
+      std::vector<TensorType> ins;
+      TensorType y;
+      if (c.channels * geometry.kernel[0] * geometry.kernel[1] > kMaxGeneralDepth || !convTypes(c, ins, y)) continue;
+      cases.push_back(c);
+      ++i;
+    }
+  }
+  const ConvCase extra[] = {
+      {1, 6, 8, 9, 11, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)},   // 2 groups of 3 -> 4
+      {2, 15, 21, 7, 10, generalParams(3, 3, 2, 1, 1, 1, 1, 0, 1, 2, 3)}, // 3 groups of 5 -> 7
+      {1, 4, 16, 12, 12, generalParams(5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 4)}, // 4 groups of 1 -> 4
+      {1, 96, 24, 20, 20, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},   // PP-OCR's neck
+      {1, 30, 101, 5, 7, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},    // 2 blocks of OC and K
+      {2, 12, 200, 3, 4, generalParams(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 2)}, // 2 groups of 100
+      {1, 0, 5, 4, 4, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},       // no input channel
+      {0, 3, 4, 5, 5, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},       // no image
+      {1, 3, 0, 5, 5, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},       // no output channel
+  };
+  for (const ConvCase& c : extra) {
+    cases.push_back(c);
+    setEpilogue(cases.back().params, i++ * 7);
+  }
+  ConvCase oneD{1, 7, 9, 1, 31, generalParams(1, 5, 1, 2, 1, 2, 0, 2, 0, 1)};
+  oneD.params.spatialRank = 1;
+  setEpilogue(oneD.params, 29);
+  cases.push_back(oneD);
+  // Every epilogue combination on a shape with two blocks of K (360 = 2 x 180), two strips
+  // and a partial tile of rows.
+  for (int e = 0; e < 32; ++e) {
+    ConvCase c{1, 40, 7, 11, 13, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)};
+    setEpilogue(c.params, e);
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+inline ConvTransposeParams upsampleParams(int kH, int kW, int top, int left, int bottom, int right,
+                                          int outputPaddingH = 0, int outputPaddingW = 0) {
+  ConvTransposeParams p;
+  p.kernel[0] = p.stride[0] = kH;
+  p.kernel[1] = p.stride[1] = kW;
+  p.padBegin[0] = top;
+  p.padBegin[1] = left;
+  p.padEnd[0] = bottom;
+  p.padEnd[1] = right;
+  p.outputPadding[0] = outputPaddingH;
+  p.outputPadding[1] = outputPaddingW;
+  return p;
+}
+
+// ConvTranspose with stride == kernel: 2x2 (PP-OCR's), 3x3, 4x4, 1x2, 2x1; no pads, pads
+// that crop a tap, whole input rows or columns, asymmetric ones; output padding (pixels no
+// input reaches); C and OC of 1, primes and sizes that are not a multiple of the register
+// tiles' rows, 300 channels (two blocks), input planes of 1 pixel up to several strips,
+// batch 2; with and without bias; a 1-D case; no input channel; no image; no output
+// channel.
+inline std::vector<ConvTransposeCase> upsampleCases() {
+  const ConvTransposeParams geometries[] = {
+      upsampleParams(2, 2, 0, 0, 0, 0),       upsampleParams(2, 2, 1, 1, 1, 1),
+      upsampleParams(3, 3, 0, 2, 1, 0),       upsampleParams(4, 4, 0, 0, 0, 0, 3, 1),
+      upsampleParams(1, 2, 0, 1, 0, 0),       upsampleParams(2, 1, 3, 0, 0, 0, 1, 0),
+      upsampleParams(2, 2, 0, 5, 3, 0, 1, 2),
+  };
+  struct Dims {
+    std::int64_t batch, channels, outChannels, height, width;
+  };
+  const Dims dims[] = {{1, 1, 1, 1, 1},   {1, 24, 24, 7, 9},  {2, 3, 5, 4, 13},  {1, 13, 7, 5, 5},
+                       {1, 40, 1, 3, 37}, {1, 300, 6, 3, 4},  {1, 5, 9, 11, 12}};
+  std::vector<ConvTransposeCase> cases;
+  int i = 0;
+  for (const ConvTransposeParams& geometry : geometries) {
+    for (const Dims& d : dims) {
+      ConvTransposeCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
+      c.params.hasBias = static_cast<std::uint8_t>(i++ % 3 != 0);
+      std::vector<TensorType> ins;
+      TensorType y;
+      if (convTransposeTypes(c, ins, y)) cases.push_back(c);
+    }
+  }
+  ConvTransposeCase oneD{1, 7, 9, 1, 31, upsampleParams(1, 2, 0, 1, 0, 2, 0, 1)};
+  oneD.params.spatialRank = 1;
+  oneD.params.hasBias = 1;
+  cases.push_back(oneD);
+  ConvTransposeCase noChannel{1, 0, 5, 4, 4, upsampleParams(2, 2, 0, 0, 0, 0, 1, 1)};
+  noChannel.params.hasBias = 1;
+  cases.push_back(noChannel);
+  cases.push_back(ConvTransposeCase{0, 3, 4, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)});  // no image
+  cases.push_back(ConvTransposeCase{1, 3, 0, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)});  // no output
+  return cases;
+}
+
 // Where the variants claim to apply and where they must not.
+inline void checkUpsampleApplies(const KernelVariant& v) {
+  EXPECT_TRUE(variantApplies(v, ConvTransposeCase{1, 4, 6, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)}));
+  EXPECT_TRUE(variantApplies(v, ConvTransposeCase{1, 4, 6, 5, 5, upsampleParams(3, 2, 1, 0, 2, 1, 2, 1)}))
+      << "3x2, pads, output padding";
+  ConvTransposeCase oneD{1, 4, 4, 1, 9, upsampleParams(1, 2, 0, 0, 0, 0)};
+  oneD.params.spatialRank = 1;
+  EXPECT_TRUE(variantApplies(v, oneD)) << "1-D";
+  ConvTransposeCase overlap{1, 4, 6, 5, 5, upsampleParams(3, 3, 1, 1, 1, 1)};
+  overlap.params.stride[0] = overlap.params.stride[1] = 2;
+  EXPECT_FALSE(variantApplies(v, overlap)) << "3x3 stride 2";
+  ConvTransposeCase gaps{1, 4, 6, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)};
+  gaps.params.stride[1] = 3;
+  EXPECT_FALSE(variantApplies(v, gaps)) << "2x2 stride 2, 3";
+  ConvTransposeCase dilated{1, 4, 6, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)};
+  dilated.params.dilation[0] = 2;
+  EXPECT_FALSE(variantApplies(v, dilated)) << "dilation 2";
+  ConvTransposeCase grouped{1, 4, 6, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)};
+  grouped.params.group = 2;
+  EXPECT_FALSE(variantApplies(v, grouped)) << "2 groups";
+}
+
+inline void checkGeneralApplies(const KernelVariant& v) {
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 5, 7, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}));
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 5, 7, 9, 9, pointwiseParams()})) << "1x1";
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 5, 7, 30, 30, generalParams(7, 5, 3, 2, 2, 3, 0, 1, 2, 3)}))
+      << "7x5, strides 3 and 2, dilations 2 and 3";
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 6, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)}))
+      << "2 groups of 4 outputs";
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 3, 12, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3)}))
+      << "channel multiplier 4";
+  ConvCase oneD{1, 4, 4, 1, 9, generalParams(1, 3, 1, 1, 1, 1, 0, 1, 0, 1)};
+  oneD.params.spatialRank = 1;
+  EXPECT_TRUE(variantApplies(v, oneD)) << "1-D";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 6, 6, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)}))
+      << "2 groups of 3 outputs";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, depthwiseParams(7, 1, 1, 3, 3, 3, 3, 4)}))
+      << "depthwise";
+}
+
 inline void checkPointwiseApplies(const KernelVariant& v) {
   EXPECT_TRUE(variantApplies(v, ConvCase{1, 5, 7, 3, 3, pointwiseParams()}));
   ConvCase dilated{1, 5, 7, 3, 3, pointwiseParams()};

@@ -1,10 +1,14 @@
 // Compiles a real model with edgert, runs it on the input ort_reference.mjs wrote, and
 // compares every output with ONNX Runtime's. Also checks the memory plan's quality
 // (arena <= 1.05x the lower bound) and exports the case for replay on other targets.
+// With --target x86_64 or aarch64 the image runs this CPU's fast kernel variants; it is
+// not exported then (other architectures replay the export), and on a CPU that cannot run
+// it the check exits 77 (ctest: skipped) saying why.
 //
-//   edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS]
+//   edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS] [--target TARGET]
 #include "../conformance/compare.hpp"
 #include "compile.hpp"
+#include "edgert/kernels/cpu_features.hpp"
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
 #include "edgert/kernels/shape_check.hpp"
@@ -36,25 +40,44 @@ void writeFile(const fs::path& path, const std::vector<std::byte>& bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4 && argc != 6) {
-    fmt::print(stderr, "usage: edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS]\n");
+  if (argc < 4 || argc % 2 != 0) {
+    fmt::print(stderr,
+               "usage: edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS] [--target TARGET]\n");
     return 64;
   }
   const fs::path modelPath = argv[1], refDir = argv[2], exportRoot = argv[3];
   const std::string name = modelPath.stem().string();
   compiler::ImportOptions options;
-  if (argc == 6) {
-    const std::string spec = argv[5];
-    const auto eq = spec.find('=');
-    auto dims = compiler::parseDims(std::string_view(spec).substr(eq == std::string::npos ? 0 : eq + 1));
-    if (std::string_view(argv[4]) != "--input" || eq == std::string::npos || !dims) {
-      fmt::print(stderr, "edgert-model-check: bad --input {}\n", spec);
+  model::Target target = model::Target::kAny;
+  std::string targetName = "any";
+  for (int i = 4; i < argc; i += 2) {
+    const std::string_view option = argv[i];
+    const std::string value = argv[i + 1];
+    if (option == "--target") {
+      auto parsed = compiler::parseTarget(value);
+      if (!parsed) {
+        fmt::print(stderr, "edgert-model-check: --target: {}\n", parsed.error().message());
+        return 64;
+      }
+      target = *parsed;
+      targetName = value;
+      continue;
+    }
+    const auto eq = value.find('=');
+    auto dims = compiler::parseDims(std::string_view(value).substr(eq == std::string::npos ? 0 : eq + 1));
+    if (option != "--input" || eq == std::string::npos || !dims) {
+      fmt::print(stderr, "edgert-model-check: bad option {} {}\n", option, value);
       return 64;
     }
-    options.inputShapes.emplace_back(spec.substr(0, eq), *dims);
+    options.inputShapes.emplace_back(value.substr(0, eq), *dims);
+  }
+  if (!compiler::hostRuns(target)) {
+    fmt::print("{}: skipped: this CPU cannot run images for {} ({})\n", name, targetName,
+               kernels::describe(kernels::cpuFeatures()));
+    return 77;
   }
 
-  auto compiled = compiler::compileOnnxFile(modelPath.string(), options);
+  auto compiled = compiler::compileOnnxFile(modelPath.string(), options, target);
   if (!compiled) {
     fmt::print(stderr, "{}: compile failed: {}\n", name, compiled.error().message());
     return 1;
@@ -86,11 +109,14 @@ int main(int argc, char** argv) {
   std::memcpy((*engine)->inputs()[0].data, input->data.data(), input->data.size());
   (*engine)->invoke();
 
+  const bool exporting = target == model::Target::kAny;
   const fs::path exportDir = exportRoot / name;
-  fs::remove_all(exportDir);
-  fs::create_directories(exportDir);
-  writeFile(exportDir / "model.edgm", compiled->image);
-  writeFile(exportDir / "in_0.npy", encodeNpy(input->type, input->data.data()));
+  if (exporting) {
+    fs::remove_all(exportDir);
+    fs::create_directories(exportDir);
+    writeFile(exportDir / "model.edgm", compiled->image);
+    writeFile(exportDir / "in_0.npy", encodeNpy(input->type, input->data.data()));
+  }
   const auto outputs = (*engine)->outputs();
   for (std::size_t j = 0; j < outputs.size(); ++j) {
     const fs::path refPath = refDir / ("ort_" + fileNameFor(outputs[j].name) + ".npy");
@@ -117,7 +143,7 @@ int main(int argc, char** argv) {
                name, outputs[j].name, kernels::formatShape(outputs[j].type.shape), maxAbs, scale, atol,
                diff.empty() ? "" : " FAIL " + diff);
     ok = ok && diff.empty();
-    writeFile(exportDir / fmt::format("out_{}.npy", j), encodeNpy(want->type, want->data.data()));
+    if (exporting) writeFile(exportDir / fmt::format("out_{}.npy", j), encodeNpy(want->type, want->data.data()));
   }
   std::free(image);
   fmt::print("{}: {}\n", name, ok ? "passed" : "FAILED");

@@ -35,19 +35,6 @@ Result<void> verifyWithLoader(const std::vector<std::byte>& image) {
   return success();
 }
 
-// Whether this process can load and run images for `target`: the same architecture and,
-// for x86-64 fast variants, AVX2 + FMA.
-bool hostRuns(model::Target target) {
-  const std::string_view arch = kernels::compiledArch();
-  const kernels::CpuFeatures& f = kernels::cpuFeatures();
-  switch (target) {
-    case model::Target::kAny: return true;
-    case model::Target::kX86_64: return arch == "x86_64" && f.avx2 && f.fma;
-    case model::Target::kAarch64: return arch == "aarch64" && f.neon;
-  }
-  return false;
-}
-
 std::string describeOp(const Node& node) {
   std::string s(kernels::findOp(node.op)->name);
   auto act = [](const kernels::ActivationParams& a) -> const char* {
@@ -100,6 +87,17 @@ Result<kernels::Shape> parseDims(std::string_view text) {
     pos = x + 1;
   }
   return shape;
+}
+
+bool hostRuns(model::Target target) {
+  const std::string_view arch = kernels::compiledArch();
+  const kernels::CpuFeatures& f = kernels::cpuFeatures();
+  switch (target) {
+    case model::Target::kAny: return true;
+    case model::Target::kX86_64: return arch == "x86_64" && f.avx2 && f.fma;
+    case model::Target::kAarch64: return arch == "aarch64" && f.neon;
+  }
+  return false;
 }
 
 Result<model::Target> parseTarget(std::string_view text) {

@@ -33,6 +33,10 @@ Result<CompileResult> compileGraph(Graph graph, model::Target target = model::Ta
 // "any", "x86_64", "aarch64" -> Target; kInvalidArgument naming the text otherwise.
 Result<model::Target> parseTarget(std::string_view text);
 
+// Whether this process can load and run images for `target`: the same architecture and,
+// for x86-64 fast variants, AVX2 + FMA.
+bool hostRuns(model::Target target);
+
 // The --report text: ops with their kernel variants, every tensor's offset and size, the
 // arena size against its lower bound, weights and checksum.
 std::string formatReport(const CompileResult& result, const std::string& sourceName);

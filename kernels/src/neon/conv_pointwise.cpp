@@ -2,7 +2,9 @@
 // C) * X (C x P) with P pixels, in register tiles of kRows output channels by up to 12
 // pixels (three vectors): per input channel, up to three loads of X, kRows weight loads
 // and 3 * kRows FMAs on 18 of the 32 vector registers. Pixels past the last whole vector
-// are computed one by one. Float32 accumulation; epilogue as in epilogue_neon.hpp.
+// are computed one by one. Float32 accumulation; epilogue as in epilogue_neon.hpp. The
+// loops over the tile's rows and vectors are unrolled by pragma, as in gemm_neon.hpp:
+// without it the accumulators live in memory.
 #include "../conv_variants.hpp"
 #include "epilogue_neon.hpp"
 
@@ -29,22 +31,29 @@ struct Pointwise {
 template <int kR, int kV>
 void tile(const Pointwise& k, std::int64_t m, std::int64_t p) {
   float32x4_t acc[kR][kV];
+#pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
     const float32x4_t b = vdupq_n_f32(k.bias ? k.bias[m + r] : 0.0f);
+#pragma GCC unroll 3
     for (int v = 0; v < kV; ++v) acc[r][v] = b;
   }
   const float* x = k.x + p;
   const float* w = k.w + m * k.channels;
   for (std::int64_t c = 0; c < k.channels; ++c, x += k.pixels) {
     float32x4_t xv[kV];
+#pragma GCC unroll 3
     for (int v = 0; v < kV; ++v) xv[v] = vld1q_f32(x + 4 * v);
+#pragma GCC unroll 6
     for (int r = 0; r < kR; ++r) {
       const float32x4_t wv = vld1q_dup_f32(w + r * k.channels + c);
+#pragma GCC unroll 3
       for (int v = 0; v < kV; ++v) acc[r][v] = vfmaq_f32(acc[r][v], wv, xv[v]);
     }
   }
+#pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
     const std::int64_t at = (m + r) * k.pixels + p;
+#pragma GCC unroll 3
     for (int v = 0; v < kV; ++v) {
       finish(k.act, acc[r][v], k.residual ? k.residual + at + 4 * v : nullptr, k.y + at + 4 * v);
     }

@@ -3,7 +3,9 @@
 // channels by 16 pixels: for each input channel, two loads of X, kRows broadcasts of W and
 // 2 * kRows FMAs. The 16-pixel strip of X (C x 16 floats) stays in L1 while every tile of
 // output channels passes over it. The last strip of a row of pixels uses masked loads and
-// stores. Float32 accumulation; epilogue as in epilogue_avx2.hpp.
+// stores. Float32 accumulation; epilogue as in epilogue_avx2.hpp. The loops over the
+// tile's rows are unrolled by pragma, as in gemm_avx2.hpp: without it the accumulators
+// live in memory.
 #include "../conv_variants.hpp"
 #include "epilogue_avx2.hpp"
 
@@ -33,6 +35,7 @@ void tile(const Pointwise& k, std::int64_t m, std::int64_t p, std::int64_t count
   const __m256i mask0 = laneMask(std::min<std::int64_t>(count, 8));
   const __m256i mask1 = laneMask(std::max<std::int64_t>(count - 8, 0));
   __m256 acc[kR][2];
+#pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
     acc[r][0] = acc[r][1] = k.bias ? _mm256_set1_ps(k.bias[m + r]) : _mm256_setzero_ps();
   }
@@ -47,12 +50,14 @@ void tile(const Pointwise& k, std::int64_t m, std::int64_t p, std::int64_t count
       x0 = _mm256_maskload_ps(x, mask0);
       x1 = _mm256_maskload_ps(x + 8, mask1);
     }
+#pragma GCC unroll 6
     for (int r = 0; r < kR; ++r) {
       const __m256 wv = _mm256_broadcast_ss(w + r * k.channels + c);
       acc[r][0] = _mm256_fmadd_ps(wv, x0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(wv, x1, acc[r][1]);
     }
   }
+#pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
     const std::int64_t at = (m + r) * k.pixels + p;
     const float* res = k.residual ? k.residual + at : nullptr;

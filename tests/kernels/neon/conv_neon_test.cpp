@@ -1,7 +1,8 @@
-// The NEON Conv variants (kernels/src/neon/) against the reference kernel on random data:
-// awkward sizes, every stride and pad combination they claim, every epilogue, Y on the
-// residual, and where they apply. Built in aarch64 builds only (run under qemu-aarch64 on
-// an x86-64 host); Advanced SIMD is part of every AArch64 Linux CPU.
+// The NEON Conv and ConvTranspose variants (kernels/src/neon/) against the reference
+// kernels on random data: awkward sizes, every stride and pad combination they claim,
+// every epilogue, Y on the residual, and where they apply. Built in aarch64 builds only
+// (run under qemu-aarch64 on an x86-64 host); Advanced SIMD is part of every AArch64 Linux
+// CPU.
 #include "../conv_variant_check.hpp"
 
 #include "edgert/kernels/cpu_features.hpp"
@@ -9,20 +10,33 @@
 namespace edgert::kernels::test {
 namespace {
 
-const KernelVariant& variant(std::uint16_t id) {
-  const KernelVariant* v = findVariant(OpCode::kConv, id);
+const KernelVariant& variant(std::uint16_t id, OpCode op = OpCode::kConv) {
+  const KernelVariant* v = findVariant(op, id);
   EXPECT_NE(v, nullptr);
   return *v;
 }
+
+const KernelVariant& upsample() { return variant(2, OpCode::kConvTranspose); }
 
 #define EDGERT_NEEDS_NEON() \
   if (!cpuFeatures().neon) GTEST_SKIP() << "this CPU reports no Advanced SIMD (asimd)"
 
 TEST(ConvNeon, RegisteredWithTheirIsaAndPredicates) {
+  const KernelVariant& gen = variant(6);
   const KernelVariant& pw = variant(3);
   const KernelVariant& dw = variant(4);
+  EXPECT_EQ(gen.name, "neon-general");
   EXPECT_EQ(pw.name, "neon-pointwise");
   EXPECT_EQ(dw.name, "neon-depthwise");
+  EXPECT_EQ(gen.isa, Isa::kNeon);
+  EXPECT_NE(gen.run, nullptr);
+  EXPECT_NE(gen.applies, nullptr);
+  EXPECT_NE(gen.scratch, nullptr);
+  EXPECT_EQ(upsample().name, "neon-upsample");
+  EXPECT_EQ(upsample().isa, Isa::kNeon);
+  EXPECT_NE(upsample().run, nullptr);
+  EXPECT_NE(upsample().applies, nullptr);
+  EXPECT_NE(upsample().scratch, nullptr);
   EXPECT_EQ(pw.isa, Isa::kNeon);
   EXPECT_EQ(dw.isa, Isa::kNeon);
   EXPECT_NE(pw.run, nullptr);
@@ -32,8 +46,22 @@ TEST(ConvNeon, RegisteredWithTheirIsaAndPredicates) {
   EXPECT_NE(dw.scratch, nullptr);
 }
 
+TEST(ConvNeon, GeneralAppliesToGroup1AndGroupsOfSeveralOutputs) { checkGeneralApplies(variant(6)); }
+TEST(ConvNeon, UpsampleAppliesToConvTransposeWithStrideEqualToKernel) { checkUpsampleApplies(upsample()); }
 TEST(ConvNeon, PointwiseAppliesTo1x1Only) { checkPointwiseApplies(variant(3)); }
 TEST(ConvNeon, DepthwiseAppliesTo3x3And5x5DepthwiseOnly) { checkDepthwiseApplies(variant(4)); }
+
+TEST(ConvNeon, GeneralMatchesReference) {
+  EDGERT_NEEDS_NEON();
+  unsigned seed = 2000;
+  for (const ConvCase& c : generalCases()) checkAgainstReference(variant(6), c, seed++);
+}
+
+TEST(ConvNeon, UpsampleMatchesReference) {
+  EDGERT_NEEDS_NEON();
+  unsigned seed = 3000;
+  for (const ConvTransposeCase& c : upsampleCases()) checkAgainstReference(upsample(), c, seed++);
+}
 
 TEST(ConvNeon, PointwiseMatchesReference) {
   EDGERT_NEEDS_NEON();
@@ -55,6 +83,30 @@ TEST(ConvNeon, BlazeFaceShapesMatchReference) {
   checkAgainstReference(variant(3), pw, 7);
   checkAgainstReference(variant(4), ConvCase{1, 24, 24, 64, 64, depthwiseParams(5, 1, 1, 2, 2, 2, 2, 24)}, 8);
   checkAgainstReference(variant(4), ConvCase{1, 28, 28, 64, 64, depthwiseParams(5, 2, 2, 1, 1, 2, 2, 28)}, 9);
+  // The first conv: 3 -> 24 channels, 5x5, stride 2, TensorFlow "same" pads, Relu.
+  ConvCase first{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
+  first.params.hasBias = 1;
+  first.params.activation = activationNumber(1);
+  checkAgainstReference(variant(6), first, 10);
+}
+
+TEST(ConvNeon, PpOcrShapesMatchReference) {
+  EDGERT_NEEDS_NEON();
+  // The first conv (3 -> 16, 3x3, stride 2; 640x640 cut to 64x64 here) and a neck conv
+  // (96 -> 24, 3x3) with bias and Relu at 40x40.
+  ConvCase first{1, 3, 16, 64, 64, generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1)};
+  first.params.hasBias = 1;
+  checkAgainstReference(variant(6), first, 11);
+  ConvCase neck{1, 96, 24, 40, 40, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)};
+  neck.params.hasBias = 1;
+  neck.params.activation = activationNumber(1);
+  checkAgainstReference(variant(6), neck, 12);
+  // The head's upsampling: 24 -> 24 and 24 -> 1, 2x2, stride 2 (80x80 cut to 20x20 here).
+  ConvTransposeCase up{1, 24, 24, 20, 20, upsampleParams(2, 2, 0, 0, 0, 0)};
+  up.params.hasBias = 1;
+  checkAgainstReference(upsample(), up, 13);
+  up.outChannels = 1;
+  checkAgainstReference(upsample(), up, 14);
 }
 
 }  // namespace

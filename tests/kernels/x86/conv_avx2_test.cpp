@@ -1,6 +1,7 @@
-// The AVX2 + FMA Conv variants (kernels/src/x86/) against the reference kernel on random
-// data: awkward sizes, every stride and pad combination they claim, every epilogue, Y on
-// the residual, and where they apply. Skipped, with the reason, on a CPU without AVX2+FMA.
+// The AVX2 + FMA Conv and ConvTranspose variants (kernels/src/x86/) against the reference
+// kernels on random data: awkward sizes, every stride and pad combination they claim,
+// every epilogue, Y on the residual, and where they apply. Skipped, with the reason, on a
+// CPU without AVX2+FMA.
 #include "../conv_variant_check.hpp"
 
 #include "edgert/kernels/cpu_features.hpp"
@@ -8,11 +9,13 @@
 namespace edgert::kernels::test {
 namespace {
 
-const KernelVariant& variant(std::uint16_t id) {
-  const KernelVariant* v = findVariant(OpCode::kConv, id);
+const KernelVariant& variant(std::uint16_t id, OpCode op = OpCode::kConv) {
+  const KernelVariant* v = findVariant(op, id);
   EXPECT_NE(v, nullptr);
   return *v;
 }
+
+const KernelVariant& upsample() { return variant(1, OpCode::kConvTranspose); }
 
 bool cpuHasAvx2() { return cpuFeatures().avx2 && cpuFeatures().fma; }
 
@@ -21,10 +24,21 @@ bool cpuHasAvx2() { return cpuFeatures().avx2 && cpuFeatures().fma; }
                                   << "): the AVX2 kernels cannot run here"
 
 TEST(ConvAvx2, RegisteredWithTheirIsaAndPredicates) {
+  const KernelVariant& gen = variant(5);
   const KernelVariant& pw = variant(1);
   const KernelVariant& dw = variant(2);
+  EXPECT_EQ(gen.name, "avx2-general");
   EXPECT_EQ(pw.name, "avx2-pointwise");
   EXPECT_EQ(dw.name, "avx2-depthwise");
+  EXPECT_EQ(gen.isa, Isa::kAvx2);
+  EXPECT_NE(gen.run, nullptr);
+  EXPECT_NE(gen.applies, nullptr);
+  EXPECT_NE(gen.scratch, nullptr);
+  EXPECT_EQ(upsample().name, "avx2-upsample");
+  EXPECT_EQ(upsample().isa, Isa::kAvx2);
+  EXPECT_NE(upsample().run, nullptr);
+  EXPECT_NE(upsample().applies, nullptr);
+  EXPECT_NE(upsample().scratch, nullptr);
   EXPECT_EQ(pw.isa, Isa::kAvx2);
   EXPECT_EQ(dw.isa, Isa::kAvx2);
   EXPECT_NE(pw.run, nullptr);
@@ -34,8 +48,22 @@ TEST(ConvAvx2, RegisteredWithTheirIsaAndPredicates) {
   EXPECT_NE(dw.scratch, nullptr);
 }
 
+TEST(ConvAvx2, GeneralAppliesToGroup1AndGroupsOfSeveralOutputs) { checkGeneralApplies(variant(5)); }
+TEST(ConvAvx2, UpsampleAppliesToConvTransposeWithStrideEqualToKernel) { checkUpsampleApplies(upsample()); }
 TEST(ConvAvx2, PointwiseAppliesTo1x1Only) { checkPointwiseApplies(variant(1)); }
 TEST(ConvAvx2, DepthwiseAppliesTo3x3And5x5DepthwiseOnly) { checkDepthwiseApplies(variant(2)); }
+
+TEST(ConvAvx2, GeneralMatchesReference) {
+  EDGERT_NEEDS_AVX2();
+  unsigned seed = 2000;
+  for (const ConvCase& c : generalCases()) checkAgainstReference(variant(5), c, seed++);
+}
+
+TEST(ConvAvx2, UpsampleMatchesReference) {
+  EDGERT_NEEDS_AVX2();
+  unsigned seed = 3000;
+  for (const ConvTransposeCase& c : upsampleCases()) checkAgainstReference(upsample(), c, seed++);
+}
 
 TEST(ConvAvx2, PointwiseMatchesReference) {
   EDGERT_NEEDS_AVX2();
@@ -57,6 +85,30 @@ TEST(ConvAvx2, BlazeFaceShapesMatchReference) {
   checkAgainstReference(variant(1), pw, 7);
   checkAgainstReference(variant(2), ConvCase{1, 24, 24, 64, 64, depthwiseParams(5, 1, 1, 2, 2, 2, 2, 24)}, 8);
   checkAgainstReference(variant(2), ConvCase{1, 28, 28, 64, 64, depthwiseParams(5, 2, 2, 1, 1, 2, 2, 28)}, 9);
+  // The first conv: 3 -> 24 channels, 5x5, stride 2, TensorFlow "same" pads, Relu.
+  ConvCase first{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
+  first.params.hasBias = 1;
+  first.params.activation = activationNumber(1);
+  checkAgainstReference(variant(5), first, 10);
+}
+
+TEST(ConvAvx2, PpOcrShapesMatchReference) {
+  EDGERT_NEEDS_AVX2();
+  // The first conv (3 -> 16, 3x3, stride 2; 640x640 cut to 64x64 here) and a neck conv
+  // (96 -> 24, 3x3) with bias and Relu at 40x40.
+  ConvCase first{1, 3, 16, 64, 64, generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1)};
+  first.params.hasBias = 1;
+  checkAgainstReference(variant(5), first, 11);
+  ConvCase neck{1, 96, 24, 40, 40, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)};
+  neck.params.hasBias = 1;
+  neck.params.activation = activationNumber(1);
+  checkAgainstReference(variant(5), neck, 12);
+  // The head's upsampling: 24 -> 24 and 24 -> 1, 2x2, stride 2 (80x80 cut to 20x20 here).
+  ConvTransposeCase up{1, 24, 24, 20, 20, upsampleParams(2, 2, 0, 0, 0, 0)};
+  up.params.hasBias = 1;
+  checkAgainstReference(upsample(), up, 13);
+  up.outChannels = 1;
+  checkAgainstReference(upsample(), up, 14);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Kernel variant choice by compile target: `--target any` keeps the reference kernels;
-// `x86_64` picks the AVX2 Conv variants where they apply (a BlazeFace-like block), and the
-// image loads and computes what the reference image computes; `aarch64` picks the NEON
-// ones; the loader refuses a variant that does not apply to its op.
+// `x86_64` picks the AVX2 Conv variants where they apply (a BlazeFace-like block), the most
+// specialized one where several do, and the image loads and computes what the reference
+// image computes; `aarch64` picks the NEON ones; the loader refuses a variant that does not
+// apply to its op.
 #include "compiler/compile.hpp"
 #include "compiler/image_writer.hpp"
 #include "compiler/passes/passes.hpp"
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace edgert::compiler {
 namespace {
@@ -105,7 +107,7 @@ class Builder {
 
 // Two BlazeFace blocks: 5x5 depthwise + pointwise + residual + Relu at 24x32x32; a 3x3
 // stride-2 depthwise with TensorFlow's asymmetric "same" pads, a widening pointwise +
-// Relu; then a 3x3 head (no fast variant: group 1, not 1x1).
+// Relu; then a 3x3 head (group 1, not 1x1: the general variant).
 Graph blazeFaceLike() {
   Builder b;
   const ValueId x = b.input("x", Shape::of({1, 24, 32, 32}));
@@ -128,7 +130,7 @@ std::string expectedKernel(const Node& n, const char* isaPrefix) {
   const auto p = n.paramsAs<ConvParams>();
   if (p.group > 1) return std::string(isaPrefix) + "-depthwise";
   if (p.kernel[0] == 1 && p.kernel[1] == 1) return std::string(isaPrefix) + "-pointwise";
-  return "ref";
+  return std::string(isaPrefix) + "-general";
 }
 
 void expectVariants(const Graph& g, const char* isaPrefix) {
@@ -243,8 +245,9 @@ TEST(CompileTarget, X86PicksTheAvx2ConvVariantsAndMatchesTheReferenceImage) {
   }
 }
 
-// The real model, when toolchain/fetch-models.sh has fetched it: every depthwise and
-// pointwise Conv of BlazeFace runs a fast variant, and the outputs match.
+// The real model, when toolchain/fetch-models.sh has fetched it: every Conv of BlazeFace
+// runs a fast variant (the first, 5x5 stride 2 over 3 channels, the general one), and the
+// outputs match.
 TEST(CompileTarget, BlazeFaceFrontOnAvx2MatchesTheReferenceImage) {
   const std::string path = std::string(EDGERT_SOURCE_DIR) + "/.cache/models/blazeface_front_128.onnx";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent: run toolchain/fetch-models.sh";
@@ -252,16 +255,13 @@ TEST(CompileTarget, BlazeFaceFrontOnAvx2MatchesTheReferenceImage) {
   ASSERT_TRUE(ref.ok()) << ref.error().message();
   auto fast = compileOnnxFile(path, {}, model::Target::kX86_64);
   ASSERT_TRUE(fast.ok()) << fast.error().message();
-  int fastConvs = 0;
+  int convs = 0;
   for (const Node& n : fast->graph.nodes) {
     if (n.op != OpCode::kConv) continue;
-    const auto p = n.paramsAs<ConvParams>();
-    const bool pointwise = p.kernel[0] == 1 && p.kernel[1] == 1;
-    const bool depthwise = p.group > 1;
-    EXPECT_EQ(n.variant != 0, pointwise || depthwise) << n.name;
-    fastConvs += n.variant != 0;
+    ++convs;
+    EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, expectedKernel(n, "avx2")) << n.name;
   }
-  EXPECT_EQ(fastConvs, 36);  // 16 depthwise + 20 pointwise; the first 5x5 conv stays ref
+  EXPECT_EQ(convs, 37);  // 16 depthwise, 20 pointwise, the first 5x5 conv
   if (!hostHasAvx2()) GTEST_SKIP() << "this CPU lacks AVX2+FMA: the x86_64 image cannot run here";
   const std::vector<float> input = testing::randomFloats(128 * 128 * 3, 7, 0.0f, 1.0f);
   const auto expected = run(ref->image, input);
@@ -274,6 +274,52 @@ TEST(CompileTarget, BlazeFaceFrontOnAvx2MatchesTheReferenceImage) {
     float worst = 0.0f;
     for (std::size_t i = 0; i < got[o].size(); ++i) worst = std::max(worst, std::fabs(got[o][i] - expected[o][i]));
     EXPECT_LE(worst, 1e-4f * scale) << "output " << o << " (largest |value| " << scale << ")";
+  }
+}
+
+// PP-OCR's upsampling head: a 2x2 stride-2 ConvTranspose runs the upsample variant, a 3x3
+// stride-2 one (overlapping taps) the reference kernel; on x86_64 the image computes what
+// the reference image computes.
+Graph upsamplingHead() {
+  Builder b;
+  const ValueId x = b.input("x", Shape::of({1, 8, 6, 7}));
+  kernels::ConvTransposeParams p;
+  p.kernel[0] = p.kernel[1] = p.stride[0] = p.stride[1] = 2;
+  p.hasBias = 1;
+  const ValueId up = b.node("up", OpCode::kConvTranspose, p,
+                            {x, b.weights("up.w", Shape::of({8, 5, 2, 2}), 0.3f),
+                             b.weights("up.b", Shape::of({5}), 0.1f)});
+  p.kernel[0] = p.kernel[1] = 3;
+  p.padBegin[0] = p.padBegin[1] = 1;
+  b.output(b.node("overlap", OpCode::kConvTranspose, p,
+                  {up, b.weights("overlap.w", Shape::of({5, 3, 3, 3}), 0.3f),
+                   b.weights("overlap.b", Shape::of({3}), 0.1f)}));
+  return b.graph;
+}
+
+TEST(CompileTarget, StrideEqualToKernelConvTransposeRunsTheUpsampleVariant) {
+  for (const auto& [target, name] : {std::pair{model::Target::kX86_64, "avx2-upsample"},
+                                     std::pair{model::Target::kAarch64, "neon-upsample"}}) {
+    auto r = compileGraph(upsamplingHead(), target);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    ASSERT_EQ(r->graph.nodes.size(), 2u);
+    EXPECT_EQ(kernels::findVariant(OpCode::kConvTranspose, r->graph.nodes[0].variant)->name, name);
+    EXPECT_EQ(r->graph.nodes[1].variant, 0);
+  }
+  if (!hostHasAvx2()) GTEST_SKIP() << "this CPU lacks AVX2+FMA: the x86_64 image cannot run here";
+  auto ref = compileGraph(upsamplingHead());
+  auto fast = compileGraph(upsamplingHead(), model::Target::kX86_64);
+  ASSERT_TRUE(ref.ok() && fast.ok());
+  const std::vector<float> input = testing::randomFloats(8 * 6 * 7, 3, -2.0f, 2.0f);
+  const auto expected = run(ref->image, input);
+  const auto got = run(fast->image, input);
+  ASSERT_EQ(expected.size(), 1u);
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].size(), expected[0].size());
+  float scale = 1.0f;
+  for (float v : expected[0]) scale = std::max(scale, std::fabs(v));
+  for (std::size_t i = 0; i < got[0].size(); ++i) {
+    ASSERT_NEAR(got[0][i], expected[0][i], 1e-4f * scale) << "Y[" << i << "]";
   }
 }
 
@@ -293,7 +339,7 @@ TEST(CompileTarget, Aarch64PicksTheNeonConvVariants) {
 TEST(CompileTarget, NoFastVariantAppliesSoTheImageRunsAnywhere) {
   Builder b;
   const ValueId x = b.input("x", Shape::of({1, 3, 9, 9}));
-  b.output(b.conv("c", x, 4, 3, 1, 1, 1, 1));
+  b.output(b.conv("c", x, 3, 7, 1, 3, 3, 3));  // depthwise 7x7: neither depthwise nor general
   auto r = compileGraph(b.graph, model::Target::kX86_64);
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ(r->graph.nodes[0].variant, 0);
