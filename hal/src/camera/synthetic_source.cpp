@@ -80,13 +80,14 @@ class SyntheticSource final : public FrameSource {
       for (int y = 0; y < config_.height; ++y) putPixel(background_.data(), x, y, bar);
     }
     borrowed_ = 0;
+    running_ = true;
     pacer_.setRate(format_.fps);
     return success();
   }
 
   WaitStatus waitFrame(std::chrono::milliseconds timeout, Frame& frame) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (storage_.empty()) {
+    if (!running_) {
       sleepUntil(deadline);
       return WaitStatus::kTimeout;
     }
@@ -117,9 +118,10 @@ class SyntheticSource final : public FrameSource {
     if (frame.slot < kMaxSlots) borrowed_ &= ~(1u << frame.slot);
   }
 
+  // The buffers stay: a restart (the service's standby probes) refills them in place,
+  // allocating nothing, as a V4L2 stream keeps its mmap'ed buffers.
   void stop() override {
-    storage_ = {};
-    background_ = {};
+    running_ = false;
     borrowed_ = 0;
   }
 
@@ -193,6 +195,7 @@ class SyntheticSource final : public FrameSource {
   std::vector<std::uint8_t> storage_;
   std::size_t frameBytes_ = 0;
   std::uint32_t borrowed_ = 0;
+  bool running_ = false;
   std::uint64_t sequence_ = 0;
   std::uint64_t position_ = 0;
   FramePacer pacer_;

@@ -27,6 +27,7 @@
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
 #include "edgert/runtime/postprocess.hpp"
+#include "capture.hpp"
 #include "motion.hpp"
 #include "notify.hpp"
 #include "outputs.hpp"
@@ -36,7 +37,7 @@ namespace edgert::runtime {
 
 namespace {
 
-log::Category gLog{"service"};
+EDGERT_LOG_CATEGORY(gLog, "service");
 
 // Stable journal MESSAGE_IDs, one per event type (journalctl MESSAGE_ID=...).
 constexpr log::MessageId kStartedId{"5c1a8d2e0f3b4e7a9c6d1b2a3f4e5d60"};
@@ -93,6 +94,14 @@ struct Service::Impl {
   std::optional<kernels::Preprocessor> preprocessor;
   std::optional<Postprocessor> postprocessor;
   std::span<float> input;
+  // Pipelined mode: frames are captured into these on the capture thread, then copied into
+  // `input` (a few hundred KiB: microseconds) when their turn to be inferred comes.
+  std::array<std::vector<float>, 2> staging;
+  std::array<CapturedFrame, 2> stagingFrames;
+  int stagingSlot = 0;
+  std::unique_ptr<CaptureThread> captureThread;
+  CapturedFrame current;       // the frame being inferred
+  hal::CameraStats cameraStats;  // the source's counters as of the last capture
   std::vector<Detection> detections;
   std::unique_ptr<hal::Sampler> sampler;
   std::optional<hal::DeviceWatchdog> deviceWatchdog;
@@ -124,8 +133,11 @@ struct Service::Impl {
   Result<void> build();
   void addItem(std::string name, std::size_t bytes) { plan.items.push_back({std::move(name), bytes}); }
   ServiceEnd loop();
-  bool processFrame(const hal::Frame& frame);
-  void publish(const hal::Frame& frame, std::size_t count, double inferMs, double totalMs);
+  hal::WaitStatus nextFrame();
+  void drainCapture();
+  static void captureJob(void* context, int slot);
+  bool processFrame();
+  void publish(std::size_t count, double inferMs, double totalMs);
   void maybeStatus(bool force);
   void maybePing();
   void enterIdle();
@@ -191,6 +203,7 @@ Result<void> Service::Impl::build() {
         std::move(*sensors), {.interval = std::chrono::milliseconds(1000), .capacity = 600});
     if (s2) sampler = std::move(*s2);
   }
+  if (sampler) (void)sampler->start();  // its thread, now: run() creates nothing
 
   EDGERT_TRY(sink.open(config.output.detections, config.output.detectionsPath, hooks.detections));
   if (!config.output.prometheusPath.empty()) prometheus.open(config.output.prometheusPath);
@@ -202,6 +215,11 @@ Result<void> Service::Impl::build() {
   addItem("tensor arena (planned offline)", arenaBytes);
   addItem("model image (mapped)", model->fileBytes());
   addItem("pre-processing tables", preprocessor->memoryBytes());
+  if (config.pipeline) {
+    for (std::vector<float>& tensor : staging) tensor.assign(input.size(), 0.0F);
+    addItem("pipeline staging tensors (2)", 2 * input.size() * sizeof(float));
+    captureThread = std::make_unique<CaptureThread>(&Impl::captureJob, this);
+  }
   addItem("post-processing scratch and detections",
           postprocessor->memoryBytes() + detections.size() * sizeof(Detection));
   addItem("output line buffers", line.capacity() + status.capacity() + prometheus.capacity());
@@ -237,9 +255,41 @@ Result<void> Service::Impl::build() {
   return success();
 }
 
-bool Service::Impl::processFrame(const hal::Frame& frame) {
-  const Clock::time_point t0 = Clock::now();
-  preprocessor->run(frame.image, input);
+void Service::Impl::captureJob(void* context, int slot) {
+  auto& self = *static_cast<Impl*>(context);
+  captureFrame(*self.source, *self.preprocessor, self.motion, std::chrono::milliseconds(100),
+               self.stagingFrames[static_cast<std::size_t>(slot)],
+               self.staging[static_cast<std::size_t>(slot)]);
+}
+
+// The next frame into `current` and, when there is one, into the engine's input.
+hal::WaitStatus Service::Impl::nextFrame() {
+  if (!captureThread) {
+    captureFrame(*source, *preprocessor, motion, std::chrono::milliseconds(100), current, input);
+  } else {
+    const auto slot = static_cast<std::size_t>(stagingSlot);
+    if (!captureThread->pending()) captureThread->start(stagingSlot);
+    captureThread->wait();
+    current = stagingFrames[slot];
+    if (current.status == hal::WaitStatus::kFrame) {
+      std::copy(staging[slot].begin(), staging[slot].end(), input.begin());
+      // Frame N+1 is captured while frame N is inferred. After anything else nothing is
+      // pending, so the loop may use the source (lastError(), re-open, standby).
+      stagingSlot ^= 1;
+      captureThread->start(stagingSlot);
+    }
+  }
+  cameraStats = current.stats;
+  return current.status;
+}
+
+// Before the loop thread touches the source: the capture thread is done with it. A frame it
+// captured meanwhile is dropped (it went back to the source already).
+void Service::Impl::drainCapture() {
+  if (captureThread) captureThread->wait();
+}
+
+bool Service::Impl::processFrame() {
   const Clock::time_point t1 = Clock::now();
   engine->invoke();
   const double inferMs = msSince(t1);
@@ -262,22 +312,21 @@ bool Service::Impl::processFrame(const hal::Frame& frame) {
       d.keypoints[static_cast<std::size_t>(k)][1] = m.toSourceY(d.keypoints[static_cast<std::size_t>(k)][1]);
     }
   }
-  const double totalMs = msSince(t0);
+  const double totalMs = current.preprocessMs + msSince(t1);
   latency.add(static_cast<float>(inferMs));
   ++frames;
   detectionsTotal += count;
-  publish(frame, count, inferMs, totalMs);
+  publish(count, inferMs, totalMs);
   return count > 0;
 }
 
-void Service::Impl::publish(const hal::Frame& frame, std::size_t count, double inferMs,
-                            double totalMs) {
+void Service::Impl::publish(std::size_t count, double inferMs, double totalMs) {
   if (sink.kind() == DetectionSinkKind::kNone || (count == 0 && !config.output.emptyFrames)) return;
   line.clear();
   line.append("{{\"frame\":{},\"seq\":{},\"t\":{:.3f},\"infer_ms\":{:.2f},\"total_ms\":{:.2f},"
               "\"width\":{},\"height\":{},\"detections\":[",
-              frames, frame.sequence, static_cast<double>(frame.timestampNs) / 1e9, inferMs,
-              totalMs, frame.image.width, frame.image.height);
+              frames, current.sequence, static_cast<double>(current.timestampNs) / 1e9, inferMs,
+              totalMs, current.width, current.height);
   for (std::size_t i = 0; i < count; ++i) {
     const Detection& d = detections[i];
     line.append("{}{{\"score\":{:.3f}", i ? "," : "", d.score);
@@ -311,7 +360,7 @@ void Service::Impl::maybeStatus(bool force) {
   status.clear();
   status.append("{} {:.1f} fps, infer p50 {:.1f} ms p99 {:.1f} ms, {} det, frames {}, drops {}",
                 idle ? "idle" : cameraLost ? "camera-lost" : "run", fps, p50, p99,
-                detectionsTotal, frames, source->stats().dropped);
+                detectionsTotal, frames, cameraStats.dropped);
   double watts = 0;
   if (haveSensors) {
     if (window.cpuLoadPercent.count > 0) status.append(", cpu {:.0f}%", window.cpuLoadPercent.avg);
@@ -340,8 +389,8 @@ void Service::Impl::maybeStatus(bool force) {
     v.fps = fps;
     v.latencyP50 = p50 / 1000.0;
     v.latencyP99 = p99 / 1000.0;
-    v.dropped = source->stats().dropped;
-    v.cameraLost = source->stats().lost;
+    v.dropped = cameraStats.dropped;
+    v.cameraLost = cameraStats.lost;
     v.idle = idle;
     v.idleTransitions = idleTransitions;
     v.watts = watts;
@@ -378,7 +427,7 @@ void Service::Impl::enterIdle() {
   idle = true;
   ++idleTransitions;
   log::event(gLog, log::Level::kNotice, kIdleId,
-             "idle: nothing detected and no motion for {:.0f} s; action {}",
+             "idle: nothing detected and no motion for {:.1f} s; action {}",
              std::chrono::duration<double>(config.idle.timeout).count(),
              idleActionName(config.idle.action));
 }
@@ -393,6 +442,7 @@ void Service::Impl::leaveIdle(double change) {
 // Standby: the camera stream is off; every 1/standby_fps s it is started for one frame,
 // compared with the last thumbnail, and stopped again. Motion resumes the loop.
 ServiceEnd Service::Impl::standby() {
+  drainCapture();
   source->stop();
   const auto period = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(1.0 / config.idle.standbyFps));
@@ -414,6 +464,7 @@ ServiceEnd Service::Impl::standby() {
     for (int tries = 0; tries < 10 && !got; ++tries) {
       got = source->waitFrame(std::chrono::milliseconds(200), frame) == hal::WaitStatus::kFrame;
     }
+    cameraStats = source->stats();
     if (got) {
       change = motion.update(frame.image);
       source->release(frame);
@@ -445,6 +496,7 @@ bool Service::Impl::checkReload() {
 }
 
 void Service::Impl::stopOutputs() {
+  drainCapture();
   source->stop();
   if (deviceWatchdog) {
     const bool disarmed = deviceWatchdog->close();
@@ -457,10 +509,8 @@ void Service::Impl::stopOutputs() {
 
 ServiceEnd Service::Impl::loop() {
   startTime = lastStatus = lastActivity = lastPing = Clock::now();
-  if (sampler) (void)sampler->start();
   log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}",
              config.sourceName, source->describe(), config.modelPath);
-  hal::Frame frame;
   std::uint64_t lastWarnedLost = 0;
   while (true) {
     if (gStop.load()) break;
@@ -474,17 +524,17 @@ ServiceEnd Service::Impl::loop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
-    const hal::WaitStatus got = source->waitFrame(std::chrono::milliseconds(100), frame);
+    const hal::WaitStatus got = nextFrame();
     if (got == hal::WaitStatus::kEnded) {
       stopOutputs();
       maybeStatus(true);
       return ServiceEnd::kSourceEnded;
     }
     if (got == hal::WaitStatus::kLost) {
-      if (!cameraLost || source->stats().lost != lastWarnedLost) {
+      if (!cameraLost || cameraStats.lost != lastWarnedLost) {
         log::event(gLog, log::Level::kWarning, kCameraLostId, "camera lost: {}; re-opening",
                    source->lastError());
-        lastWarnedLost = source->stats().lost;
+        lastWarnedLost = cameraStats.lost;
       }
       cameraLost = true;
     }
@@ -496,9 +546,8 @@ ServiceEnd Service::Impl::loop() {
       cameraLost = false;
       log::event(gLog, log::Level::kNotice, kCameraBackId, "camera back: {}", source->describe());
     }
-    const double change = motion.update(frame.image);
-    const bool detected = processFrame(frame);
-    source->release(frame);
+    const double change = current.motion;
+    const bool detected = processFrame();
     if (!readySent) {
       notifier.ready();  // after the first completed inference
       readySent = true;
@@ -575,6 +624,7 @@ ServiceEnd Service::run() { return impl_->loop(); }
 const ServiceConfig& Service::reloadedConfig() const { return *impl_->reloaded; }
 std::uint64_t Service::framesCompleted() const { return impl_->frames; }
 std::uint64_t Service::idleTransitions() const { return impl_->idleTransitions; }
+std::uint64_t Service::activeTransitions() const { return impl_->activeTransitions; }
 
 void Service::requestStop() { gStop.store(true); }
 void Service::requestReload() { gReload.store(true); }

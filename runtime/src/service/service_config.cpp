@@ -84,6 +84,7 @@ void readService(TableReader& t, ServiceConfig& c, const std::string& baseDir) {
   c.boardPath = resolve(baseDir, t.optionalString("board", kNonEmptyString).value_or(""));
   c.modelPath = resolve(baseDir, t.requiredString("model", kNonEmptyString).value_or(""));
   c.threads = static_cast<int>(t.optionalInt("threads", kThreadsRange).value_or(1));
+  c.pipeline = t.optionalBool("pipeline").value_or(false);
   c.frameLimit = static_cast<std::uint64_t>(
       t.optionalInt("frames", IntRange{0, std::int64_t{1} << 40}).value_or(0));
 }

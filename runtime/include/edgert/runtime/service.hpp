@@ -57,7 +57,8 @@ class Service {
   // After kReload: the new config to create the next Service from.
   const ServiceConfig& reloadedConfig() const;
   std::uint64_t framesCompleted() const;
-  std::uint64_t idleTransitions() const;
+  std::uint64_t idleTransitions() const;    // active -> idle
+  std::uint64_t activeTransitions() const;  // idle -> active (standby resumed on motion)
 
   // Async-signal-safe requests (the CLI's signal handlers call them).
   static void requestStop();

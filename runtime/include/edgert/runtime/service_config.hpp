@@ -59,6 +59,8 @@ struct ServiceConfig {
   } memory;
 
   int threads = 1;
+  // Capture and pre-process frame N+1 on a second thread while frame N is inferred.
+  bool pipeline = false;
   std::uint64_t frameLimit = 0;  // 0: run until stopped
 };
 
