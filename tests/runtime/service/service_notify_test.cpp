@@ -129,3 +129,95 @@ TEST(ServiceNotify, ReadyStatusWatchdogAndStall) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::size_t countOf(const std::vector<Message>& messages, const std::string& prefix) {
+  std::size_t n = 0;
+  for (const Message& m : messages) n += m.text.rfind(prefix, 0) == 0 ? 1 : 0;
+  return n;
+}
+
+// SIGHUP with a valid new config: RELOADING=1, the pipeline rebuilt on it (its frames are
+// 192 wide, not 160), READY=1 again. SIGHUP with a broken one: the error is logged, the
+// service keeps running on the old config and keeps completing frames (WATCHDOG=1).
+TEST(ServiceReload, ValidConfigIsTakenBrokenOneIsRefused) {
+  const fs::path model = fs::path(EDGERT_SOURCE_DIR) / "build/model-export/blazeface_front_128/model.edgm";
+  ASSERT_TRUE(fs::exists(model)) << model << " is exported by the models tests (ctest -L models)";
+  std::string pattern = (fs::temp_directory_path() / "edgert-reload-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(pattern.data());
+  const auto writeConfig = [&](int width) {
+    std::ofstream config(dir / "app.toml.new");
+    config << "[service]\nmodel = \"" << model.string() << "\"\n"
+           << "[camera]\nsource = \"synthetic\"\nwidth = " << width << "\nheight = 120\nfps = 30\n"
+           << "[postprocess]\nkind = \"blazeface\"\n"
+           << "[output]\ndetections = \"file:" << (dir / "detections.jsonl").string() << "\"\n"
+           << "status_interval_s = 0.2\n";
+    config.close();
+    fs::rename(dir / "app.toml.new", dir / "app.toml");
+  };
+  writeConfig(160);
+  NotifyListener listener(dir / "notify.sock");
+  ASSERT_TRUE(listener.bound());
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "600000", 1);
+    ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
+    ::freopen((dir / "stderr.txt").c_str(), "w", stderr);
+    const std::string config = (dir / "app.toml").string();
+    ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::vector<Message> messages;
+  const auto waitFor = [&](const std::string& prefix, std::size_t count) {
+    const Clock::time_point giveUp = Clock::now() + 60s;
+    while (countOf(messages, prefix) < count && Clock::now() < giveUp) {
+      listener.collect(Clock::now() + 50ms, messages);
+    }
+    return countOf(messages, prefix) >= count;
+  };
+  ASSERT_TRUE(waitFor("READY=1", 1)) << readFile(dir / "stderr.txt");
+
+  writeConfig(192);
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  EXPECT_TRUE(waitFor("RELOADING=1", 1));
+  ASSERT_TRUE(waitFor("READY=1", 2)) << readFile(dir / "stderr.txt");
+  // Frames from the new pipeline.
+  const Clock::time_point giveUp = Clock::now() + 30s;
+  while (readFile(dir / "detections.jsonl").find("\"width\":192,") == std::string::npos &&
+         Clock::now() < giveUp) {
+    listener.collect(Clock::now() + 50ms, messages);
+  }
+  EXPECT_NE(readFile(dir / "detections.jsonl").find("\"width\":192,"), std::string::npos);
+
+  {
+    std::ofstream broken(dir / "app.toml");
+    broken << "[service]\nmodel = \"" << model.string() << "\"\n[camera]\nwidth = \"wide\"\n";
+  }
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  EXPECT_TRUE(waitFor("RELOADING=1", 2));
+  EXPECT_TRUE(waitFor("READY=1", 3));
+  // Still running, still completing frames on the old config.
+  const std::size_t pings = countOf(messages, "WATCHDOG=1");
+  EXPECT_TRUE(waitFor("WATCHDOG=1", pings + 2)) << "no progress after a refused reload";
+  EXPECT_EQ(::kill(pid, 0), 0);
+  const std::string log = readFile(dir / "stderr.txt");
+  EXPECT_NE(log.find("is valid; restarting the pipeline"), std::string::npos) << log;
+  EXPECT_NE(log.find("camera.width"), std::string::npos) << log;
+  EXPECT_NE(log.find("keeping the running config"), std::string::npos) << log;
+
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  fs::remove_all(dir);
+}
+
+}  // namespace
