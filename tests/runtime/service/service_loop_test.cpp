@@ -4,6 +4,7 @@
 // sequential and pipelined; both modes find the same face on the astronaut photo; and the
 // idle policy's standby is entered and left with a synthetic source that stops and starts
 // moving. This binary counts allocations (tests/support/alloc_counter.cpp).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -129,6 +130,10 @@ ServiceConfig parse(const std::string& text, const fs::path& dir) {
 
 class ServiceLoop : public ::testing::TestWithParam<bool> {};
 
+// 1,000 frames natively; under emulation (qemu-aarch64 runs NEON some hundred times slower)
+// the same loop over EDGERT_LOOP_FRAMES.
+constexpr int kLoopFrames = EDGERT_LOOP_FRAMES;
+
 TEST_P(ServiceLoop, ThousandFramesAllocateNothing) {
   ASSERT_TRUE(fs::exists(kFrontModel)) << kFrontModel << " is compiled by postprocess.compile_blazeface";
   const bool pipeline = GetParam();
@@ -136,7 +141,7 @@ TEST_P(ServiceLoop, ThousandFramesAllocateNothing) {
   NotifySocket notify(dir.path() / "notify.sock");
   ASSERT_TRUE(notify.bound());
   std::ostringstream text;
-  text << "[service]\nmodel = \"" << kFrontModel.string() << "\"\nframes = 1000\npipeline = "
+  text << "[service]\nmodel = \"" << kFrontModel.string() << "\"\nframes = " << kLoopFrames << "\npipeline = "
        << (pipeline ? "true" : "false") << "\n"
        << "[camera]\nsource = \"synthetic\"\nwidth = 160\nheight = 120\nrealtime = false\n"
        << "[postprocess]\nkind = \"blazeface\"\n"
@@ -154,16 +159,16 @@ TEST_P(ServiceLoop, ThousandFramesAllocateNothing) {
   const long allocations = test::stopCountingAllocations();
   EXPECT_EQ(allocations, 0) << "run() allocated on the heap";
   EXPECT_EQ(end, ServiceEnd::kStopped);
-  EXPECT_EQ((*service)->framesCompleted(), 1000U);
+  EXPECT_EQ((*service)->framesCompleted(), static_cast<std::uint64_t>(kLoopFrames));
 
   // What the loop published while nothing was allocated.
   const std::vector<std::string> lines = readLines(dir.path() / "detections.jsonl");
-  ASSERT_EQ(lines.size(), 1000U);
-  EXPECT_NE(lines.back().find("\"frame\":1000,"), std::string::npos) << lines.back();
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(kLoopFrames));
+  EXPECT_NE(lines.back().find(fmt::format("\"frame\":{},", kLoopFrames)), std::string::npos) << lines.back();
   EXPECT_NE(lines.back().find("\"width\":160,\"height\":120,\"detections\":["), std::string::npos);
   std::ifstream prom(dir.path() / "edgert.prom");
   const std::string metrics((std::istreambuf_iterator<char>(prom)), std::istreambuf_iterator<char>());
-  EXPECT_NE(metrics.find("\nedgert_frames_total 1000\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(fmt::format("\nedgert_frames_total {}\n", kLoopFrames)), std::string::npos) << metrics;
   EXPECT_EQ(notify.count(NotifySocket::kReady), 1);
   EXPECT_GE(notify.count(NotifySocket::kStatus), 1);
   EXPECT_EQ(notify.count(NotifySocket::kStopping), 1);
