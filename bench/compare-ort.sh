@@ -2,17 +2,19 @@
 # edgert against ONNX Runtime 1.30 (CPU, npm onnxruntime-node) on the real models, same
 # input, same thread counts, in the same run. Prints a markdown table with both figures and
 # the ratio (edgert / ORT: below 1 is better), and writes it with the machine to
-# bench/RESULTS.md. Needs a host build (cmake --preset host && cmake --build --preset host),
-# or another optimized one named by EDGERT_BUILD.
+# bench/RESULTS.md (or the file EDGERT_RESULTS names). Needs a host build (cmake --preset
+# host && cmake --build --preset host), or another optimized one named by EDGERT_BUILD.
+# Both run at 1 and 2 threads (edgert: --threads, its worker pool; ORT: intra-op threads).
 #
 #   bench/compare-ort.sh [ITERS]
-#   EDGERT_BUILD=build/mine bench/compare-ort.sh [ITERS]
+#   EDGERT_BUILD=build/mine EDGERT_RESULTS=build/mine/results.md bench/compare-ort.sh [ITERS]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 iters=${1:-200}
 build=$(realpath "${EDGERT_BUILD:-$repo/build/host}")
 cache=${EDGERT_CACHE:-$repo/.cache}
 out=$repo/build/bench
+results=${EDGERT_RESULTS:-$repo/bench/RESULTS.md}
 mkdir -p "$out"
 "$repo/toolchain/fetch-models.sh" >/dev/null
 
@@ -35,17 +37,13 @@ for entry in "${models[@]}"; do
   [ "$name" = ppocr_v4_det ] && n=$(( iters / 10 > 5 ? iters / 10 : 5 ))
   for threads in 1 2; do
     ort=$(NODE_PATH=$cache/ort/node_modules node "$repo/bench/ort_bench.mjs" "$cache/models/$name.onnx" "$dims" "$threads" "$n")
-    if [ "$threads" = 1 ]; then
-      e=$("$build/runtime/edgert" bench "$out/$name.edgm" --threads 1 --iters "$n" --json)
-      ep50=$(json "$e" p50_ms)
-      row="| $name | $threads | $(printf %.3f "$ep50") | $(printf %.3f "$(json "$ort" p50_ms)") | $(ratio "$ep50" "$(json "$ort" p50_ms)")"
-      row+=" | $(python3 -c "print(f'{$(json "$e" p99_ms)/$ep50:.2f}')") | $(printf %.2f "$(json "$e" cold_start_ms)")"
-      row+=" | $(python3 -c "print(f'{$(json "$ort" session_create_ms)+$(json "$ort" first_run_ms):.1f}')")"
-      row+=" | $(python3 -c "print(f'{$(json "$e" cold_peak_rss_kib)/1024:.1f}')") | $(python3 -c "print(f'{$(json "$ort" peak_rss_kib)/1024:.1f}')")"
-      row+=" | $(( $(json "$e" arena_bytes) / 1024 )) |"
-    else
-      row="| $name | $threads | n/a (single-threaded engine) | $(printf %.3f "$(json "$ort" p50_ms)") | n/a | | | | | | |"
-    fi
+    e=$("$build/runtime/edgert" bench "$out/$name.edgm" --threads "$threads" --iters "$n" --json)
+    ep50=$(json "$e" p50_ms)
+    row="| $name | $threads | $(printf %.3f "$ep50") | $(printf %.3f "$(json "$ort" p50_ms)") | $(ratio "$ep50" "$(json "$ort" p50_ms)")"
+    row+=" | $(python3 -c "print(f'{$(json "$e" p99_ms)/$ep50:.2f}')") | $(printf %.2f "$(json "$e" cold_start_ms)")"
+    row+=" | $(python3 -c "print(f'{$(json "$ort" session_create_ms)+$(json "$ort" first_run_ms):.1f}')")"
+    row+=" | $(python3 -c "print(f'{$(json "$e" cold_peak_rss_kib)/1024:.1f}')") | $(python3 -c "print(f'{$(json "$ort" peak_rss_kib)/1024:.1f}')")"
+    row+=" | $(( $(json "$e" arena_bytes) / 1024 )) |"
     table+=$'\n'"$row"
   done
 done
@@ -53,7 +51,7 @@ done
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
 rev=$(git -C "$repo" describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
 echo "$table"
-cat >"$repo/bench/RESULTS.md" <<MD
+cat >"$results" <<MD
 # edgert vs ONNX Runtime: latest results
 
 Produced by \`bench/compare-ort.sh $iters\` (edgert $rev) on: $machine.
@@ -62,8 +60,9 @@ Both run the same model on the same input in the same run; ORT is 1.30.0 CPU fro
 is faster). edgert's cold start is a fresh process from exec to its first inference
 completed (model mapped and validated included); ORT's is session creation plus the first
 run inside an already running node process. Peak RSS: edgert's cold-start process; ORT's
-node process.
+node process. Threads: edgert's engine with its worker pool (\`edgert bench --threads N\`,
+the caller plus N - 1 workers); ORT's intra-op thread pool.
 
 $table
 MD
-echo "wrote bench/RESULTS.md"
+echo "wrote $results"

@@ -22,6 +22,26 @@ void zero(float* dst, std::int64_t count) {
 
 }  // namespace
 
+WorkSplit splitWork(std::int64_t tasks, std::int64_t outer, std::int64_t strips, std::int64_t rows,
+                    std::int64_t tileRows, std::int64_t maxRowBlock) {
+  WorkSplit s;
+  s.rowBlock = maxRowBlock;
+  s.rowBlocks = ceilDiv(rows, maxRowBlock);
+  const std::int64_t base = outer * s.rowBlocks;
+  if (tasks > base) {
+    s.stripChunks = std::min(strips, ceilDiv(tasks, base));
+    if (base * s.stripChunks < tasks) {
+      // Too few strips: smaller blocks of output channels, whole register tiles each.
+      const std::int64_t rowTiles = ceilDiv(rows, tileRows);
+      const std::int64_t want = std::min(rowTiles, ceilDiv(tasks, outer * s.stripChunks));
+      s.rowBlock = std::min(maxRowBlock, ceilDiv(rowTiles, want) * tileRows);
+      s.rowBlocks = ceilDiv(rows, s.rowBlock);
+    }
+  }
+  s.tasks = outer * s.rowBlocks * s.stripChunks;
+  return s;
+}
+
 bool generalApplies(const void* params, std::span<const TensorType> inputs,
                     std::span<const TensorType> outputs) {
   const auto& p = *static_cast<const ConvParams*>(params);

@@ -13,12 +13,40 @@
 // first).
 #pragma once
 
+#include "edgert/kernels/parallel.hpp"
 #include "edgert/kernels/registry.hpp"
 
 #include <algorithm>
 #include <cstdint>
 
 namespace edgert::kernels::conv {
+
+// --- Splitting a conv over the worker pool ---------------------------------------------------
+//
+// Every variant cuts its output into tasks that write disjoint parts of Y and compute each
+// output element exactly as the single-threaded run does (same register tile, same order
+// of the sums): results are bit-identical whatever the thread count. A task is a range of
+// pixel strips and a block of output channels of one image (and group); strips are split
+// first (the weights stay shared, each task packs only its own columns), output channels
+// only when there are too few strips (the deep, small layers at the end of a network).
+struct WorkSplit {
+  std::int64_t stripChunks = 1;  // the strips of one image split into this many ranges
+  std::int64_t rowBlock = 0;     // output channels per task, a multiple of the tile's rows
+  std::int64_t rowBlocks = 1;    // blocks of rowBlock output channels
+  std::int64_t tasks = 1;        // outer x rowBlocks x stripChunks
+};
+
+// `tasks`: how many the work should become (taskCount); `outer`: independent (image,
+// group) pairs; `strips` per pair; `rows` output channels per pair; tileRows: the register
+// tile's rows; maxRowBlock: the most output channels one task may take (a multiple of
+// tileRows; the scratch is sized for it).
+WorkSplit splitWork(std::int64_t tasks, std::int64_t outer, std::int64_t strips, std::int64_t rows,
+                    std::int64_t tileRows, std::int64_t maxRowBlock);
+
+// The range [first, last) of `count` items that part `index` of `parts` takes.
+inline std::int64_t partBegin(std::int64_t count, std::int64_t parts, std::int64_t index) {
+  return count * index / parts;
+}
 
 // Grouped convs with fewer output channels per group (depthwise ones above all) would
 // fill too little of the general variants' register tile: every input value they pack
@@ -74,7 +102,8 @@ struct DepthwiseChannel {
 };
 
 // The depthwise driver both ISAs share: for every (image, channel) it fills the padded
-// plane in scratch and calls run(channel, plane geometry, outH, outW) for the ISA's loops.
+// plane in the worker's scratch and calls run(channel, plane geometry, outH, outW) for the
+// ISA's loops. Tasks are ranges of channel planes.
 template <typename RunChannel>
 void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const auto& p = *static_cast<const ConvParams*>(args.params);
@@ -82,24 +111,28 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const OutTensor& yt = args.outputs[0];
   const Shape& xs = xt.type.shape;
   const Shape& ys = yt.type.shape;
+  if (ys.numel() == 0) return;  // no image or no channel (and no scratch)
   const DepthwisePlane g = depthwisePlane(p, xs, ys);
   const std::int64_t channels = xs.dims[1];
+  const std::int64_t planes = xs.dims[0] * channels;
   const std::int64_t inPlane = xs.dims[2] * xs.dims[3];
   const std::int64_t outPlane = ys.dims[2] * ys.dims[3];
   const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
   const float* w = args.inputs[1].as<float>();
   const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
   const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
-  float* plane = reinterpret_cast<float*>(args.scratch.data());
-  for (std::int64_t n = 0; n < xs.dims[0]; ++n) {
-    for (std::int64_t c = 0; c < channels; ++c) {
-      const std::int64_t nc = n * channels + c;
+  const std::int64_t tasks = taskCount(args.pool, planes * outPlane * taps, planes);
+  auto task = [&](std::int64_t t, int worker) {
+    float* plane = reinterpret_cast<float*>(workerScratch(args, worker).data());
+    for (std::int64_t nc = partBegin(planes, tasks, t); nc < partBegin(planes, tasks, t + 1); ++nc) {
+      const std::int64_t c = nc % channels;
       fillDepthwisePlane(p, g, xt.as<float>() + nc * inPlane, xs.dims[2], xs.dims[3], plane);
       const DepthwiseChannel ch{plane, w + c * taps, bias ? bias[c] : 0.0f,
                                 residual ? residual + nc * outPlane : nullptr, yt.as<float>() + nc * outPlane};
       run(ch, g, ys.dims[2], ys.dims[3]);
     }
-  }
+  };
+  parallelFor(args.pool, tasks, task);
 }
 
 // --- General: convolution as a matrix product ---------------------------------------------
@@ -186,12 +219,14 @@ struct GemmTile {
 
 // The general driver both ISAs share: for every image, group, block of output channels
 // and block of K it fills the weight panels, then for every strip the columns, and calls
-// run(tile) for each register tile of the strip.
+// run(tile) for each register tile of the strip. On a pool, each task (splitWork) does
+// this for its own block of output channels and range of strips, in its worker's scratch.
 template <const GemmBlocking& kB, typename RunTile>
 void forEachGemmTile(const KernelArgs& args, RunTile run) {
   const auto& p = *static_cast<const ConvParams*>(args.params);
   const Shape& xs = args.inputs[0].type.shape;
   const Shape& ys = args.outputs[0].type.shape;
+  if (ys.numel() == 0) return;  // no image, output channel or pixel (and no scratch)
   const GemmPlan g = gemmPlan(kB, p, xs, ys);
   const std::int64_t channels = xs.dims[1];
   const std::int64_t outChannels = ys.dims[1];
@@ -199,46 +234,57 @@ void forEachGemmTile(const KernelArgs& args, RunTile run) {
   const float* w = args.inputs[1].as<float>();
   const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
   const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
-  float* columns = reinterpret_cast<float*>(args.scratch.data());
-  float* panels = columns + g.blockDepth * g.stripPixels;
   // At least one block, so that a conv over no channel still writes bias + residual.
   const std::int64_t blocks = g.depth == 0 ? 1 : (g.depth + g.blockDepth - 1) / g.blockDepth;
-  for (std::int64_t n = 0; n < xs.dims[0]; ++n) {
-    for (std::int64_t grp = 0; grp < p.group; ++grp) {
-      const std::int64_t firstOut = n * outChannels + grp * g.outPerGroup;
-      const float* x = args.inputs[0].as<float>() + (n * channels + grp * g.inPerGroup) * inPlane;
-      const float* wg = w + grp * g.outPerGroup * g.depth;
-      const float* bg = bias ? bias + grp * g.outPerGroup : nullptr;
-      float* y = args.outputs[0].as<float>() + firstOut * g.pixels;
-      const float* res = residual ? residual + firstOut * g.pixels : nullptr;
-      for (std::int64_t m0 = 0; m0 < g.outPerGroup; m0 += g.panelRows) {
-        const std::int64_t panelRows = std::min(g.panelRows, g.outPerGroup - m0);
-        for (std::int64_t b = 0; b < blocks; ++b) {
-          const std::int64_t k0 = b * g.blockDepth;
-          const std::int64_t kc = std::min(g.blockDepth, g.depth - k0);
-          // The panel of the tile at row m starts at panels + m * kc.
-          for (std::int64_t m = 0; m < panelRows; m += kB.rows) {
-            fillWeightTile(wg + (m0 + m) * g.depth + k0, g.depth, 1, std::min(kB.rows, panelRows - m), kc,
-                           kB.rows, panels + m * kc);
-          }
-          for (std::int64_t p0 = 0; p0 < g.pixels; p0 += g.stripPixels) {
-            const std::int64_t count = std::min(g.stripPixels, g.pixels - p0);
-            const std::int64_t width = (count + kB.cols - 1) / kB.cols * kB.cols;
-            fillColumns(p, g, x, k0, kc, p0, count, width, columns);
-            for (std::int64_t m = 0; m < panelRows; m += kB.rows) {
-              const std::int64_t rows = std::min(kB.rows, panelRows - m);
-              for (std::int64_t j = 0; j < count; j += kB.cols) {
-                const std::int64_t at = (m0 + m) * g.pixels + p0 + j;
-                run(GemmTile{panels + m * kc, columns + j, kc, g.stripPixels, rows,
-                             std::min(kB.cols, count - j), y + at, g.pixels, bg ? bg + m0 + m : nullptr,
-                             res ? res + at : nullptr, b == 0, b == blocks - 1});
-              }
-            }
+  const std::int64_t outer = xs.dims[0] * p.group;
+  const std::int64_t strips = (g.pixels + g.stripPixels - 1) / g.stripPixels;
+  const std::int64_t rowTiles = (g.outPerGroup + kB.rows - 1) / kB.rows;
+  const WorkSplit split =
+      splitWork(taskCount(args.pool, outer * g.outPerGroup * g.pixels * std::max<std::int64_t>(g.depth, 1),
+                          outer * rowTiles * strips),
+                outer, strips, g.outPerGroup, kB.rows, g.panelRows);
+  auto task = [&](std::int64_t t, int worker) {
+    float* columns = reinterpret_cast<float*>(workerScratch(args, worker).data());
+    float* panels = columns + g.blockDepth * g.stripPixels;
+    const std::int64_t chunk = t % split.stripChunks;
+    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
+    const std::int64_t pair = t / split.stripChunks / split.rowBlocks;  // image and group
+    const std::int64_t n = pair / p.group;
+    const std::int64_t grp = pair % p.group;
+    const std::int64_t firstOut = n * outChannels + grp * g.outPerGroup;
+    const float* x = args.inputs[0].as<float>() + (n * channels + grp * g.inPerGroup) * inPlane;
+    const float* wg = w + grp * g.outPerGroup * g.depth;
+    const float* bg = bias ? bias + grp * g.outPerGroup : nullptr;
+    float* y = args.outputs[0].as<float>() + firstOut * g.pixels;
+    const float* res = residual ? residual + firstOut * g.pixels : nullptr;
+    const std::int64_t panelRows = std::min(split.rowBlock, g.outPerGroup - m0);
+    const std::int64_t stripEnd = partBegin(strips, split.stripChunks, chunk + 1);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const std::int64_t k0 = b * g.blockDepth;
+      const std::int64_t kc = std::min(g.blockDepth, g.depth - k0);
+      // The panel of the tile at row m starts at panels + m * kc.
+      for (std::int64_t m = 0; m < panelRows; m += kB.rows) {
+        fillWeightTile(wg + (m0 + m) * g.depth + k0, g.depth, 1, std::min(kB.rows, panelRows - m), kc, kB.rows,
+                       panels + m * kc);
+      }
+      for (std::int64_t strip = partBegin(strips, split.stripChunks, chunk); strip < stripEnd; ++strip) {
+        const std::int64_t p0 = strip * g.stripPixels;
+        const std::int64_t count = std::min(g.stripPixels, g.pixels - p0);
+        const std::int64_t width = (count + kB.cols - 1) / kB.cols * kB.cols;
+        fillColumns(p, g, x, k0, kc, p0, count, width, columns);
+        for (std::int64_t m = 0; m < panelRows; m += kB.rows) {
+          const std::int64_t rows = std::min(kB.rows, panelRows - m);
+          for (std::int64_t j = 0; j < count; j += kB.cols) {
+            const std::int64_t at = (m0 + m) * g.pixels + p0 + j;
+            run(GemmTile{panels + m * kc, columns + j, kc, g.stripPixels, rows, std::min(kB.cols, count - j),
+                         y + at, g.pixels, bg ? bg + m0 + m : nullptr, res ? res + at : nullptr, b == 0,
+                         b == blocks - 1});
           }
         }
       }
     }
-  }
+  };
+  parallelFor(args.pool, split.tasks, task);
 }
 
 // --- ConvTranspose, upsample: stride == kernel ---------------------------------------------
@@ -295,7 +341,10 @@ void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float
                 std::int64_t kw, float* y, bool accumulate);
 
 // The upsample driver both ISAs share: run(tile) computes one register tile with no
-// activation (ConvTranspose has no fused epilogue).
+// activation (ConvTranspose has no fused epilogue). Tasks are ranges of strips of one
+// image: with stride == kernel, different input pixels reach different output pixels, so
+// the tasks write disjoint parts of Y (the first of each image also the pixels no input
+// reaches), each in its worker's scratch.
 template <const GemmBlocking& kB, typename RunTile>
 void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
   const auto& p = *static_cast<const ConvTransposeParams*>(args.params);
@@ -309,15 +358,23 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
   const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
   const float* w = args.inputs[1].as<float>();
   const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
-  float* columns = reinterpret_cast<float*>(args.scratch.data());
-  float* panel = columns + g.blockDepth * g.stripPixels;
-  float* out = panel + g.blockDepth * kB.rows;
   const std::int64_t blocks = channels == 0 ? 1 : (channels + g.blockDepth - 1) / g.blockDepth;
-  for (std::int64_t n = 0; n < xs.dims[0]; ++n) {
+  const std::int64_t images = xs.dims[0];
+  const std::int64_t strips = g.pixels == 0 ? 1 : (g.pixels + g.stripPixels - 1) / g.stripPixels;
+  const std::int64_t chunks =
+      (taskCount(args.pool, images * g.pixels * taps * outChannels * std::max<std::int64_t>(channels, 1),
+                 images * strips) + images - 1) / images;
+  auto task = [&](std::int64_t t, int worker) {
+    float* columns = reinterpret_cast<float*>(workerScratch(args, worker).data());
+    float* panel = columns + g.blockDepth * g.stripPixels;
+    float* out = panel + g.blockDepth * kB.rows;
+    const std::int64_t n = t / chunks;
+    const std::int64_t chunk = t % chunks;
     const float* x = args.inputs[0].as<float>() + n * channels * g.pixels;
     float* y = args.outputs[0].as<float>() + n * outChannels * outPlane;
-    fillUncovered(p, g, outChannels, bias, y);
-    for (std::int64_t p0 = 0; p0 < g.pixels; p0 += g.stripPixels) {
+    if (chunk == 0) fillUncovered(p, g, outChannels, bias, y);
+    const std::int64_t stripEnd = std::min(g.pixels, partBegin(strips, chunks, chunk + 1) * g.stripPixels);
+    for (std::int64_t p0 = partBegin(strips, chunks, chunk) * g.stripPixels; p0 < stripEnd; p0 += g.stripPixels) {
       const std::int64_t count = std::min(g.stripPixels, g.pixels - p0);
       const std::int64_t width = (count + kB.cols - 1) / kB.cols * kB.cols;
       for (std::int64_t b = 0; b < blocks; ++b) {
@@ -340,7 +397,8 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
         }
       }
     }
-  }
+  };
+  parallelFor(args.pool, images * chunks, task);
 }
 
 #if defined(__x86_64__)

@@ -1,6 +1,7 @@
 #include "edgert/kernels/registry.hpp"
 
 #include "conv_variants.hpp"
+#include "elementwise_variants.hpp"
 #include "ref/ref_ops.hpp"
 
 #include <array>
@@ -62,18 +63,24 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kGemm, 0, "ref", Isa::kAny, ref::runGemm, nullptr, nullptr},
     KernelVariant{OpCode::kMatMul, 0, "ref", Isa::kAny, ref::runMatMul, nullptr, nullptr},
     KernelVariant{OpCode::kBinary, 0, "ref", Isa::kAny, ref::runBinary, nullptr, nullptr},
+    KernelVariant{OpCode::kBinary, 1, "rows", Isa::kAny, elementwise::runBinaryPortable, nullptr, elementwise::binaryApplies},
+    KernelVariant{OpCode::kBinary, 2, "avx2-rows", Isa::kAvx2, EDGERT_X86(elementwise::x86::runBinary), nullptr, elementwise::binaryApplies},
+    KernelVariant{OpCode::kBinary, 3, "neon-rows", Isa::kNeon, EDGERT_NEON(elementwise::neon::runBinary), nullptr, elementwise::binaryApplies},
     KernelVariant{OpCode::kActivation, 0, "ref", Isa::kAny, ref::runActivation, nullptr, nullptr},
     KernelVariant{OpCode::kSoftmax, 0, "ref", Isa::kAny, ref::runSoftmax, nullptr, nullptr},
     KernelVariant{OpCode::kMaxPool, 0, "ref", Isa::kAny, ref::runMaxPool, nullptr, nullptr},
+    KernelVariant{OpCode::kMaxPool, 1, "rows", Isa::kAny, elementwise::runMaxPoolPortable, nullptr, elementwise::maxPoolApplies},
     KernelVariant{OpCode::kAveragePool, 0, "ref", Isa::kAny, ref::runAveragePool, nullptr, nullptr},
     KernelVariant{OpCode::kGlobalAveragePool, 0, "ref", Isa::kAny, ref::runGlobalAveragePool, nullptr, nullptr},
     KernelVariant{OpCode::kBatchNorm, 0, "ref", Isa::kAny, ref::runBatchNorm, nullptr, nullptr},
     KernelVariant{OpCode::kConcat, 0, "ref", Isa::kAny, ref::runConcat, nullptr, nullptr},
     KernelVariant{OpCode::kReshape, 0, "ref", Isa::kAny, ref::runReshape, nullptr, nullptr},
     KernelVariant{OpCode::kTranspose, 0, "ref", Isa::kAny, ref::runTranspose, nullptr, nullptr},
+    KernelVariant{OpCode::kTranspose, 1, "rows", Isa::kAny, elementwise::runTransposePortable, nullptr, nullptr},
     KernelVariant{OpCode::kSlice, 0, "ref", Isa::kAny, ref::runSlice, nullptr, nullptr},
     KernelVariant{OpCode::kPad, 0, "ref", Isa::kAny, ref::runPad, nullptr, nullptr},
     KernelVariant{OpCode::kResize, 0, "ref", Isa::kAny, ref::runResize, nullptr, nullptr},
+    KernelVariant{OpCode::kResize, 1, "nearest-rows", Isa::kAny, elementwise::runResizeNearestPortable, elementwise::resizeNearestScratch, elementwise::resizeNearestApplies},
     KernelVariant{OpCode::kReduceMean, 0, "ref", Isa::kAny, ref::runReduceMean, nullptr, nullptr},
 };
 

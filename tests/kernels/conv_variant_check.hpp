@@ -18,14 +18,17 @@
 
 #include "ref/ref_harness.hpp"
 
+#include "edgert/kernels/parallel.hpp"
 #include "edgert/kernels/registry.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -103,9 +106,13 @@ inline bool variantApplies(const KernelVariant& v, const ConvCase& c) {
 // reference kernel of `op` on random data for inputs of `types` (absent ones rank -1) and
 // an output of yType, once into a buffer of its own and, when aliasSlot >= 0, once with Y
 // placed on that input. `plain` is `params` with no activation, for the magnitudes S.
+// threads > 0: the variant runs on a worker pool of that many threads, split as finely as
+// it allows (minTaskWork 1), every worker's scratch full of garbage; its output must then
+// also equal the single-threaded run's bit for bit.
 inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, const void* params,
                                     const void* plain, const std::vector<TensorType>& types,
-                                    const TensorType& yType, int aliasSlot, unsigned seed) {
+                                    const TensorType& yType, int aliasSlot, unsigned seed,
+                                    int threads = 0) {
   ASSERT_TRUE(variant.applies == nullptr ||
               variant.applies(params, types, std::span<const TensorType>(&yType, 1)))
       << variant.name << " does not apply";
@@ -154,6 +161,21 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
       (reinterpret_cast<std::uintptr_t>(scratchStore.data()) + 63) / 64 * 64);
   const std::span<std::byte> scratch(scratchBase, static_cast<std::size_t>(scratchBytes));
   for (float& v : scratchStore) v = std::numeric_limits<float>::quiet_NaN();
+  std::unique_ptr<WorkerPool> pool;
+  if (threads > 0) {
+    auto created = WorkerPool::create(threads, static_cast<std::size_t>(scratchBytes));
+    ASSERT_TRUE(created.ok()) << created.error().message();
+    pool = std::move(*created);
+    pool->setMinTaskWork(1);
+    for (int w = 1; w < threads; ++w) {
+      const std::span<std::byte> mine = pool->scratch(w, scratch);
+      for (std::size_t i = 0; i + sizeof(float) <= mine.size(); i += sizeof(float)) {
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        std::memcpy(mine.data() + i, &nan, sizeof nan);
+      }
+    }
+  }
+  SCOPED_TRACE(threads > 0 ? std::to_string(threads) + " threads" : std::string("no pool"));
 
   auto compare = [&](const std::vector<float>& got, const char* where) {
     int reported = 0;
@@ -173,17 +195,25 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
     std::vector<float> got(n + 16, kGuard);
     std::vector<InTensor> ins = inputsOf(data);
     const OutTensor out{reinterpret_cast<std::byte*>(got.data()), yType};
-    runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1), scratch});
+    runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1), scratch, pool.get()});
     for (std::size_t i = n; i < n + 16; ++i) ASSERT_EQ(got[i], kGuard) << "written past Y's end";
     got.resize(n);
     compare(got, "own buffer");
+    if (pool) {
+      // The split must not change a single bit.
+      std::vector<float> serial(n + 16, kGuard);
+      const OutTensor serialOut{reinterpret_cast<std::byte*>(serial.data()), yType};
+      runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&serialOut, 1), scratch});
+      EXPECT_EQ(std::memcmp(got.data(), serial.data(), n * sizeof(float)), 0)
+          << "the output on " << threads << " threads differs from the single-threaded one";
+    }
   }
   if (aliasSlot >= 0) {
     std::vector<std::vector<float>> aliased = data;
     std::vector<InTensor> ins = inputsOf(aliased);
     auto& on = aliased[static_cast<std::size_t>(aliasSlot)];
     const OutTensor out{reinterpret_cast<std::byte*>(on.data()), yType};
-    runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1), scratch});
+    runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1), scratch, pool.get()});
     compare(on, "Y on the residual");
   }
 }
@@ -191,7 +221,8 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
 // Runs `variant` (and the reference) on random data for case `c`: once into a buffer of its
 // own and once with Y placed on the residual (OpInfo::aliasInputs bit 3). Failures name
 // the case.
-inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& c, unsigned seed) {
+inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& c, unsigned seed,
+                                  int threads = 0) {
   SCOPED_TRACE(describeCase(c));
   const ConvParams& p = c.params;
   std::vector<TensorType> types;
@@ -200,7 +231,8 @@ inline void checkAgainstReference(const KernelVariant& variant, const ConvCase& 
   types.resize(p.hasResidual ? 4 : (p.hasBias ? 3 : 2));
   ConvParams plain = p;
   plain.activation = ActivationParams{};
-  checkOpAgainstReference(variant, OpCode::kConv, &p, &plain, types, yType, p.hasResidual ? 3 : -1, seed);
+  checkOpAgainstReference(variant, OpCode::kConv, &p, &plain, types, yType, p.hasResidual ? 3 : -1, seed,
+                          threads);
 }
 
 // --- ConvTranspose ---------------------------------------------------------------------------
@@ -246,12 +278,14 @@ inline bool variantApplies(const KernelVariant& v, const ConvTransposeCase& c) {
   return v.applies == nullptr || v.applies(&c.params, ins, std::span<const TensorType>(&y, 1));
 }
 
-inline void checkAgainstReference(const KernelVariant& variant, const ConvTransposeCase& c, unsigned seed) {
+inline void checkAgainstReference(const KernelVariant& variant, const ConvTransposeCase& c, unsigned seed,
+                                  int threads = 0) {
   SCOPED_TRACE(describeCase(c));
   std::vector<TensorType> types;
   TensorType yType;
   ASSERT_TRUE(convTransposeTypes(c, types, yType)) << "infer rejects the case";
-  checkOpAgainstReference(variant, OpCode::kConvTranspose, &c.params, &c.params, types, yType, -1, seed);
+  checkOpAgainstReference(variant, OpCode::kConvTranspose, &c.params, &c.params, types, yType, -1, seed,
+                          threads);
 }
 
 // --- The cases -------------------------------------------------------------------------------
@@ -588,6 +622,16 @@ inline void checkDepthwiseApplies(const KernelVariant& v) {
   oneD.params.spatialRank = 1;
   oneD.params.kernel[0] = 1;
   EXPECT_FALSE(variantApplies(v, oneD)) << "1-D";
+}
+
+// Every case of `cases` on worker pools of 1, 2, 3 and 4 threads (the pool of 1 runs the
+// tasks on the caller): against the reference and bit for bit against the run without a
+// pool. The shapes of the models come on top: enough work that every thread takes part.
+template <typename Case>
+void checkOnThreads(const KernelVariant& variant, const std::vector<Case>& cases, unsigned seed) {
+  for (int threads = 1; threads <= 4; ++threads) {
+    for (const Case& c : cases) checkAgainstReference(variant, c, seed++, threads);
+  }
 }
 
 }  // namespace edgert::kernels::test

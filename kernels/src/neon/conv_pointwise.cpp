@@ -72,9 +72,9 @@ void tileRows(const Pointwise& k, std::int64_t m, std::int64_t rows, std::int64_
   }
 }
 
-// Pixels [p, pixels), fewer than 4, for every output channel.
-void tailPixels(const Pointwise& k, std::int64_t outChannels, std::int64_t p) {
-  for (std::int64_t m = 0; m < outChannels; ++m) {
+// Pixels [p, pixels), fewer than 4, for output channels [m0, m1).
+void tailPixels(const Pointwise& k, std::int64_t m0, std::int64_t m1, std::int64_t p) {
+  for (std::int64_t m = m0; m < m1; ++m) {
     const float* w = k.w + m * k.channels;
     for (std::int64_t q = p; q < k.pixels; ++q) {
       float sum = k.bias ? k.bias[m] : 0.0f;
@@ -92,6 +92,7 @@ void runPointwise(const KernelArgs& args) {
   const auto& params = *static_cast<const ConvParams*>(args.params);
   const InTensor& xt = args.inputs[0];
   const OutTensor& yt = args.outputs[0];
+  if (yt.type.shape.numel() == 0) return;  // no image, output channel or pixel
   const std::int64_t batch = xt.type.shape.dims[0];
   const std::int64_t channels = xt.type.shape.dims[1];
   const std::int64_t outChannels = yt.type.shape.dims[1];
@@ -99,21 +100,37 @@ void runPointwise(const KernelArgs& args) {
   for (int i = 2; i < xt.type.shape.rank; ++i) pixels *= xt.type.shape.dims[i];
   const float* residual = params.hasResidual ? args.inputs[3].as<float>() : nullptr;
 
-  Pointwise k{};
-  k.w = args.inputs[1].as<float>();
-  k.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
-  k.channels = channels;
-  k.pixels = pixels;
-  k.act = params.activation;
+  Pointwise base{};
+  base.w = args.inputs[1].as<float>();
+  base.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
+  base.channels = channels;
+  base.pixels = pixels;
+  base.act = params.activation;
   const std::int64_t vectorPixels = pixels / 4 * 4;
-  for (std::int64_t n = 0; n < batch; ++n) {
+  // Tasks: a range of strips of 4 * kVectors pixels and a block of output channels of one
+  // image; the task with the last strip also computes the pixels past the last vector.
+  constexpr std::int64_t kStrip = 4 * kVectors;
+  const std::int64_t strips = (pixels + kStrip - 1) / kStrip;
+  const std::int64_t rowTiles = (outChannels + kRows - 1) / kRows;
+  const WorkSplit split =
+      splitWork(taskCount(args.pool, batch * outChannels * pixels * std::max<std::int64_t>(channels, 1),
+                          batch * strips * rowTiles),
+                batch, strips, outChannels, kRows, rowTiles * kRows);
+  auto task = [&](std::int64_t t, int /*worker*/) {
+    const std::int64_t chunk = t % split.stripChunks;
+    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
+    const std::int64_t m1 = std::min(outChannels, m0 + split.rowBlock);
+    const std::int64_t n = t / split.stripChunks / split.rowBlocks;
+    Pointwise k = base;
     k.x = xt.as<float>() + n * channels * pixels;
     k.y = yt.as<float>() + n * outChannels * pixels;
     k.residual = residual ? residual + n * outChannels * pixels : nullptr;
-    for (std::int64_t p = 0; p < vectorPixels; p += 4 * kVectors) {
+    const std::int64_t end = std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kStrip);
+    for (std::int64_t p = partBegin(strips, split.stripChunks, chunk) * kStrip; p < std::min(end, vectorPixels);
+         p += kStrip) {
       const std::int64_t vectors = std::min<std::int64_t>(kVectors, (vectorPixels - p) / 4);
-      for (std::int64_t m = 0; m < outChannels; m += kRows) {
-        const std::int64_t rows = std::min(kRows, outChannels - m);
+      for (std::int64_t m = m0; m < m1; m += kRows) {
+        const std::int64_t rows = std::min(kRows, m1 - m);
         if (vectors == 3) {
           tileRows<3>(k, m, rows, p);
         } else if (vectors == 2) {
@@ -123,8 +140,9 @@ void runPointwise(const KernelArgs& args) {
         }
       }
     }
-    if (vectorPixels < pixels) tailPixels(k, outChannels, vectorPixels);
-  }
+    if (end == pixels && vectorPixels < pixels) tailPixels(k, m0, m1, vectorPixels);
+  };
+  parallelFor(args.pool, split.tasks, task);
 }
 
 }  // namespace edgert::kernels::conv::neon

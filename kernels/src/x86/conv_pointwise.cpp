@@ -85,6 +85,7 @@ void runPointwise(const KernelArgs& args) {
   const auto& params = *static_cast<const ConvParams*>(args.params);
   const InTensor& xt = args.inputs[0];
   const OutTensor& yt = args.outputs[0];
+  if (yt.type.shape.numel() == 0) return;  // no image, output channel or pixel
   const std::int64_t batch = xt.type.shape.dims[0];
   const std::int64_t channels = xt.type.shape.dims[1];
   const std::int64_t outChannels = yt.type.shape.dims[1];
@@ -92,20 +93,33 @@ void runPointwise(const KernelArgs& args) {
   for (int i = 2; i < xt.type.shape.rank; ++i) pixels *= xt.type.shape.dims[i];
   const float* residual = params.hasResidual ? args.inputs[3].as<float>() : nullptr;
 
-  Pointwise k{};
-  k.w = args.inputs[1].as<float>();
-  k.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
-  k.channels = channels;
-  k.pixels = pixels;
-  k.act = params.activation;
-  for (std::int64_t n = 0; n < batch; ++n) {
+  Pointwise base{};
+  base.w = args.inputs[1].as<float>();
+  base.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
+  base.channels = channels;
+  base.pixels = pixels;
+  base.act = params.activation;
+  // Tasks: a range of 16-pixel strips and a block of output channels of one image.
+  const std::int64_t strips = (pixels + kPixels - 1) / kPixels;
+  const std::int64_t rowTiles = (outChannels + kRows - 1) / kRows;
+  const WorkSplit split =
+      splitWork(taskCount(args.pool, batch * outChannels * pixels * std::max<std::int64_t>(channels, 1),
+                          batch * strips * rowTiles),
+                batch, strips, outChannels, kRows, rowTiles * kRows);
+  auto task = [&](std::int64_t t, int /*worker*/) {
+    const std::int64_t chunk = t % split.stripChunks;
+    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
+    const std::int64_t m1 = std::min(outChannels, m0 + split.rowBlock);
+    const std::int64_t n = t / split.stripChunks / split.rowBlocks;
+    Pointwise k = base;
     k.x = xt.as<float>() + n * channels * pixels;
     k.y = yt.as<float>() + n * outChannels * pixels;
     k.residual = residual ? residual + n * outChannels * pixels : nullptr;
-    for (std::int64_t p = 0; p < pixels; p += kPixels) {
+    const std::int64_t end = std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kPixels);
+    for (std::int64_t p = partBegin(strips, split.stripChunks, chunk) * kPixels; p < end; p += kPixels) {
       const std::int64_t count = std::min(kPixels, pixels - p);
-      for (std::int64_t m = 0; m < outChannels; m += kRows) {
-        const std::int64_t rows = std::min(kRows, outChannels - m);
+      for (std::int64_t m = m0; m < m1; m += kRows) {
+        const std::int64_t rows = std::min(kRows, m1 - m);
         if (count == kPixels) {
           tileRows<true>(k, m, rows, p, count);
         } else {
@@ -113,7 +127,8 @@ void runPointwise(const KernelArgs& args) {
         }
       }
     }
-  }
+  };
+  parallelFor(args.pool, split.tasks, task);
 }
 
 }  // namespace edgert::kernels::conv::x86

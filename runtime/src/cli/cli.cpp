@@ -69,17 +69,16 @@ constexpr std::array kCommands{
             "  --dmabuf         export the buffers as DMABUF (VIDIOC_EXPBUF) and report it\n"
             "  --json           print the summary as one JSON object\n",
             runCameraTest},
-    Command{"bench", "MODEL.edgm [--threads 1] [--iters K] [--warmup W] [--json]",
+    Command{"bench", "MODEL.edgm [--threads N] [--iters K] [--warmup W] [--json]",
             "Time a model: latency min/p50/p99, cold start, peak RSS, arena bytes",
-            "  --threads N   worker threads (1: the engine is single-threaded until the worker\n"
-            "                pool lands)\n"
+            "  --threads N   threads the kernels run on, this one included (1..256, default 1)\n"
             "  --iters K     timed inferences (default 100)\n"
             "  --warmup W    untimed inferences first (default 10)\n"
             "  --json        one JSON object instead of text\n"
             "Cold start: a fresh edgert process from exec to its first inference completed\n"
             "(model mapped and validated included), and that process's peak RSS.\n",
             runBench},
-    Command{"bench-cold", "MODEL.edgm", "", "", runBenchCold, true},
+    Command{"bench-cold", "MODEL.edgm THREADS", "", "", runBenchCold, true},
 };
 
 const Command* findCommand(std::string_view name) {

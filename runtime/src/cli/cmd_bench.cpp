@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -42,9 +43,9 @@ struct Cold {
   long peakRssKib = 0;    // that process's peak resident set
 };
 
-// Starts `edgert bench-cold MODEL` as a new process and measures from just before the
+// Starts `edgert bench-cold MODEL THREADS` as a new process and measures from just before the
 // spawn to the moment the child reports its first inference done (over a pipe).
-Result<Cold> measureColdStart(const std::string& self, const std::string& modelPath) {
+Result<Cold> measureColdStart(const std::string& self, const std::string& modelPath, int threads) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::fromErrno(errno, "pipe");
   posix_spawn_file_actions_t actions;
@@ -53,7 +54,8 @@ Result<Cold> measureColdStart(const std::string& self, const std::string& modelP
   std::string model = modelPath;
   std::string cmd = "bench-cold";
   std::string prog = self;
-  char* argv[] = {prog.data(), cmd.data(), model.data(), nullptr};
+  std::string threadsText = std::to_string(threads);
+  char* argv[] = {prog.data(), cmd.data(), model.data(), threadsText.data(), nullptr};
   pid_t pid = 0;
   const std::int64_t t0 = nowNs();
   const int rc = ::posix_spawn(&pid, self.c_str(), &actions, nullptr, argv, environ);
@@ -77,13 +79,13 @@ Result<Cold> measureColdStart(const std::string& self, const std::string& modelP
 
 }  // namespace
 
-// Internal: the child of measureColdStart. Maps and validates the model, runs it once,
-// writes the monotonic time to fd 3.
+// Internal: the child of measureColdStart. Maps and validates the model, creates the
+// engine (and its worker threads), runs it once, writes the monotonic time to fd 3.
 int runBenchCold(Args args, Io io) {
-  if (args.argc != 2) return kExitUsage;
+  if (args.argc != 3) return kExitUsage;
   Result<Model> model = Model::open(args.argv[1]);
   if (!model) return kExitDataInvalid;
-  auto engine = Engine::create(*model);
+  auto engine = Engine::create(*model, {}, Engine::Options{std::atoi(args.argv[2])});
   if (!engine) return kExitFailure;
   fillInputs(**engine);
   (*engine)->invoke();
@@ -114,7 +116,7 @@ int runBench(Args args, Io io) {
     }
     return static_cast<int>(v);
   };
-  const int threads = number(threadsText, 1, 1, 1, "threads");
+  const int threads = number(threadsText, 1, 1, kernels::kMaxThreads, "threads");
   const int iters = number(itersText, 100, 1, 1'000'000, "iters");
   const int warmup = number(warmupText, 10, 0, 1'000'000, "warmup");
   if (threads < 0 || iters < 0 || warmup < 0) return kExitUsage;
@@ -132,7 +134,7 @@ int runBench(Args args, Io io) {
     return kExitFailure;
   }
   self[len] = '\0';
-  Result<Cold> cold = measureColdStart(self, path);
+  Result<Cold> cold = measureColdStart(self, path, threads);
 
   Result<Model> model = Model::open(path);
   if (!model) {
@@ -143,7 +145,7 @@ int runBench(Args args, Io io) {
     print(io.err, "edgert bench: cold start: {}\n", cold.error().message());
     return kExitFailure;
   }
-  auto engine = Engine::create(*model);
+  auto engine = Engine::create(*model, {}, Engine::Options{threads});
   if (!engine) {
     print(io.err, "edgert bench: {}\n", engine.error().message());
     return kExitFailure;

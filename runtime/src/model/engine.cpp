@@ -1,5 +1,6 @@
 #include "edgert/runtime/engine.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -8,6 +9,15 @@ namespace edgert {
 Engine::~Engine() { std::free(ownedArena_); }
 
 Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std::byte> arena) {
+  return create(model, arena, Options{});
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std::byte> arena,
+                                               const Options& options) {
+  if (options.threads < 1 || options.threads > kernels::kMaxThreads) {
+    return makeError(Errc::kInvalidArgument, "{}: {} threads requested, expected 1..{}", model.sourceName(),
+                     options.threads, kernels::kMaxThreads);
+  }
   const std::uint64_t need = model.header().arenaBytes;
   std::unique_ptr<Engine> e(new Engine());
   if (arena.empty()) {
@@ -67,6 +77,16 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
     if (op.scratchBytes > 0) p.scratch = {base + op.scratchOffset, op.scratchBytes};
     e->ops_.push_back(p);
   }
+  if (options.threads > 1) {
+    // Every worker gets a copy of the largest scratch any op plans (the caller, worker 0,
+    // uses the op's own region in the arena): kernels that split their work give each
+    // worker its own copy, whichever op runs.
+    std::uint64_t scratch = 0;
+    for (const model::OpRecord& op : model.ops()) scratch = std::max<std::uint64_t>(scratch, op.scratchBytes);
+    auto pool = kernels::WorkerPool::create(options.threads, static_cast<std::size_t>(scratch));
+    if (!pool) return makeError(pool.error().code(), "{}: {}", model.sourceName(), pool.error().message());
+    e->pool_ = std::move(*pool);
+  }
   for (const model::BindingRecord& b : model.bindings()) {
     Binding binding{model.string(b.name), model.tensorType(b.tensor), dataOf(b.tensor)};
     (b.kind == model::BindingKind::kInput ? e->inputs_ : e->outputs_).push_back(binding);
@@ -95,6 +115,7 @@ void Engine::invoke() {
     args.inputs = {opInputs_.data() + op.firstInput, op.numInputs};
     args.outputs = {opOutputs_.data() + op.firstOutput, op.numOutputs};
     args.scratch = op.scratch;
+    args.pool = pool_.get();
     op.run(args);
   }
 }

@@ -155,7 +155,7 @@ Result<void> Service::Impl::build() {
   const std::size_t arenaBytes = model->header().arenaBytes;
 
   // The input the frames go to: float32, 1x3xHxW (NCHW) or 1xHxWx3 (NHWC).
-  EDGERT_ASSIGN_OR_RETURN(auto built, Engine::create(*model, {}));
+  EDGERT_ASSIGN_OR_RETURN(auto built, Engine::create(*model, {}, Engine::Options{config.threads}));
   engine = std::move(built);
   const Engine::Binding* in = config.modelInput.empty()
                                   ? (engine->inputs().size() == 1 ? &engine->inputs()[0] : nullptr)
@@ -213,6 +213,10 @@ Result<void> Service::Impl::build() {
                       pixelFormatName(f.format)),
           static_cast<std::size_t>(f.buffers) * packedImageBytes(f.format, f.width, f.height));
   addItem("tensor arena (planned offline)", arenaBytes);
+  if (engine->workerScratchBytes() > 0) {
+    addItem(fmt::format("worker scratch ({} extra threads)", engine->threads() - 1),
+            engine->workerScratchBytes());
+  }
   addItem("model image (mapped)", model->fileBytes());
   addItem("pre-processing tables", preprocessor->memoryBytes());
   if (config.pipeline) {

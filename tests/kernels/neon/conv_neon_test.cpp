@@ -109,5 +109,55 @@ TEST(ConvNeon, PpOcrShapesMatchReference) {
   checkAgainstReference(upsample(), up, 14);
 }
 
+// On the worker pool: every case at 1, 2, 3 and 4 threads, split as finely as each variant
+// allows, against the reference and bit for bit against the single-threaded run.
+TEST(ConvNeon, GeneralOnThreadsMatchesReference) {
+  EDGERT_NEEDS_NEON();
+  checkOnThreads(variant(6), generalCases(), 6000);
+}
+
+TEST(ConvNeon, UpsampleOnThreadsMatchesReference) {
+  EDGERT_NEEDS_NEON();
+  checkOnThreads(upsample(), upsampleCases(), 7000);
+}
+
+TEST(ConvNeon, PointwiseOnThreadsMatchesReference) {
+  EDGERT_NEEDS_NEON();
+  checkOnThreads(variant(3), pointwiseCases(), 4000);
+}
+
+TEST(ConvNeon, DepthwiseOnThreadsMatchesReference) {
+  EDGERT_NEEDS_NEON();
+  checkOnThreads(variant(4), depthwiseCases(), 5000);
+}
+
+// The models' shapes where the split changes: many strips (split over pixels), one strip
+// and many output channels (split over channels: BlazeFace's 8x8 and 16x16 layers).
+TEST(ConvNeon, ModelShapesOnThreadsMatchReference) {
+  EDGERT_NEEDS_NEON();
+  ConvCase deep{1, 96, 96, 8, 8, pointwiseParams()};
+  deep.params.hasBias = deep.params.hasResidual = 1;
+  deep.params.activation = activationNumber(1);
+  ConvCase wide{1, 24, 28, 64, 64, pointwiseParams()};
+  wide.params.hasBias = 1;
+  ConvCase first{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
+  first.params.hasBias = 1;
+  ConvCase neck{1, 96, 100, 5, 5, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)};
+  neck.params.hasBias = neck.params.hasResidual = 1;
+  ConvTransposeCase up{1, 24, 24, 20, 20, upsampleParams(2, 2, 0, 0, 0, 0)};
+  up.params.hasBias = 1;
+  for (int threads : {2, 3}) {
+    checkAgainstReference(variant(3), deep, 20, threads);
+    checkAgainstReference(variant(3), wide, 21, threads);
+    checkAgainstReference(variant(4), ConvCase{1, 24, 24, 64, 64, depthwiseParams(5, 1, 1, 2, 2, 2, 2, 24)}, 22,
+                          threads);
+    checkAgainstReference(variant(4), ConvCase{1, 96, 96, 8, 8, depthwiseParams(3, 2, 2, 0, 0, 1, 1, 96)}, 23,
+                          threads);
+    checkAgainstReference(variant(6), first, 24, threads);
+    checkAgainstReference(variant(6), neck, 25, threads);
+    checkAgainstReference(upsample(), up, 26, threads);
+  }
+}
+
 }  // namespace
 }  // namespace edgert::kernels::test

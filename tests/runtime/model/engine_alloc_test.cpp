@@ -1,5 +1,7 @@
 // Proves Engine::invoke() performs no heap allocation: this binary counts heap allocations
-// (tests/support/alloc_counter.cpp) while 1,000 invocations run.
+// (tests/support/alloc_counter.cpp), in every thread, while 1,000 invocations run, on one
+// thread and on the worker pool. And that the pool changes no output bit.
+#include "edgert/kernels/cpu_features.hpp"
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
 
@@ -12,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <random>
+#include <vector>
 
 
 namespace edgert {
@@ -82,17 +86,209 @@ TEST(EngineAllocations, InvokeAllocatesNothingOver1000Runs) {
   std::memcpy(buf, bytes->data(), bytes->size());
   auto model = Model::fromBytes({buf, bytes->size()}, "alloc.edgm");
   ASSERT_TRUE(model.ok()) << model.error().message();
-  auto engine = Engine::create(*model);
-  ASSERT_TRUE(engine.ok()) << engine.error().message();
-  std::memset((*engine)->inputs()[0].data, 0, (*engine)->inputs()[0].type.bytes());
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    auto engine = Engine::create(*model, {}, Engine::Options{threads});
+    ASSERT_TRUE(engine.ok()) << engine.error().message();
+    std::memset((*engine)->inputs()[0].data, 0, (*engine)->inputs()[0].type.bytes());
 
-  // The counter itself must work, or a zero below proves nothing.
-  ASSERT_TRUE(test::allocationCounterWorks()) << "allocation counter is not wired";
-  test::startCountingAllocations();
-  for (int i = 0; i < 1000; ++i) (*engine)->invoke();
-  EXPECT_EQ(test::stopCountingAllocations(), 0);
+    // The counter itself must work, or a zero below proves nothing.
+    ASSERT_TRUE(test::allocationCounterWorks()) << "allocation counter is not wired";
+    test::startCountingAllocations();
+    for (int i = 0; i < 1000; ++i) (*engine)->invoke();
+    EXPECT_EQ(test::stopCountingAllocations(), 0);
+  }
   if (!test::countsMalloc()) RecordProperty("note", "sanitizer build: operator new counted, malloc not");
   std::free(buf);
+}
+
+// The fast Conv variants of this CPU, which split their work over the pool, or the
+// reference kernels where it has none (the pool is then idle, still started and stopped).
+struct FastVariants {
+  std::uint16_t general = 0, depthwise = 0, pointwise = 0, upsample = 0;
+  model::Target target = model::Target::kAny;
+};
+
+FastVariants fastVariants() {
+#if defined(__x86_64__)
+  if (kernels::cpuFeatures().avx2 && kernels::cpuFeatures().fma) return {5, 2, 1, 1, model::Target::kX86_64};
+#elif defined(__aarch64__)
+  if (kernels::cpuFeatures().neon) return {6, 4, 3, 2, model::Target::kAarch64};
+#endif
+  return {};
+}
+
+// A small network of the real models' layers, each on this CPU's fast variant: a 3x3
+// stride-2 first conv (general), a 3x3 depthwise, a pointwise with its residual and Relu,
+// and a 2x2 stride-2 ConvTranspose (upsample); random weights. An image owned by the caller
+// (the returned buffer, 64-byte aligned).
+struct FastImage {
+  std::byte* data = nullptr;
+  std::size_t size = 0;
+  ~FastImage() { std::free(data); }
+};
+
+void buildFastImage(FastImage& out) {
+  const FastVariants v = fastVariants();
+  compiler::Graph g;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-0.5f, 0.5f);
+  auto add = [&g](const char* name, kernels::Shape s) {
+    compiler::Value value;
+    value.name = name;
+    value.type = {kernels::DType::kFloat32, s};
+    return g.addValue(std::move(value));
+  };
+  auto constant = [&](const char* name, kernels::Shape s) {
+    compiler::ValueId id = add(name, s);
+    compiler::Value& value = g.value(id);
+    value.isConstant = true;
+    value.data.resize(value.type.bytes());
+    for (std::size_t i = 0; i < value.data.size(); i += sizeof(float)) {
+      const float f = dist(rng);
+      std::memcpy(value.data.data() + i, &f, sizeof f);
+    }
+    return id;
+  };
+  auto node = [&g](kernels::OpCode op, std::uint16_t variant, auto params, std::vector<compiler::ValueId> ins,
+                   compiler::ValueId result) {
+    compiler::Node n;
+    n.name = "n" + std::to_string(g.nodes.size());
+    n.op = op;
+    n.variant = variant;
+    n.setParams(params);
+    n.inputs = std::move(ins);
+    n.outputs = {result};
+    g.nodes.push_back(std::move(n));
+  };
+  compiler::ValueId x = add("x", kernels::Shape::of({1, 3, 64, 64}));
+  g.value(x).isGraphInput = true;
+  g.inputs.push_back(x);
+
+  kernels::ConvParams first;
+  first.kernel[0] = first.kernel[1] = 3;
+  first.stride[0] = first.stride[1] = 2;
+  first.padBegin[0] = first.padBegin[1] = first.padEnd[0] = first.padEnd[1] = 1;
+  first.hasBias = 1;
+  first.activation.kind = kernels::Activation::kRelu;
+  compiler::ValueId c1 = add("c1", kernels::Shape::of({1, 16, 32, 32}));
+  node(kernels::OpCode::kConv, v.general, first,
+       {x, constant("w1", kernels::Shape::of({16, 3, 3, 3})), constant("b1", kernels::Shape::of({16}))}, c1);
+
+  kernels::ConvParams dw;
+  dw.kernel[0] = dw.kernel[1] = 3;
+  dw.padBegin[0] = dw.padBegin[1] = dw.padEnd[0] = dw.padEnd[1] = 1;
+  dw.group = 16;
+  dw.hasBias = 1;
+  compiler::ValueId c2 = add("c2", kernels::Shape::of({1, 16, 32, 32}));
+  node(kernels::OpCode::kConv, v.depthwise, dw,
+       {c1, constant("w2", kernels::Shape::of({16, 1, 3, 3})), constant("b2", kernels::Shape::of({16}))}, c2);
+
+  kernels::ConvParams pw;
+  pw.hasBias = 1;
+  pw.hasResidual = 1;
+  pw.activation.kind = kernels::Activation::kRelu;
+  compiler::ValueId c3 = add("c3", kernels::Shape::of({1, 16, 32, 32}));
+  node(kernels::OpCode::kConv, v.pointwise, pw,
+       {c2, constant("w3", kernels::Shape::of({16, 16, 1, 1})), constant("b3", kernels::Shape::of({16})), c1}, c3);
+
+  kernels::ConvTransposeParams up;
+  up.kernel[0] = up.kernel[1] = up.stride[0] = up.stride[1] = 2;
+  up.hasBias = 1;
+  compiler::ValueId y = add("y", kernels::Shape::of({1, 8, 64, 64}));
+  node(kernels::OpCode::kConvTranspose, v.upsample, up,
+       {c3, constant("w4", kernels::Shape::of({16, 8, 2, 2})), constant("b4", kernels::Shape::of({8}))}, y);
+  g.value(c3).isGraphOutput = true;
+  g.outputs.push_back(c3);
+  g.value(y).isGraphOutput = true;
+  g.outputs.push_back(y);
+
+  auto plan = compiler::planArena(g);
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  auto bytes = compiler::writeImage(g, *plan, v.target);
+  ASSERT_TRUE(bytes.ok()) << bytes.error().message();
+  out.size = bytes->size();
+  out.data = static_cast<std::byte*>(std::aligned_alloc(64, (bytes->size() + 63) / 64 * 64));
+  std::memcpy(out.data, bytes->data(), bytes->size());
+}
+
+void fillInput(Engine& engine) {
+  const Engine::Binding& in = engine.inputs()[0];
+  float* f = reinterpret_cast<float*>(in.data);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (std::int64_t i = 0; i < in.type.shape.numel(); ++i) f[i] = dist(rng);
+}
+
+TEST(EngineThreads, TwoAndThreeThreadsGiveTheSameOutputsAsOne) {
+  if (fastVariants().target == model::Target::kAny) {
+    RecordProperty("note", "no fast Conv variants on this CPU: reference kernels, which do not split");
+  }
+  FastImage image;
+  ASSERT_NO_FATAL_FAILURE(buildFastImage(image));
+  auto model = Model::fromBytes({image.data, image.size}, "threads.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  auto one = Engine::create(*model, {}, Engine::Options{1});
+  ASSERT_TRUE(one.ok()) << one.error().message();
+  EXPECT_EQ((*one)->threads(), 1);
+  EXPECT_EQ((*one)->workerScratchBytes(), 0u);
+  fillInput(**one);
+  (*one)->invoke();
+  for (int threads : {2, 3}) {
+    auto many = Engine::create(*model, {}, Engine::Options{threads});
+    ASSERT_TRUE(many.ok()) << many.error().message();
+    EXPECT_EQ((*many)->threads(), threads);
+    for (int run = 0; run < 3; ++run) {  // the same every time, not only the first
+      fillInput(**many);                 // the arena may reuse the input's bytes
+      (*many)->invoke();
+      for (std::size_t j = 0; j < (*one)->outputs().size(); ++j) {
+        const Engine::Binding& want = (*one)->outputs()[j];
+        const Engine::Binding& got = (*many)->outputs()[j];
+        ASSERT_EQ(want.type.bytes(), got.type.bytes());
+        EXPECT_EQ(std::memcmp(want.data, got.data, want.type.bytes()), 0)
+            << "output " << want.name << " on " << threads << " threads differs from 1 thread (run " << run << ")";
+      }
+    }
+  }
+}
+
+TEST(EngineAllocations, InvokeOnThreadsAllocatesNothingOver1000Runs) {
+  FastImage image;
+  ASSERT_NO_FATAL_FAILURE(buildFastImage(image));
+  auto model = Model::fromBytes({image.data, image.size}, "threads.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  for (int threads : {2, 3}) {
+    SCOPED_TRACE(threads);
+    auto engine = Engine::create(*model, {}, Engine::Options{threads});
+    ASSERT_TRUE(engine.ok()) << engine.error().message();
+    fillInput(**engine);
+    (*engine)->invoke();
+    ASSERT_TRUE(test::allocationCounterWorks()) << "allocation counter is not wired";
+    test::startCountingAllocations();
+    for (int i = 0; i < 1000; ++i) (*engine)->invoke();
+    EXPECT_EQ(test::stopCountingAllocations(), 0);
+  }
+}
+
+TEST(EngineThreads, RejectsThreadCountsOutside1To256) {
+  FastImage image;
+  ASSERT_NO_FATAL_FAILURE(buildFastImage(image));
+  auto model = Model::fromBytes({image.data, image.size}, "threads.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  for (int threads : {0, 257}) {
+    auto engine = Engine::create(*model, {}, Engine::Options{threads});
+    ASSERT_FALSE(engine.ok());
+    EXPECT_EQ(engine.error().code(), Errc::kInvalidArgument);
+    EXPECT_NE(engine.error().message().find("threads.edgm: " + std::to_string(threads) +
+                                            " threads requested, expected 1..256"),
+              std::string::npos)
+        << engine.error().message();
+  }
+  auto eight = Engine::create(*model, {}, Engine::Options{8});
+  ASSERT_TRUE(eight.ok()) << eight.error().message();
+  if (fastVariants().target != model::Target::kAny) {
+    EXPECT_GT((*eight)->workerScratchBytes(), 0u) << "the depthwise and general convs plan scratch";
+  }
 }
 
 }  // namespace

@@ -32,11 +32,17 @@ using ScratchFn = std::uint64_t (*)(const void* params, std::span<const TensorTy
 
 inline constexpr std::int32_t kAbsentRank = -1;
 
+class WorkerPool;  // parallel.hpp
+
 struct KernelArgs {
   const void* params = nullptr;
   std::span<const InTensor> inputs;    // absent optional inputs have data == nullptr
   std::span<const OutTensor> outputs;
-  std::span<std::byte> scratch;        // ScratchFn's bytes, 64-byte aligned
+  std::span<std::byte> scratch;        // ScratchFn's bytes, 64-byte aligned (worker 0's)
+  // The threads a kernel may split its work over (parallel.hpp), each with its own copy of
+  // the scratch (workerScratch). nullptr: run on the calling thread alone. Kernels that do
+  // not split ignore it.
+  WorkerPool* pool = nullptr;
 };
 
 // Runs a kernel on validated arguments. Never allocates, never fails.

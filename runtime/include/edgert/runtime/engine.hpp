@@ -1,9 +1,11 @@
 // Runs a validated Model. Everything is prepared once in create(): the arena (the
 // caller's, or allocated here once), and for every op its kernel, parameters and tensor
-// views. invoke() then only calls kernels: no allocation, no validation, no failure.
+// views, and the worker pool with each worker's scratch. invoke() then only calls kernels:
+// no allocation, no validation, no failure.
 #pragma once
 
 #include "edgert/base/result.hpp"
+#include "edgert/kernels/parallel.hpp"
 #include "edgert/kernels/registry.hpp"
 #include "edgert/runtime/model.hpp"
 
@@ -23,10 +25,20 @@ class Engine {
     std::byte* data;  // inputs: write here before invoke(); outputs: read after it
   };
 
+  struct Options {
+    // Threads invoke() runs the kernels on, the caller's included (1..kernels::kMaxThreads):
+    // threads - 1 workers are started in create() and live as long as the engine. Usually
+    // the board's cpu.inference_threads. 1: everything on the calling thread, no pool.
+    int threads = 1;
+  };
+
   // `arena`: at least model.header().arenaBytes bytes, 64-byte aligned, owned by the caller
   // and outliving the engine; empty: the engine allocates it once, here. The model must
-  // outlive the engine.
+  // outlive the engine. With options.threads > 1 it also allocates, once, a copy of the
+  // largest op's scratch for each worker thread (workerScratchBytes()).
   static Result<std::unique_ptr<Engine>> create(const Model& model, std::span<std::byte> arena = {});
+  static Result<std::unique_ptr<Engine>> create(const Model& model, std::span<std::byte> arena,
+                                                const Options& options);
 
   ~Engine();
   Engine(const Engine&) = delete;
@@ -37,10 +49,16 @@ class Engine {
   const Binding* findInput(std::string_view name) const;
   const Binding* findOutput(std::string_view name) const;
 
-  // Runs every op once, in order. Performs no heap allocation.
+  // Runs every op once, in order, each split over the engine's threads. Performs no heap
+  // allocation. Call it from one thread at a time.
   void invoke();
 
   std::size_t arenaBytes() const { return arena_.size(); }
+  int threads() const { return pool_ ? pool_->threads() : 1; }
+  // Bytes allocated beside the arena for the worker threads' scratch (0 with one thread).
+  std::size_t workerScratchBytes() const {
+    return pool_ ? pool_->scratchBytes() * static_cast<std::size_t>(pool_->threads() - 1) : 0;
+  }
 
  private:
   Engine() = default;
@@ -57,6 +75,7 @@ class Engine {
 
   std::span<std::byte> arena_;
   std::byte* ownedArena_ = nullptr;
+  std::unique_ptr<kernels::WorkerPool> pool_;  // nullptr: one thread
   std::vector<PreparedOp> ops_;
   std::vector<kernels::InTensor> opInputs_;
   std::vector<kernels::OutTensor> opOutputs_;
