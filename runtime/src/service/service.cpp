@@ -203,7 +203,6 @@ Result<void> Service::Impl::build() {
         std::move(*sensors), {.interval = std::chrono::milliseconds(1000), .capacity = 600});
     if (s2) sampler = std::move(*s2);
   }
-  if (sampler) (void)sampler->start();  // its thread, now: run() creates nothing
 
   EDGERT_TRY(sink.open(config.output.detections, config.output.detectionsPath, hooks.detections));
   if (!config.output.prometheusPath.empty()) prometheus.open(config.output.prometheusPath);
@@ -219,11 +218,7 @@ Result<void> Service::Impl::build() {
   }
   addItem("model image (mapped)", model->fileBytes());
   addItem("pre-processing tables", preprocessor->memoryBytes());
-  if (config.pipeline) {
-    for (std::vector<float>& tensor : staging) tensor.assign(input.size(), 0.0F);
-    addItem("pipeline staging tensors (2)", 2 * input.size() * sizeof(float));
-    captureThread = std::make_unique<CaptureThread>(&Impl::captureJob, this);
-  }
+  if (config.pipeline) addItem("pipeline staging tensors (2)", 2 * input.size() * sizeof(float));
   addItem("post-processing scratch and detections",
           postprocessor->memoryBytes() + detections.size() * sizeof(Detection));
   addItem("output line buffers", line.capacity() + status.capacity() + prometheus.capacity());
@@ -250,6 +245,13 @@ Result<void> Service::Impl::build() {
     log::warning(gLog, "mlockall: {} (memory.lock asked for it; running unlocked)",
                  std::strerror(err));
   }
+
+  // Within the budget: the threads start here, so run() creates nothing.
+  if (config.pipeline) {
+    for (std::vector<float>& tensor : staging) tensor.assign(input.size(), 0.0F);
+    captureThread = std::make_unique<CaptureThread>(&Impl::captureJob, this);
+  }
+  if (sampler) (void)sampler->start();
 
   if (config.board.watchdog.mode == hal::WatchdogMode::kDevice) {
     EDGERT_ASSIGN_OR_RETURN(auto wd, hal::DeviceWatchdog::open(config.board.watchdog.device,
