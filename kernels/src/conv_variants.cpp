@@ -1,5 +1,7 @@
 #include "conv_variants.hpp"
 
+#include "edgert/kernels/activation.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -271,7 +273,7 @@ void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int
   if (rows == g.outH && cols == g.outW) return;
   for (std::int64_t m = 0; m < outChannels; ++m) {
     float* plane = y + m * g.outH * g.outW;
-    const float value = bias ? bias[m] : 0.0f;
+    const float value = applyActivation(p.activation, bias ? bias[m] : 0.0f);
     for (std::int64_t oh = 0; oh < g.outH; ++oh) {
       float* row = plane + oh * g.outW;
       std::fill(row + (oh < rows ? cols : 0), row + g.outW, value);
@@ -281,7 +283,7 @@ void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int
 
 void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out,
                 std::int64_t rows, std::int64_t p0, std::int64_t count, std::int64_t kh,
-                std::int64_t kw, float* y, bool accumulate) {
+                std::int64_t kw, float* y, bool accumulate, bool activate) {
   const std::int64_t strideW = p.stride[1];
   // Input column iw lands on output column iw * strideW + offW: inside Y for iw in
   // [iwBegin, iwEnd).
@@ -301,7 +303,11 @@ void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float
       for (std::int64_t r = 0; r < rows; ++r) {
         const float* src = out + r * g.stripPixels + j + (begin - iw);
         float* dst = y + r * outPlane + oh * g.outW + begin * strideW + offW;  // at column >= 0
-        if (accumulate) {
+        if (activate) {
+          for (std::int64_t i = 0; i < end - begin; ++i) {
+            dst[i * strideW] = applyActivation(p.activation, dst[i * strideW] + src[i]);
+          }
+        } else if (accumulate) {
           for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] += src[i];
         } else {
           for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] = src[i];

@@ -329,19 +329,22 @@ std::uint64_t upsampleScratchFor(const void* params, std::span<const TensorType>
 void fillPlaneColumns(const float* x, std::int64_t plane, std::int64_t kc, std::int64_t p0,
                       std::int64_t count, std::int64_t width, std::int64_t stripPixels, float* columns);
 
-// The output pixels of one image that no input reaches: bias (or 0) in every channel.
+// The output pixels of one image that no input reaches: act(bias) (or act(0)) in every
+// channel.
 void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int64_t outChannels,
                    const float* bias, float* y);
 
 // Tap (kh, kw) of input pixels [p0, p0 + count), for `rows` output channels (out: the
 // output tile, rows stripPixels floats apart; y: Y of the first row's channel), stored or,
-// with `accumulate`, added.
+// with `accumulate`, added; with `activate`, the activation is applied to the sum (the
+// last channel block).
 void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out,
                 std::int64_t rows, std::int64_t p0, std::int64_t count, std::int64_t kh,
-                std::int64_t kw, float* y, bool accumulate);
+                std::int64_t kw, float* y, bool accumulate, bool activate);
 
-// The upsample driver both ISAs share: run(tile) computes one register tile with no
-// activation (ConvTranspose has no fused epilogue). Tasks are ranges of strips of one
+// The upsample driver both ISAs share: run(tile, activation) computes one register tile.
+// With one channel block the tile applies the fused activation; with several, scatterTap
+// applies it once the last block is added. Tasks are ranges of strips of one
 // image: with stride == kernel, different input pixels reach different output pixels, so
 // the tasks write disjoint parts of Y (the first of each image also the pixels no input
 // reaches), each in its worker's scratch.
@@ -381,6 +384,7 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
         const std::int64_t c0 = b * g.blockDepth;
         const std::int64_t kc = std::min(g.blockDepth, channels - c0);
         fillPlaneColumns(x + c0 * g.pixels, g.pixels, kc, p0, count, width, g.stripPixels, columns);
+        const bool lastBlock = b == blocks - 1;
         for (std::int64_t tap = 0; tap < taps; ++tap) {
           for (std::int64_t m = 0; m < outChannels; m += kB.rows) {
             const std::int64_t rows = std::min(kB.rows, outChannels - m);
@@ -389,10 +393,11 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
             for (std::int64_t j = 0; j < count; j += kB.cols) {
               run(GemmTile{panel, columns + j, kc, g.stripPixels, rows, std::min(kB.cols, count - j),
                            out + j, g.stripPixels, bias && b == 0 ? bias + m : nullptr, nullptr, true,
-                           true});
+                           true},
+                  blocks == 1 ? p.activation : ActivationParams{});
             }
             scatterTap(p, g, out, rows, p0, count, tap / p.kernel[1], tap % p.kernel[1],
-                       y + m * outPlane, b > 0);
+                       y + m * outPlane, b > 0, lastBlock && blocks > 1);
           }
         }
       }

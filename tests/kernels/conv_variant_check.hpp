@@ -53,10 +53,10 @@ inline std::string describeCase(const ConvCase& c) {
          std::to_string(static_cast<int>(p.activation.kind));
 }
 
-// The eight activations with parameters that exercise both sides of each function.
+// The nine activations with parameters that exercise both sides of each function.
 inline ActivationParams activationNumber(int i) {
   ActivationParams a;
-  a.kind = static_cast<Activation>(i % 8);
+  a.kind = static_cast<Activation>(i % 9);
   if (a.kind == Activation::kLeakyRelu) a.alpha = 0.1f;
   if (a.kind == Activation::kClip) {
     a.alpha = -0.5f;
@@ -65,6 +65,10 @@ inline ActivationParams activationNumber(int i) {
   if (a.kind == Activation::kHardSigmoid) {
     a.alpha = 0.2f;
     a.beta = 0.5f;
+  }
+  if (a.kind == Activation::kHardSwishAffine) {
+    a.alpha = -1.5f;
+    a.beta = 0.25f;
   }
   return a;
 }
@@ -252,7 +256,7 @@ inline std::string describeCase(const ConvTransposeCase& c) {
          std::to_string(p.padBegin[1]) + "," + std::to_string(p.padEnd[0]) + "," +
          std::to_string(p.padEnd[1]) + " output padding " + std::to_string(p.outputPadding[0]) + "," +
          std::to_string(p.outputPadding[1]) + " group " + std::to_string(p.group) + " bias " +
-         std::to_string(p.hasBias);
+         std::to_string(p.hasBias) + " activation " + std::to_string(static_cast<int>(p.activation.kind));
 }
 
 // Types of X, W, [B] and of Y; false if infer rejects the case.
@@ -284,7 +288,9 @@ inline void checkAgainstReference(const KernelVariant& variant, const ConvTransp
   std::vector<TensorType> types;
   TensorType yType;
   ASSERT_TRUE(convTransposeTypes(c, types, yType)) << "infer rejects the case";
-  checkOpAgainstReference(variant, OpCode::kConvTranspose, &c.params, &c.params, types, yType, -1, seed,
+  ConvTransposeParams plain = c.params;
+  plain.activation = {};
+  checkOpAgainstReference(variant, OpCode::kConvTranspose, &c.params, &plain, types, yType, -1, seed,
                           threads);
 }
 
@@ -311,11 +317,11 @@ inline ConvParams depthwiseParams(int k, int strideH, int strideW, int top, int 
 }
 
 // Bias, residual and activation from a counter, so a sweep over shapes also sweeps the
-// epilogue (every combination of the three within 32 consecutive cases).
+// epilogue (every combination of the three within 36 consecutive cases).
 inline void setEpilogue(ConvParams& p, int i) {
   p.activation = activationNumber(i);
-  p.hasBias = static_cast<std::uint8_t>((i / 8) % 2);
-  p.hasResidual = static_cast<std::uint8_t>((i / 16) % 2);
+  p.hasBias = static_cast<std::uint8_t>((i / 9) % 2);
+  p.hasResidual = static_cast<std::uint8_t>((i / 18) % 2);
 }
 
 // Pointwise: C and OC of 1, primes and BlazeFace's sizes; pixel counts of 1, primes and
@@ -502,8 +508,9 @@ inline ConvTransposeParams upsampleParams(int kH, int kW, int top, int left, int
 // that crop a tap, whole input rows or columns, asymmetric ones; output padding (pixels no
 // input reaches); C and OC of 1, primes and sizes that are not a multiple of the register
 // tiles' rows, 300 channels (two blocks), input planes of 1 pixel up to several strips,
-// batch 2; with and without bias; a 1-D case; no input channel; no image; no output
-// channel.
+// batch 2; with and without bias; fused Relu, Clip and HardSwish + affine in turn (also
+// on the two-block case, where the scatter applies them); a 1-D case; no input channel;
+// no image; no output channel.
 inline std::vector<ConvTransposeCase> upsampleCases() {
   const ConvTransposeParams geometries[] = {
       upsampleParams(2, 2, 0, 0, 0, 0),       upsampleParams(2, 2, 1, 1, 1, 1),
@@ -521,7 +528,12 @@ inline std::vector<ConvTransposeCase> upsampleCases() {
   for (const ConvTransposeParams& geometry : geometries) {
     for (const Dims& d : dims) {
       ConvTransposeCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
-      c.params.hasBias = static_cast<std::uint8_t>(i++ % 3 != 0);
+      c.params.hasBias = static_cast<std::uint8_t>(i % 3 != 0);
+      const ActivationParams activations[] = {
+          {}, {Activation::kRelu, {}, 0, 0}, {Activation::kClip, {}, -0.25f, 0.5f},
+          {Activation::kHardSwishAffine, {}, 0.75f, -0.125f}};
+      c.params.activation = activations[(i / 2) % 4];
+      ++i;
       std::vector<TensorType> ins;
       TensorType y;
       if (convTransposeTypes(c, ins, y)) cases.push_back(c);
@@ -530,9 +542,11 @@ inline std::vector<ConvTransposeCase> upsampleCases() {
   ConvTransposeCase oneD{1, 7, 9, 1, 31, upsampleParams(1, 2, 0, 1, 0, 2, 0, 1)};
   oneD.params.spatialRank = 1;
   oneD.params.hasBias = 1;
+  oneD.params.activation.kind = Activation::kRelu;
   cases.push_back(oneD);
   ConvTransposeCase noChannel{1, 0, 5, 4, 4, upsampleParams(2, 2, 0, 0, 0, 0, 1, 1)};
   noChannel.params.hasBias = 1;
+  noChannel.params.activation = {Activation::kHardSwishAffine, {}, 2.0f, 1.0f};  // act(bias) everywhere
   cases.push_back(noChannel);
   cases.push_back(ConvTransposeCase{0, 3, 4, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)});  // no image
   cases.push_back(ConvTransposeCase{1, 3, 0, 5, 5, upsampleParams(2, 2, 0, 0, 0, 0)});  // no output

@@ -120,7 +120,7 @@ constexpr float kBinaryTolerance = 1e-6f;
 
 ActivationParams activationNumber(int i) {
   ActivationParams a;
-  a.kind = static_cast<Activation>(i % 8);
+  a.kind = static_cast<Activation>(i % 9);
   if (a.kind == Activation::kLeakyRelu) a.alpha = 0.1f;
   if (a.kind == Activation::kClip) {
     a.alpha = -0.5f;
@@ -129,6 +129,10 @@ ActivationParams activationNumber(int i) {
   if (a.kind == Activation::kHardSigmoid) {
     a.alpha = 0.2f;
     a.beta = 0.5f;
+  }
+  if (a.kind == Activation::kHardSwishAffine) {
+    a.alpha = -1.5f;
+    a.beta = 0.25f;
   }
   return a;
 }
@@ -198,7 +202,7 @@ TEST(ElementwiseVariants, BinaryMatchesReference) {
   int round = 0;
   for (const BinaryCase& c : binaryCases()) {
     for (int op = 0; op < 4; ++op) {
-      for (int act = 0; act < 8; ++act, ++round) {
+      for (int act = 0; act < 9; ++act, ++round) {
         BinaryParams p;
         p.op = static_cast<BinaryOp>(op);
         p.activation = activationNumber(act);

@@ -46,6 +46,7 @@ std::string describeOp(const Node& node) {
       case kernels::Activation::kHardSigmoid: return "HardSigmoid";
       case kernels::Activation::kHardSwish: return "HardSwish";
       case kernels::Activation::kTanh: return "Tanh";
+      case kernels::Activation::kHardSwishAffine: return "HardSwishAffine";
       default: return nullptr;
     }
   };

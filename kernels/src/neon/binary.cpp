@@ -31,6 +31,11 @@ float32x4_t activate(const ActivationParams& a, float32x4_t v) {
       const float32x4_t t = vaddq_f32(vdivq_f32(v, vdupq_n_f32(6.0f)), vdupq_n_f32(0.5f));
       return vmulq_f32(v, stdMax(zero, stdMin(one, t)));
     }
+    case Activation::kHardSwishAffine: {
+      const float32x4_t t = vaddq_f32(vdivq_f32(v, vdupq_n_f32(6.0f)), vdupq_n_f32(0.5f));
+      const float32x4_t h = vmulq_f32(v, stdMax(zero, stdMin(one, t)));
+      return vaddq_f32(vmulq_f32(h, vdupq_n_f32(a.alpha)), vdupq_n_f32(a.beta));
+    }
     case Activation::kSigmoid:
     case Activation::kTanh: break;
   }

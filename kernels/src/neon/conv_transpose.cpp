@@ -6,7 +6,7 @@
 namespace edgert::kernels::conv::neon {
 
 void runUpsample(const KernelArgs& args) {
-  forEachUpsampleTile<kNeonGemm>(args, [](const GemmTile& t) { runGemmTile(t, ActivationParams{}); });
+  forEachUpsampleTile<kNeonGemm>(args, [](const GemmTile& t, const ActivationParams& a) { runGemmTile(t, a); });
 }
 
 }  // namespace edgert::kernels::conv::neon

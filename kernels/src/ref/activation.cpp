@@ -28,6 +28,7 @@ std::string_view activationOpName(Activation kind) {
     case Activation::kHardSigmoid: return "HardSigmoid";
     case Activation::kHardSwish: return "HardSwish";
     case Activation::kTanh: return "Tanh";
+    case Activation::kHardSwishAffine: return "HardSwishAffine";
   }
   return "Activation";
 }

@@ -41,6 +41,7 @@ std::string_view activationName(Activation kind) {
     case Activation::kHardSigmoid: return "HardSigmoid";
     case Activation::kHardSwish: return "HardSwish";
     case Activation::kTanh: return "Tanh";
+    case Activation::kHardSwishAffine: return "HardSwishAffine";
   }
   return "invalid";
 }

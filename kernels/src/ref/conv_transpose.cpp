@@ -11,6 +11,7 @@
 // then be neutral.
 #include "ref_ops.hpp"
 
+#include "edgert/kernels/activation.hpp"
 #include "edgert/kernels/shape_check.hpp"
 
 #include <cstdint>
@@ -58,7 +59,7 @@ Result<void> checkParams(const ConvTransposeParams& p) {
   if (p.hasBias > 1) {
     return makeError(Errc::kCorrupt, "{}: hasBias is {}, expected 0 or 1", kOp, p.hasBias);
   }
-  return success();
+  return validateActivation(p.activation, kOp);
 }
 
 std::int64_t spatialDim(const Shape& s, std::int32_t spatialRank, int a) {
@@ -190,7 +191,7 @@ void runConvTranspose(const KernelArgs& args) {
               }
             }
           }
-          y[((n * outChannels + m) * outH + oh) * outW + ow] = static_cast<float>(sum);
+          y[((n * outChannels + m) * outH + oh) * outW + ow] = applyActivation(p.activation, static_cast<float>(sum));
         }
       }
     }

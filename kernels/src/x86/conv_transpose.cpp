@@ -6,7 +6,7 @@
 namespace edgert::kernels::conv::x86 {
 
 void runUpsample(const KernelArgs& args) {
-  forEachUpsampleTile<kAvx2Gemm>(args, [](const GemmTile& t) { runGemmTile(t, ActivationParams{}); });
+  forEachUpsampleTile<kAvx2Gemm>(args, [](const GemmTile& t, const ActivationParams& a) { runGemmTile(t, a); });
 }
 
 }  // namespace edgert::kernels::conv::x86

@@ -35,6 +35,12 @@ inline __m256 activate(const ActivationParams& a, __m256 v) {
       const __m256 t = _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), _mm256_set1_ps(0.5f));
       return _mm256_mul_ps(v, _mm256_max_ps(_mm256_min_ps(t, one), zero));
     }
+    case Activation::kHardSwishAffine: {
+      const __m256 t = _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), _mm256_set1_ps(0.5f));
+      const __m256 h = _mm256_mul_ps(v, _mm256_max_ps(_mm256_min_ps(t, one), zero));
+      // Not fused: h * alpha + beta rounded twice, as the scalar version computes it.
+      return _mm256_add_ps(_mm256_mul_ps(h, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta));
+    }
     case Activation::kSigmoid:
     case Activation::kTanh: break;
   }

@@ -69,12 +69,14 @@ constexpr std::array kCommands{
             "  --dmabuf         export the buffers as DMABUF (VIDIOC_EXPBUF) and report it\n"
             "  --json           print the summary as one JSON object\n",
             runCameraTest},
-    Command{"bench", "MODEL.edgm [--threads N] [--iters K] [--warmup W] [--json]",
+    Command{"bench", "MODEL.edgm [--threads N] [--iters K] [--warmup W] [--json] [--profile]",
             "Time a model: latency min/p50/p99, cold start, peak RSS, arena bytes",
             "  --threads N   threads the kernels run on, this one included (1..256, default 1)\n"
             "  --iters K     timed inferences (default 100)\n"
             "  --warmup W    untimed inferences first (default 10)\n"
             "  --json        one JSON object instead of text\n"
+            "  --profile     K more inferences timing each op: the time by op and variant and\n"
+            "                the slowest ops (JSON: a \"profile\" array)\n"
             "Cold start: a fresh edgert process from exec to its first inference completed\n"
             "(model mapped and validated included), and that process's peak RSS.\n",
             runBench},

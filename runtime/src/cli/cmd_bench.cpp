@@ -4,6 +4,7 @@
 #include "edgert/runtime/model.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -77,6 +78,57 @@ Result<Cold> measureColdStart(const std::string& self, const std::string& modelP
   return Cold{static_cast<double>(done - t0) / 1e6, usage.ru_maxrss};
 }
 
+// Mean time per op over `iters` profiled runs: the ops by time, then the totals by op and
+// variant. JSON: one object per line after the summary line.
+void printProfile(Io io, const Model& model, std::span<const std::uint64_t> opNanos, int iters, bool json) {
+  const double total = static_cast<double>(std::accumulate(opNanos.begin(), opNanos.end(), std::uint64_t{0}));
+  auto us = [iters](std::uint64_t ns) { return static_cast<double>(ns) / 1e3 / iters; };
+  std::vector<std::size_t> order(opNanos.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return opNanos[a] > opNanos[b]; });
+  struct Group {
+    std::string name;
+    std::uint64_t ns = 0;
+    int count = 0;
+  };
+  std::vector<Group> groups;
+  for (std::size_t k = 0; k < opNanos.size(); ++k) {
+    const model::OpRecord& op = model.ops()[k];
+    const auto code = static_cast<kernels::OpCode>(op.opcode);
+    const std::string key = fmt::format("{} {}", kernels::findOp(code)->name, kernels::findVariant(code, op.variant)->name);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.name == key; });
+    if (g == groups.end()) g = groups.insert(groups.end(), Group{key});
+    g->ns += opNanos[k];
+    ++g->count;
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) { return a.ns > b.ns; });
+  if (json) {
+    print(io.out, ", \"profile\": [");
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      print(io.out, "{}{{\"op\": \"{}\", \"count\": {}, \"us\": {:.2f}, \"share\": {:.4f}}}", i ? ", " : "",
+            groups[i].name, groups[i].count, us(groups[i].ns), static_cast<double>(groups[i].ns) / total);
+    }
+    print(io.out, "]");
+    return;
+  }
+  print(io.out, "\nprofile: mean per op over {} runs (total {:.3f} ms), by op and variant:\n", iters, total / 1e6 / iters);
+  for (const Group& g : groups) {
+    print(io.out, "  {:>9.1f} us {:>5.1f}%  {:>4}x {}\n", us(g.ns), 100.0 * static_cast<double>(g.ns) / total, g.count, g.name);
+  }
+  print(io.out, "the 25 slowest ops:\n");
+  for (std::size_t i = 0; i < std::min<std::size_t>(25, order.size()); ++i) {
+    const std::size_t k = order[i];
+    const model::OpRecord& op = model.ops()[k];
+    const auto code = static_cast<kernels::OpCode>(op.opcode);
+    const kernels::TensorType out = model.tensorType(model.opOutputs(op)[0]);
+    std::string dims;
+    for (int d = 0; d < out.shape.rank; ++d) dims += fmt::format("{}{}", d ? "x" : "", out.shape.dims[d]);
+    print(io.out, "  {:>9.1f} us {:>5.1f}%  #{:<4} {:<18} {:<14} {:<16} {}\n", us(opNanos[k]),
+          100.0 * static_cast<double>(opNanos[k]) / total, k, kernels::findOp(code)->name,
+          kernels::findVariant(code, op.variant)->name, dims, model.string(op.name));
+  }
+}
+
 }  // namespace
 
 // Internal: the child of measureColdStart. Maps and validates the model, creates the
@@ -95,13 +147,14 @@ int runBenchCold(Args args, Io io) {
 }
 
 int runBench(Args args, Io io) {
-  std::optional<std::string> threadsText, itersText, warmupText, json;
+  std::optional<std::string> threadsText, itersText, warmupText, json, profile;
   std::vector<std::string> positionals;
   if (int rc = parseOptions(args, io,
                             {{"threads", true, &threadsText},
                              {"iters", true, &itersText},
                              {"warmup", true, &warmupText},
-                             {"json", false, &json}},
+                             {"json", false, &json},
+                             {"profile", false, &profile}},
                             positionals);
       rc != kExitOk) {
     return rc < 0 ? kExitOk : rc;
@@ -158,6 +211,13 @@ int runBench(Args args, Io io) {
     (*engine)->invoke();
     m = static_cast<double>(nowNs() - t) / 1e6;
   }
+  // The profile runs after the timed runs, so that reading the clock per op does not
+  // perturb them.
+  std::vector<std::uint64_t> opNanos;
+  if (profile) {
+    opNanos.assign(model->ops().size(), 0);
+    for (int i = 0; i < iters; ++i) (*engine)->invoke(opNanos);
+  }
   std::sort(ms.begin(), ms.end());
   auto pct = [&ms](double p) {
     const auto i = static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1) + 0.5);
@@ -171,8 +231,10 @@ int runBench(Args args, Io io) {
     print(io.out,
           "{{\"model\": \"{}\", \"threads\": {}, \"iters\": {}, \"min_ms\": {:.4f}, \"p50_ms\": {:.4f}, "
           "\"p99_ms\": {:.4f}, \"cold_start_ms\": {:.3f}, \"cold_peak_rss_kib\": {}, \"peak_rss_kib\": {}, "
-          "\"arena_bytes\": {}}}\n",
+          "\"arena_bytes\": {}",
           path, threads, iters, ms.front(), p50, p99, cold->ms, cold->peakRssKib, usage.ru_maxrss, arena);
+    if (profile) printProfile(io, *model, opNanos, iters, true);
+    print(io.out, "}}\n");
   } else {
     print(io.out, "model: {}\nthreads: {}, iterations: {} (after {} warm-up)\n", path, threads, iters, warmup);
     print(io.out, "latency: min {:.3f} ms, p50 {:.3f} ms, p99 {:.3f} ms (p99/p50 {:.2f})\n", ms.front(), p50, p99,
@@ -181,6 +243,7 @@ int runBench(Args args, Io io) {
     print(io.out, "peak RSS: {} KiB (cold-start process), {} KiB (this process)\n", cold->peakRssKib,
           usage.ru_maxrss);
     print(io.out, "arena: {} bytes\n", arena);
+    if (profile) printProfile(io, *model, opNanos, iters, false);
   }
   return kExitOk;
 }

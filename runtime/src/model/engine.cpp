@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace edgert {
 
@@ -108,15 +109,36 @@ const Engine::Binding* Engine::findOutput(std::string_view name) const {
   return nullptr;
 }
 
+void Engine::run(const PreparedOp& op) {
+  kernels::KernelArgs args;
+  args.params = op.params;
+  args.inputs = {opInputs_.data() + op.firstInput, op.numInputs};
+  args.outputs = {opOutputs_.data() + op.firstOutput, op.numOutputs};
+  args.scratch = op.scratch;
+  args.pool = pool_.get();
+  op.run(args);
+}
+
 void Engine::invoke() {
-  for (const PreparedOp& op : ops_) {
-    kernels::KernelArgs args;
-    args.params = op.params;
-    args.inputs = {opInputs_.data() + op.firstInput, op.numInputs};
-    args.outputs = {opOutputs_.data() + op.firstOutput, op.numOutputs};
-    args.scratch = op.scratch;
-    args.pool = pool_.get();
-    op.run(args);
+  for (const PreparedOp& op : ops_) run(op);
+}
+
+void Engine::invoke(std::span<std::uint64_t> opNanos) {
+  if (opNanos.size() != ops_.size()) {
+    invoke();
+    return;
+  }
+  auto now = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::uint64_t(ts.tv_sec) * 1'000'000'000u + std::uint64_t(ts.tv_nsec);
+  };
+  std::uint64_t t = now();
+  for (std::size_t k = 0; k < ops_.size(); ++k) {
+    run(ops_[k]);
+    const std::uint64_t u = now();
+    opNanos[k] += u - t;
+    t = u;
   }
 }
 

@@ -90,6 +90,16 @@ TEST(RefActivation, HardSwish) {
                 1.0f * (0.5f + 1.0f / 6.0f), 4});
 }
 
+TEST(RefActivation, HardSwishAffine) {
+  // HardSwish, then * alpha + beta.
+  const float alpha = -2.0f, beta = 0.5f;
+  const std::vector<float> hs = {0, -1.0f / 3.0f, -0.25f * (0.5f - 0.25f / 6.0f), 0,
+                                 0.5f * (0.5f + 0.5f / 6.0f), 1.0f * (0.5f + 1.0f / 6.0f), 4};
+  std::vector<float> want;
+  for (float h : hs) want.push_back(h * alpha + beta);
+  expectFloats(run(params(Activation::kHardSwishAffine, alpha, beta), kInput), want);
+}
+
 TEST(RefActivation, Tanh) {
   expectFloats(run(params(Activation::kTanh), kInput),
                {-0.9993293f, -0.7615942f, -0.2449187f, 0, 0.4621172f, 0.7615942f, 0.9993293f});
@@ -122,6 +132,8 @@ TEST(RefActivation, InferErrors) {
             "Relu: input is bool, expected float32 or an integer type");
   EXPECT_EQ(inferError(params(static_cast<Activation>(9)), {f}),
             "Activation: unknown activation 9");
+  EXPECT_EQ(inferError(params(Activation::kHardSwishAffine, std::nanf(""), 1.0f), {f}),
+            "Activation: activation parameter is NaN");
   EXPECT_EQ(inferError(params(Activation::kLeakyRelu, std::nanf("")), {f}),
             "Activation: activation parameter is NaN");
   EXPECT_EQ(inferError(params(Activation::kClip, 2.0f, 1.0f), {f}),

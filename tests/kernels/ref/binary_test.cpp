@@ -285,8 +285,8 @@ TEST(RefBinary, InferErrors) {
             "int8");
   EXPECT_EQ(inferError(params(BinaryOp::kAdd, Activation::kRelu), {i23, i23}),
             "Add: fused activation Relu needs float32, found int32");
-  EXPECT_EQ(inferError(params(BinaryOp::kAdd, static_cast<Activation>(8)), {f23, f23}),
-            "Add: unknown activation 8");
+  EXPECT_EQ(inferError(params(BinaryOp::kAdd, static_cast<Activation>(9)), {f23, f23}),
+            "Add: unknown activation 9");
   EXPECT_EQ(inferError(params(BinaryOp::kDiv, Activation::kClip, 6.0f, 0.0f), {f23, f23}),
             "Div: Clip min 6 is above max 0");
   EXPECT_EQ(inferError(params(BinaryOp::kAdd), {f23}), "Add: expected 2..2 inputs, found 1");

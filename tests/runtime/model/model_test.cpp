@@ -197,8 +197,8 @@ TEST(Model, HeaderProblemsAreNamed) {
   }
   {
     AlignedImage img(smallImage());
-    img.header().formatVersion = 2;
-    EXPECT_EQ(loadError(img), "m.edgm: image format version 2, this edgert reads version 1");
+    img.header().formatVersion = 1;
+    EXPECT_EQ(loadError(img), "m.edgm: image format version 1, this edgert reads version 2");
   }
   {
     AlignedImage img(smallImage());

@@ -85,6 +85,20 @@ kernels::ConvParams conv3x3(bool bias) {
 
 kernels::BinaryParams add() { return kernels::BinaryParams{}; }
 
+kernels::BinaryParams binary(kernels::BinaryOp op) {
+  kernels::BinaryParams p;
+  p.op = op;
+  return p;
+}
+
+// ConvTranspose 2x2 stride 2 (PP-OCR's upsampling), group 1.
+kernels::ConvTransposeParams upsample2x2(bool bias) {
+  kernels::ConvTransposeParams p;
+  p.kernel[0] = p.kernel[1] = p.stride[0] = p.stride[1] = 2;
+  p.hasBias = bias ? 1 : 0;
+  return p;
+}
+
 kernels::ActivationParams act(Activation kind, float alpha = 0, float beta = 0) {
   kernels::ActivationParams p;
   p.kind = kind;
@@ -169,14 +183,14 @@ TEST(FoldConstants, LeavesRuntimeNodesAlone) {
   EXPECT_EQ(g.nodes.size(), 1u);
 }
 
-// --- foldBatchNorm ---------------------------------------------------------------------------
+// --- foldAffine ------------------------------------------------------------------------------
 
 TEST(FoldBatchNorm, FoldsIntoConvWithBiasAndKeepsResults) {
   ConvGraph c;
   const ValueId y = c.batchNorm("bn", c.conv("conv", c.x, true, 1), 20);
   c.b.output(y);
   Graph g = c.b.graph;
-  ASSERT_TRUE(foldBatchNorm(g).ok());
+  ASSERT_TRUE(foldAffine(g).ok());
   ASSERT_EQ(g.nodes.size(), 1u);
   EXPECT_EQ(g.nodes[0].op, OpCode::kConv);
   EXPECT_EQ(g.nodes[0].outputs[0], y);  // the graph output keeps its value and name
@@ -188,7 +202,7 @@ TEST(FoldBatchNorm, CreatesBiasWhenConvHasNone) {
   ConvGraph c;
   c.b.output(c.batchNorm("bn", c.conv("conv", c.x, false, 2), 30));
   Graph g = c.b.graph;
-  ASSERT_TRUE(foldBatchNorm(g).ok());
+  ASSERT_TRUE(foldAffine(g).ok());
   ASSERT_EQ(g.nodes.size(), 1u);
   const Node& conv = g.nodes[0];
   EXPECT_EQ(conv.paramsAs<kernels::ConvParams>().hasBias, 1);
@@ -205,7 +219,7 @@ TEST(FoldBatchNorm, NotWhenConvOutputHasAnotherConsumer) {
   c.b.output(c.batchNorm("bn", conv, 40));
   c.b.output(c.b.node("relu", OpCode::kActivation, act(Activation::kRelu), {conv}));
   Graph g = c.b.graph;
-  ASSERT_TRUE(foldBatchNorm(g).ok());
+  ASSERT_TRUE(foldAffine(g).ok());
   EXPECT_EQ(countOps(g, OpCode::kBatchNorm), 1);
 }
 
@@ -215,7 +229,7 @@ TEST(FoldBatchNorm, NotWhenConvOutputIsAGraphOutput) {
   c.b.output(conv);
   c.b.output(c.batchNorm("bn", conv, 50));
   Graph g = c.b.graph;
-  ASSERT_TRUE(foldBatchNorm(g).ok());
+  ASSERT_TRUE(foldAffine(g).ok());
   EXPECT_EQ(countOps(g, OpCode::kBatchNorm), 1);
 }
 
@@ -226,7 +240,7 @@ TEST(FoldBatchNorm, NotWhenWeightsAreShared) {
   c.b.output(c.batchNorm("bn", conv1, 60));
   c.b.output(c.b.node("conv2", OpCode::kConv, conv3x3(false), {c.x, w}));
   Graph g = c.b.graph;
-  ASSERT_TRUE(foldBatchNorm(g).ok());
+  ASSERT_TRUE(foldAffine(g).ok());
   EXPECT_EQ(countOps(g, OpCode::kBatchNorm), 1);
 }
 
@@ -242,11 +256,203 @@ TEST(FoldBatchNorm, NotWhenWeightsAreARuntimeInput) {
        b.constant("o", Shape::of({4}), {0, 0, 0, 0}), b.constant("m", Shape::of({4}), {0, 0, 0, 0}),
        b.constant("v", Shape::of({4}), {1, 1, 1, 1})}));
   Graph g = b.graph;
-  ASSERT_TRUE(foldBatchNorm(g).ok());
+  ASSERT_TRUE(foldAffine(g).ok());
   EXPECT_EQ(countOps(g, OpCode::kBatchNorm), 1);
 }
 
+TEST(FoldAffine, ScalarAndPerChannelMulAddSubDivChainFoldsIntoConv) {
+  using kernels::BinaryOp;
+  ConvGraph c;
+  ValueId y = c.conv("conv", c.x, false, 21);
+  // (k0 * conv + k1[c]) - k2, then / k3, then k4 - that: every form the pass takes.
+  y = c.b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul), {c.b.constant("k0", Shape::of({1}), {1.5f}), y});
+  y = c.b.node("add", OpCode::kBinary, binary(BinaryOp::kAdd),
+               {y, c.b.randomConstant("k1", Shape::of({1, 4, 1, 1}), 22)});
+  y = c.b.node("sub", OpCode::kBinary, binary(BinaryOp::kSub), {y, c.b.constant("k2", Shape{}, {0.25f})});
+  y = c.b.node("div", OpCode::kBinary, binary(BinaryOp::kDiv),
+               {y, c.b.constant("k3", Shape::of({4, 1, 1}), {2.0f, -4.0f, 0.5f, 8.0f})});
+  y = c.b.node("rsub", OpCode::kBinary, binary(BinaryOp::kSub), {c.b.constant("k4", Shape::of({1}), {3.0f}), y});
+  c.b.output(y);
+  Graph g = c.b.graph;
+  ASSERT_TRUE(foldAffine(g).ok());
+  expectValid(g);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpCode::kConv);
+  EXPECT_EQ(g.nodes[0].paramsAs<kernels::ConvParams>().hasBias, 1);
+  EXPECT_EQ(g.nodes[0].outputs[0], y);
+  testing::expectNear(runGraph(g, {c.input()})[0], runGraph(c.b.graph, {c.input()})[0], 1e-5f);
+}
+
+TEST(FoldAffine, NotForConstantDividedByConvOrZeroOrBroadcastOrRuntimeOperand) {
+  using kernels::BinaryOp;
+  {
+    ConvGraph c;  // k / conv is not affine
+    c.b.output(c.b.node("div", OpCode::kBinary, binary(BinaryOp::kDiv),
+                        {c.b.constant("k", Shape::of({1}), {2.0f}), c.conv("conv", c.x, true, 23)}));
+    Graph g = c.b.graph;
+    ASSERT_TRUE(foldAffine(g).ok());
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 1);
+  }
+  {
+    ConvGraph c;  // division by 0
+    c.b.output(c.b.node("div", OpCode::kBinary, binary(BinaryOp::kDiv),
+                        {c.conv("conv", c.x, true, 24), c.b.constant("k", Shape::of({1}), {0.0f})}));
+    Graph g = c.b.graph;
+    ASSERT_TRUE(foldAffine(g).ok());
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 1);
+  }
+  {
+    ConvGraph c;  // varies along the width, not the channels
+    c.b.output(c.b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul),
+                        {c.conv("conv", c.x, true, 25), c.b.randomConstant("k", Shape::of({5}), 26)}));
+    Graph g = c.b.graph;
+    ASSERT_TRUE(foldAffine(g).ok());
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 1);
+  }
+  {
+    ConvGraph c;  // the other operand is computed at run time
+    const ValueId s = c.b.input("s", Shape::of({1}));
+    c.b.output(c.b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul), {c.conv("conv", c.x, true, 27), s}));
+    Graph g = c.b.graph;
+    ASSERT_TRUE(foldAffine(g).ok());
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 1);
+  }
+  {
+    ConvGraph c;  // a fused activation sits between the conv and the map
+    GraphBuilder& b = c.b;
+    auto p = conv3x3(true);
+    p.activation.kind = Activation::kRelu;
+    const ValueId conv = b.node("conv", OpCode::kConv, p,
+                                {c.x, b.randomConstant("w", Shape::of({4, 3, 3, 3}), 28),
+                                 b.randomConstant("b", Shape::of({4}), 29)});
+    b.output(b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul), {conv, b.constant("k", Shape::of({1}), {2.0f})}));
+    Graph g = b.graph;
+    ASSERT_TRUE(foldAffine(g).ok());
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 1);
+  }
+}
+
+TEST(FoldAffine, ConvTransposeBiasAddAndBatchNormFoldPerOutputChannel) {
+  // PP-OCR's head: ConvTranspose (no bias) -> Add(bias 1xCx1x1) -> BatchNorm, here with
+  // 2 groups so that the output channel of each weight is worked out per group.
+  GraphBuilder b;
+  const ValueId x = b.input("x", Shape::of({1, 4, 3, 5}));
+  auto p = upsample2x2(false);
+  p.group = 2;
+  const ValueId up = b.node("up", OpCode::kConvTranspose, p, {x, b.randomConstant("w", Shape::of({4, 3, 2, 2}), 31)});
+  const ValueId biased = b.node("bias", OpCode::kBinary, add(), {up, b.randomConstant("k", Shape::of({1, 6, 1, 1}), 32)});
+  kernels::BatchNormParams bn;
+  bn.epsilon = 1e-5f;
+  const ValueId y = b.node("bn", OpCode::kBatchNorm, bn,
+                           {biased, b.randomConstant("s", Shape::of({6}), 33, 0.5f, 2.0f),
+                            b.randomConstant("o", Shape::of({6}), 34), b.randomConstant("m", Shape::of({6}), 35),
+                            b.randomConstant("v", Shape::of({6}), 36, 0.1f, 2.0f)});
+  b.output(y);
+  Graph g = b.graph;
+  ASSERT_TRUE(foldAffine(g).ok());
+  expectValid(g);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpCode::kConvTranspose);
+  EXPECT_EQ(g.nodes[0].paramsAs<kernels::ConvTransposeParams>().hasBias, 1);
+  const auto in = randomFloats(60, 37);
+  testing::expectNear(runGraph(g, {in})[0], runGraph(b.graph, {in})[0], 1e-5f);
+}
+
 // --- fuseEpilogue ----------------------------------------------------------------------------
+
+// conv -> x * Clip(x + 3, 0, 6) / 6 (or * 1/6), as PaddleOCR's exporter writes HardSwish;
+// `swapped` puts the operands of the Add and the Mul the other way round.
+ValueId spelledHardSwish(ConvGraph& c, ValueId x, bool divide, bool swapped) {
+  using kernels::BinaryOp;
+  GraphBuilder& b = c.b;
+  const ValueId three = b.constant("three", Shape{}, {3.0f});
+  const ValueId shifted = b.node("add3", OpCode::kBinary, add(), swapped ? std::vector{three, x} : std::vector{x, three});
+  const ValueId clipped = b.node("clip", OpCode::kActivation, act(Activation::kClip, 0.0f, 6.0f), {shifted});
+  const ValueId product = b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul),
+                                 swapped ? std::vector{clipped, x} : std::vector{x, clipped});
+  if (divide) {
+    return b.node("div6", OpCode::kBinary, binary(BinaryOp::kDiv), {product, b.constant("six", Shape::of({1}), {6.0f})});
+  }
+  return b.node("mul6", OpCode::kBinary, binary(BinaryOp::kMul), {b.constant("sixth", Shape::of({1}), {1.0f / 6.0f}), product});
+}
+
+TEST(FuseEpilogue, SpelledOutHardSwishAndScalarAffineBecomeOneConv) {
+  using kernels::BinaryOp;
+  for (int form = 0; form < 4; ++form) {
+    SCOPED_TRACE(form);
+    ConvGraph c;
+    const ValueId h = spelledHardSwish(c, c.conv("conv", c.x, true, 41), form % 2 == 0, form >= 2);
+    // PP-LCNet's learnable affine block after the activation: * a + b.
+    ValueId y = c.b.node("scale", OpCode::kBinary, binary(BinaryOp::kMul), {c.b.constant("a", Shape::of({1}), {0.75f}), h});
+    y = c.b.node("shift", OpCode::kBinary, binary(BinaryOp::kAdd), {y, c.b.constant("b", Shape::of({1}), {-0.5f})});
+    c.b.output(y);
+    Graph g = c.b.graph;
+    ASSERT_TRUE(fuseEpilogue(g).ok());
+    expectValid(g);
+    ASSERT_EQ(g.nodes.size(), 1u);
+    const auto p = g.nodes[0].paramsAs<kernels::ConvParams>();
+    EXPECT_EQ(p.activation.kind, Activation::kHardSwishAffine);
+    EXPECT_EQ(p.activation.alpha, 0.75f);
+    EXPECT_EQ(p.activation.beta, -0.5f);
+    EXPECT_EQ(g.nodes[0].outputs[0], y);
+    testing::expectNear(runGraph(g, {c.input()})[0], runGraph(c.b.graph, {c.input()})[0], 1e-5f);
+  }
+}
+
+TEST(FuseEpilogue, HardSwishAloneFusesWithoutAffine) {
+  ConvGraph c;
+  c.b.output(spelledHardSwish(c, c.conv("conv", c.x, false, 42), true, false));
+  Graph g = c.b.graph;
+  ASSERT_TRUE(fuseEpilogue(g).ok());
+  expectValid(g);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].paramsAs<kernels::ConvParams>().activation.kind, Activation::kHardSwish);
+  testing::expectNear(runGraph(g, {c.input()})[0], runGraph(c.b.graph, {c.input()})[0], 1e-5f);
+}
+
+TEST(FuseEpilogue, NoHardSwishWhenAPieceIsReadElsewhereOrTheConstantsDiffer) {
+  {
+    ConvGraph c;  // the clipped value is a graph output too
+    const ValueId h = spelledHardSwish(c, c.conv("conv", c.x, true, 43), true, false);
+    c.b.output(h);
+    for (const Node& n : c.b.graph.nodes) {
+      if (n.name == "clip") c.b.output(n.outputs[0]);
+    }
+    Graph g = c.b.graph;
+    ASSERT_TRUE(fuseEpilogue(g).ok());
+    expectValid(g);
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 3);
+  }
+  {
+    ConvGraph c;  // x * Clip(x + 3, 0, 6) / 5 is not HardSwish
+    using kernels::BinaryOp;
+    const ValueId x = c.conv("conv", c.x, true, 44);
+    const ValueId shifted = c.b.node("add3", OpCode::kBinary, add(), {x, c.b.constant("three", Shape{}, {3.0f})});
+    const ValueId clipped = c.b.node("clip", OpCode::kActivation, act(Activation::kClip, 0.0f, 6.0f), {shifted});
+    const ValueId product = c.b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul), {x, clipped});
+    c.b.output(c.b.node("div5", OpCode::kBinary, binary(BinaryOp::kDiv), {product, c.b.constant("five", Shape{}, {5.0f})}));
+    Graph g = c.b.graph;
+    ASSERT_TRUE(fuseEpilogue(g).ok());
+    expectValid(g);
+    EXPECT_EQ(countOps(g, OpCode::kBinary), 3);
+    testing::expectNear(runGraph(g, {c.input()})[0], runGraph(c.b.graph, {c.input()})[0], 1e-5f);
+  }
+}
+
+TEST(FuseEpilogue, ReluFusesIntoConvTranspose) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", Shape::of({1, 3, 4, 4}));
+  const ValueId up = b.node("up", OpCode::kConvTranspose, upsample2x2(true),
+                            {x, b.randomConstant("w", Shape::of({3, 5, 2, 2}), 51), b.randomConstant("b", Shape::of({5}), 52)});
+  b.output(b.node("relu", OpCode::kActivation, act(Activation::kRelu), {up}));
+  Graph g = b.graph;
+  ASSERT_TRUE(fuseEpilogue(g).ok());
+  expectValid(g);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].paramsAs<kernels::ConvTransposeParams>().activation.kind, Activation::kRelu);
+  const auto in = randomFloats(48, 53);
+  testing::expectNear(runGraph(g, {in})[0], runGraph(b.graph, {in})[0], 0.0f);
+}
 
 TEST(FuseEpilogue, ConvAddReluBecomesOneConvAndKeepsResults) {
   ConvGraph c;

@@ -20,15 +20,20 @@ namespace edgert::compiler {
 // outputs become constants and the node is removed.
 Result<void> foldConstants(Graph& graph);
 
-// Conv -> BatchNorm becomes one Conv: weights scaled per output channel, bias adjusted (or
-// created). Only where the Conv output feeds the BatchNorm alone, is not a graph output, has
-// no fused epilogue yet, and the Conv's weights (and bias) plus all BatchNorm parameters are
-// float32 constants used by no other node.
-Result<void> foldBatchNorm(Graph& graph);
+// Conv or ConvTranspose -> a per-channel affine map (BatchNorm; Add, Sub, Mul or Div with a
+// scalar or per-channel float32 constant) becomes one node: weights scaled per output
+// channel, bias adjusted (or created); chains fold one by one. Only where the conv output
+// feeds the map alone, is not a graph output, the conv has no fused epilogue yet, and its
+// weights (and bias) are float32 constants used by no other node.
+Result<void> foldAffine(Graph& graph);
 
-// Conv -> Add(same-shaped other operand) becomes a Conv with a residual input; then
-// Conv or Binary -> Activation becomes a fused activation. Only where the intermediate
-// value has exactly one consumer and is not a graph output.
+// Epilogue fusion, in this order:
+//   1. x * Clip(x + 3, 0, 6) / 6 (or * 1/6) becomes HardSwish(x);
+//   2. Conv -> Add(same-shaped other operand) becomes a Conv with a residual input;
+//   3. Conv, ConvTranspose or Binary -> Activation becomes a fused activation;
+//   4. a fused HardSwish followed by Add/Sub/Mul/Div with a scalar constant becomes the
+//      fused HardSwishAffine (Conv and ConvTranspose).
+// Only where each intermediate value has exactly one consumer and is not a graph output.
 Result<void> fuseEpilogue(Graph& graph);
 
 // Removes nodes whose outputs reach no graph output, then drops values that no node and no
@@ -41,7 +46,7 @@ Result<void> removeDeadNodes(Graph& graph);
 // whose ISA the target has and that applies to the node. The plain layout everywhere.
 Result<void> chooseLayout(Graph& graph, model::Target target = model::Target::kAny);
 
-// removeDeadNodes, foldConstants, foldBatchNorm, fuseEpilogue, removeDeadNodes,
+// removeDeadNodes, foldConstants, foldAffine, fuseEpilogue, removeDeadNodes,
 // chooseLayout(target).
 Result<void> runPasses(Graph& graph, model::Target target = model::Target::kAny);
 

@@ -20,13 +20,15 @@ inline float applyActivation(const ActivationParams& a, float x) {
     case Activation::kHardSigmoid: return std::max(0.0f, std::min(1.0f, a.alpha * x + a.beta));
     case Activation::kHardSwish: return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
     case Activation::kTanh: return std::tanh(x);
+    case Activation::kHardSwishAffine:
+      return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f)) * a.alpha + a.beta;
   }
   return x;
 }
 
 // Rejects unknown kinds and NaN parameters; Clip needs alpha <= beta.
 inline Result<void> validateActivation(const ActivationParams& a, std::string_view op) {
-  if (static_cast<unsigned>(a.kind) > static_cast<unsigned>(Activation::kTanh)) {
+  if (static_cast<unsigned>(a.kind) > static_cast<unsigned>(Activation::kHardSwishAffine)) {
     return makeError(Errc::kCorrupt, "{}: unknown activation {}", op, static_cast<unsigned>(a.kind));
   }
   if (std::isnan(a.alpha) || std::isnan(a.beta)) {

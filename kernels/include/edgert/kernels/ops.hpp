@@ -49,6 +49,10 @@ enum class Activation : std::uint8_t {
   kHardSigmoid = 5,  // max(0, min(1, alpha * x + beta))
   kHardSwish = 6,    // x * max(0, min(1, x / 6 + 1 / 2))
   kTanh = 7,
+  // HardSwish, then an affine map: hardswish(x) * alpha + beta. Not an ONNX op: the
+  // compiler fuses a scalar Mul/Add after a HardSwish into it (PP-LCNet's learnable
+  // affine blocks), so that a Conv epilogue does all of it in registers.
+  kHardSwishAffine = 8,
 };
 
 struct ActivationParams {
@@ -84,6 +88,7 @@ struct ConvTransposeParams {
   std::int32_t group = 1;
   std::uint8_t hasBias = 0;
   std::uint8_t reserved[3] = {};
+  ActivationParams activation;           // applied last, as Conv's (format version 2)
 };
 
 struct GemmParams {

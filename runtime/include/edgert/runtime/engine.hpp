@@ -52,6 +52,10 @@ class Engine {
   // Runs every op once, in order, each split over the engine's threads. Performs no heap
   // allocation. Call it from one thread at a time.
   void invoke();
+  // invoke(), also adding each op's wall time in nanoseconds to opNanos[k] (k: the op's
+  // index in the model; opNanos.size() must be model.ops().size()). For profiling: it reads
+  // the monotonic clock twice per op and allocates nothing.
+  void invoke(std::span<std::uint64_t> opNanos);
 
   std::size_t arenaBytes() const { return arena_.size(); }
   int threads() const { return pool_ ? pool_->threads() : 1; }
@@ -72,6 +76,8 @@ class Engine {
     std::uint32_t numOutputs;
     std::span<std::byte> scratch;
   };
+
+  void run(const PreparedOp& op);
 
   std::span<std::byte> arena_;
   std::byte* ownedArena_ = nullptr;

@@ -16,7 +16,7 @@
 namespace edgert::model {
 
 inline constexpr char kMagic[8] = {'E', 'D', 'G', 'E', 'R', 'T', 'M', '\0'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::uint32_t kNoTensor = 0xFFFFFFFFu;  // an absent optional op input
 inline constexpr std::uint64_t kArenaAlignment = 64;     // every arena buffer
 inline constexpr std::uint64_t kWeightAlignment = 64;    // the weight section and each weight
