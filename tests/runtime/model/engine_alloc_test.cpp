@@ -270,6 +270,32 @@ TEST(EngineAllocations, InvokeOnThreadsAllocatesNothingOver1000Runs) {
   }
 }
 
+TEST(EngineProfile, TimesEveryOpAllocatesNothingAndChangesNoOutput) {
+  FastImage image;
+  ASSERT_NO_FATAL_FAILURE(buildFastImage(image));
+  auto model = Model::fromBytes({image.data, image.size}, "profile.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  auto engine = Engine::create(*model, {}, Engine::Options{2});
+  ASSERT_TRUE(engine.ok()) << engine.error().message();
+  fillInput(**engine);
+  (*engine)->invoke();
+  const Engine::Binding& out = (*engine)->outputs()[0];
+  const std::vector<std::byte> plain(out.data, out.data + out.type.bytes());
+  std::vector<std::uint64_t> nanos(model->ops().size(), 0);
+  // The same input again (the plan may place a tensor over the input once it is read).
+  fillInput(**engine);
+  test::startCountingAllocations();
+  (*engine)->invoke(nanos);
+  EXPECT_EQ(test::stopCountingAllocations(), 0);
+  EXPECT_EQ(std::memcmp(plain.data(), out.data, plain.size()), 0);
+  for (int i = 0; i < 9; ++i) (*engine)->invoke(nanos);
+  for (std::size_t k = 0; k < nanos.size(); ++k) EXPECT_GT(nanos[k], 0u) << "op " << k;
+  // A span of the wrong size times nothing (and still runs the model).
+  std::vector<std::uint64_t> wrong(model->ops().size() + 1, 0);
+  (*engine)->invoke(wrong);
+  for (std::uint64_t n : wrong) EXPECT_EQ(n, 0u);
+}
+
 TEST(EngineThreads, RejectsThreadCountsOutside1To256) {
   FastImage image;
   ASSERT_NO_FATAL_FAILURE(buildFastImage(image));
