@@ -117,10 +117,17 @@ void runBinaryWith(const KernelArgs& args) {
   }
   if (row == nullptr) return;  // unreachable: inferBinary rejects other ops
   const BinaryPlan plan = planBinary(a.type.shape, b.type.shape, y.type.shape);
-  forEachBinaryRow(plan, a.as<float>(), b.as<float>(), y.as<float>(),
-                   [&](const float* pa, const float* pb, float* py, std::int64_t n, RowKind kind) {
-                     row(pa, pb, py, n, kind, p.activation);
-                   });
+  // Ranges of output elements, one per task: every element is computed exactly as on one
+  // thread (lane by lane, as the scalar tail would), so the split changes no bit.
+  const std::int64_t total = binaryElements(plan);
+  const std::int64_t tasks = taskCount(args.pool, total, std::max<std::int64_t>(1, total / 256));
+  parallelFor(args.pool, tasks, [&](std::int64_t t, int) {
+    forEachBinaryRowIn(plan, a.as<float>(), b.as<float>(), y.as<float>(), splitBegin(total, tasks, t),
+                       splitBegin(total, tasks, t + 1),
+                       [&](const float* pa, const float* pb, float* py, std::int64_t n, RowKind kind) {
+                         row(pa, pb, py, n, kind, p.activation);
+                       });
+  });
 }
 
 }  // namespace edgert::kernels::elementwise

@@ -12,12 +12,18 @@
 //     and column instead of tested per tap.
 //   Resize (float32, nearest, any rank), portable: the source index of every output
 //     position computed once per axis, then rows gathered.
+//   GlobalAveragePool, portable: eight double lanes per plane (vectorized) instead of one
+//     dependent chain. Concat (any type), portable: the reference's copies.
+// All of them split their work over the worker pool, each output element computed exactly
+// as on one thread.
 // Kernels never allocate and never fail; the tables they need live on the stack or in
 // scratch planned by the compiler.
 #pragma once
 
+#include "edgert/kernels/parallel.hpp"
 #include "edgert/kernels/registry.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace edgert::kernels::elementwise {
@@ -45,19 +51,38 @@ BinaryPlan planBinary(const Shape& a, const Shape& b, const Shape& y);
 bool binaryApplies(const void* params, std::span<const TensorType> inputs,
                    std::span<const TensorType> outputs);
 
-// Calls row(a, b, y, n, kind) for every row of the plan, offsets advanced by counters.
+// Output elements of the plan.
+inline std::int64_t binaryElements(const BinaryPlan& plan) {
+  std::int64_t total = plan.rank == 0 ? 0 : 1;
+  for (int d = 0; d < plan.rank; ++d) total *= plan.dims[d];
+  return total;
+}
+
+// Calls row(a, b, y, count, kind) for the part of every row that lies in output elements
+// [begin, end): the first row's position found by division once, the following ones by
+// counters.
 template <typename T, typename Row>
-void forEachBinaryRow(const BinaryPlan& plan, const T* a, const T* b, T* y, Row row) {
-  if (plan.rank == 0) return;
+void forEachBinaryRowIn(const BinaryPlan& plan, const T* a, const T* b, T* y, std::int64_t begin,
+                        std::int64_t end, Row row) {
+  if (plan.rank == 0 || begin >= end) return;
   const int outer = plan.rank - 1;
   const std::int64_t n = plan.dims[outer];
-  std::int64_t rows = 1;
-  for (int d = 0; d < outer; ++d) rows *= plan.dims[d];
   std::int64_t index[kMaxRank] = {};
   std::int64_t offA = 0;
   std::int64_t offB = 0;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    row(a + offA, b + offB, y + r * n, n, plan.kind);
+  std::int64_t rest = begin / n;
+  for (int d = outer - 1; d >= 0; --d) {
+    index[d] = rest % plan.dims[d];
+    rest /= plan.dims[d];
+    offA += index[d] * plan.strideA[d];
+    offB += index[d] * plan.strideB[d];
+  }
+  std::int64_t column = begin % n;
+  for (std::int64_t e = begin; e < end; column = 0) {
+    const std::int64_t count = std::min(n - column, end - e);
+    row(a + offA + (plan.kind == RowKind::kRepeatA ? 0 : column),
+        b + offB + (plan.kind == RowKind::kRepeatB ? 0 : column), y + e, count, plan.kind);
+    e += count;
     for (int d = outer - 1; d >= 0; --d) {
       offA += plan.strideA[d];
       offB += plan.strideB[d];
@@ -67,6 +92,14 @@ void forEachBinaryRow(const BinaryPlan& plan, const T* a, const T* b, T* y, Row 
       index[d] = 0;
     }
   }
+}
+
+// Splits the output's elements [0, total) into `tasks` ranges on multiples of 16 elements
+// (whole vectors of every ISA, so that each range ends where a vector loop would):
+// range t is [splitBegin(t), splitBegin(t + 1)). (total <= 2^40 elements and tasks <=
+// taskCount's few per thread: the product does not overflow.)
+inline std::int64_t splitBegin(std::int64_t total, std::int64_t tasks, std::int64_t t) {
+  return t >= tasks ? total : total * t / tasks / 16 * 16;
 }
 
 void runBinaryPortable(const KernelArgs& args);
@@ -87,6 +120,11 @@ bool resizeNearestApplies(const void* params, std::span<const TensorType> inputs
 std::uint64_t resizeNearestScratch(const void* params, std::span<const TensorType> inputs,
                                    std::span<const TensorType> outputs);
 void runResizeNearestPortable(const KernelArgs& args);
+
+// GlobalAveragePool: eight double accumulators per plane instead of one; planes split over
+// the pool. Concat: the reference's copies split over the pool by output bytes.
+void runGlobalAveragePoolPortable(const KernelArgs& args);
+void runConcatPortable(const KernelArgs& args);
 
 namespace x86 {
 void runBinary(const KernelArgs& args);

@@ -1,7 +1,9 @@
-// The fast Binary, Transpose, MaxPool and Resize variants (kernels/src/portable/, x86/,
-// neon/) against their reference kernels on random data: sizes 1, primes and tails that
-// are not a multiple of any vector width, every broadcast pattern, every op and fused
-// activation, and Y on either input where the op allows it. Every variant this build
+// The fast Binary, Transpose, MaxPool, Resize, GlobalAveragePool and Concat variants
+// (kernels/src/portable/, x86/, neon/) against their reference kernels on random data:
+// sizes 1, primes and tails that are not a multiple of any vector width, every broadcast
+// pattern, every op and fused activation, and Y on either input where the op allows it.
+// Each also runs on a pool of 3 threads split as finely as it allows, and must then give
+// the single-threaded result bit for bit. Every variant this build
 // has and this CPU runs is checked, so the host build covers the portable and AVX2 ones
 // and the aarch64 build (under qemu-aarch64) the portable and NEON ones. The data-movement
 // variants must match bit for bit (NaN equal to NaN). Binary computes the same float
@@ -13,6 +15,7 @@
 #include "ref/ref_harness.hpp"
 
 #include "edgert/kernels/cpu_features.hpp"
+#include "edgert/kernels/parallel.hpp"
 
 #include <bit>
 #include <cmath>
@@ -60,9 +63,10 @@ Buffer randomFloats(const Shape& shape, std::mt19937& rng, float lo = -2.0f, flo
 }
 
 // Runs `variant` like runOp runs the reference: Y over input `alias` when >= 0, scratch
-// as the variant asks.
+// as the variant asks; threads > 1: on a worker pool of that many threads that splits work
+// as finely as the kernel allows.
 Buffer runVariant(const KernelVariant& variant, const void* params,
-                  const std::vector<const Buffer*>& inputs, int alias = -1) {
+                  const std::vector<const Buffer*>& inputs, int alias = -1, int threads = 1) {
   std::vector<TensorType> types;
   std::vector<InTensor> ins;
   for (const Buffer* b : inputs) {
@@ -90,8 +94,19 @@ Buffer runVariant(const KernelVariant& variant, const void* params,
   const auto misalign = reinterpret_cast<std::uintptr_t>(base) % 64;
   base += misalign ? 64 - misalign : 0;
   const OutTensor out{y.bytes.data(), *yType};
-  runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&out, 1),
-                                           std::span<std::byte>(base, scratchBytes)});
+  std::unique_ptr<WorkerPool> pool;
+  if (threads > 1) {
+    auto created = WorkerPool::create(threads, static_cast<std::size_t>(scratchBytes));
+    if (!created) {
+      ADD_FAILURE() << created.error().message();
+      return {};
+    }
+    pool = std::move(*created);
+    pool->setMinTaskWork(1);
+  }
+  KernelArgs args{params, ins, std::span<const OutTensor>(&out, 1), std::span<std::byte>(base, scratchBytes)};
+  args.pool = pool.get();
+  runWithoutAllocating(variant, args);
   return y;
 }
 
@@ -166,6 +181,10 @@ std::vector<BinaryCase> binaryCases() {
       {Shape::of({1, 1, 1, 1}), Shape::of({1, 1, 1, 1})},
       {Shape::of({1, 7, 1, 13}), Shape::of({1, 1, 11, 13})},  // row broadcast
       {Shape::of({0, 3}), Shape::of({1, 3})},                 // empty
+      // Big enough to be split over a pool, mid-row: per channel, a repeated, rows.
+      {Shape::of({2, 13, 17, 19}), Shape::of({13, 1, 1})},
+      {Shape::of({1, 24, 1, 1}), Shape::of({1, 24, 37, 41})},
+      {Shape::of({1, 7, 1, 131}), Shape::of({1, 1, 11, 131})},
   };
 }
 
@@ -217,7 +236,9 @@ TEST(ElementwiseVariants, BinaryMatchesReference) {
           const std::string what = std::string(v->name) + " op " + std::to_string(op) + " act " +
                                    std::to_string(act) + " a " + shapeText(c.a) + " b " +
                                    shapeText(c.b);
-          expectSame(runVariant(*v, &p, {&a, &b}), want, what, kBinaryTolerance);
+          const Buffer got = runVariant(*v, &p, {&a, &b});
+          expectSame(got, want, what, kBinaryTolerance);
+          if (act % 3 == 0) expectSame(runVariant(*v, &p, {&a, &b}, -1, 3), got, what + " (3 threads)");
           if (a.type.shape == want.type.shape)
             expectSame(runVariant(*v, &p, {&a, &b}, 0), want, what + " (Y on A)", kBinaryTolerance);
           if (b.type.shape == want.type.shape)
@@ -285,6 +306,8 @@ TEST(ElementwiseVariants, TransposeMatchesReferenceForEveryElementSize) {
         const Buffer got = runVariant(*v, &p, {&x});
         EXPECT_TRUE(got.bytes == want.bytes)
             << v->name << " x " << shapeText(c.x) << " dtype " << dtypeName(dtype);
+        EXPECT_TRUE(runVariant(*v, &p, {&x}, -1, 3).bytes == want.bytes)
+            << v->name << " x " << shapeText(c.x) << " dtype " << dtypeName(dtype) << " on 3 threads";
       }
     }
   }
@@ -306,6 +329,7 @@ TEST(ElementwiseVariants, MaxPoolMatchesReference) {
       {Shape::of({1, 1, 1, 1}), {1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, false},
       {Shape::of({1, 4, 2, 17}), {2, 2}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, false},    // all edge
       {Shape::of({1, 2, 3, 3}), {2, 2}, {2, 2}, {1, 1}, {1, 1}, {0, 0}, true},
+      {Shape::of({2, 5, 23, 19}), {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false},  // many rows
   };
   const auto variants = fastVariants(OpCode::kMaxPool);
   ASSERT_FALSE(variants.empty());
@@ -332,6 +356,7 @@ TEST(ElementwiseVariants, MaxPoolMatchesReference) {
     const Buffer want = runOp(OpCode::kMaxPool, &p, {&x});
     for (const KernelVariant* v : variants) {
       expectSame(runVariant(*v, &p, {&x}), want, std::string(v->name) + " x " + shapeText(c.x));
+      expectSame(runVariant(*v, &p, {&x}, -1, 3), want, std::string(v->name) + " x " + shapeText(c.x) + " on 3 threads");
     }
   }
 }
@@ -383,10 +408,11 @@ TEST(ElementwiseVariants, ResizeNearestMatchesReference) {
         const Buffer x = randomFloats(c.x, rng);
         const Buffer want = runOp(OpCode::kResize, &p, {&x});
         for (const KernelVariant* v : variants) {
-          expectSame(runVariant(*v, &p, {&x}), want,
-                     std::string(v->name) + " " + shapeText(c.x) + " -> " + shapeText(c.y) +
-                         " transform " + std::to_string(transform) + " rounding " +
-                         std::to_string(rounding));
+          const std::string what = std::string(v->name) + " " + shapeText(c.x) + " -> " + shapeText(c.y) +
+                                   " transform " + std::to_string(transform) + " rounding " +
+                                   std::to_string(rounding);
+          expectSame(runVariant(*v, &p, {&x}), want, what);
+          if (rounding == 0) expectSame(runVariant(*v, &p, {&x}, -1, 3), want, what + " on 3 threads");
         }
       }
     }
@@ -402,6 +428,72 @@ TEST(ElementwiseVariants, ResizeVariantLeavesLinearToTheReference) {
   for (const KernelVariant& v : allVariants()) {
     if (v.code == OpCode::kResize && v.id != 0) {
       EXPECT_FALSE(v.applies(&p, x, y)) << v.name;
+    }
+  }
+}
+
+// --- GlobalAveragePool ---------------------------------------------------------------------------
+
+TEST(ElementwiseVariants, GlobalAveragePoolMatchesReference) {
+  // Planes of 1, of fewer than 8 elements (no lane), primes (a tail), PP-OCR's 40x40, and
+  // ranks 3 to 5; values around an offset so that summation order shows, if it is wrong.
+  const std::vector<Shape> shapes = {Shape::of({1, 1, 1, 1}), Shape::of({1, 3, 5}),     Shape::of({2, 13, 17}),
+                                     Shape::of({1, 96, 40, 40}), Shape::of({1, 5, 1, 9}), Shape::of({1, 4, 3, 5, 7})};
+  const auto variants = fastVariants(OpCode::kGlobalAveragePool);
+  ASSERT_FALSE(variants.empty());
+  std::mt19937 rng(19);
+  GlobalPoolParams p;
+  for (const Shape& s : shapes) {
+    const Buffer x = randomFloats(s, rng, 9.0f, 11.0f);
+    const Buffer want = runOp(OpCode::kGlobalAveragePool, &p, {&x});
+    for (const KernelVariant* v : variants) {
+      const Buffer got = runVariant(*v, &p, {&x});
+      // Double sums in another order: equal to the float result, or one rounding apart.
+      expectSame(got, want, std::string(v->name) + " x " + shapeText(s), 1e-7f);
+      expectSame(runVariant(*v, &p, {&x}, -1, 3), got, std::string(v->name) + " x " + shapeText(s) + " on 3 threads");
+    }
+  }
+}
+
+// --- Concat --------------------------------------------------------------------------------------
+
+TEST(ElementwiseVariants, ConcatMatchesReferenceBitForBit) {
+  struct Case {
+    std::vector<Shape> inputs;
+    int axis;
+  };
+  const std::vector<Case> cases = {
+      {{Shape::of({1, 24, 64, 64}), Shape::of({1, 4, 64, 64})}, 1},  // BlazeFace's channel pad
+      {{Shape::of({1, 24, 16, 16}), Shape::of({1, 24, 16, 16}), Shape::of({1, 24, 16, 16}),
+        Shape::of({1, 24, 16, 16})}, 1},                              // PP-OCR's neck
+      {{Shape::of({3, 5, 7}), Shape::of({3, 2, 7}), Shape::of({3, 0, 7}), Shape::of({3, 1, 7})}, 1},
+      {{Shape::of({2, 3}), Shape::of({2, 5})}, 1},
+      {{Shape::of({4, 3}), Shape::of({1, 3})}, 0},
+      {{Shape::of({7}), Shape::of({1}), Shape::of({11})}, 0},
+      {{Shape::of({2, 0, 3}), Shape::of({2, 0, 3})}, 1},               // empty output
+  };
+  const auto variants = fastVariants(OpCode::kConcat);
+  ASSERT_FALSE(variants.empty());
+  std::mt19937 rng(23);
+  for (const Case& c : cases) {
+    ConcatParams p;
+    p.axis = c.axis;
+    for (DType dtype : {DType::kFloat32, DType::kUint8, DType::kInt64}) {
+      std::vector<Buffer> xs;
+      for (const Shape& s : c.inputs) {
+        std::vector<std::byte> bytes(static_cast<std::size_t>(s.numel()) * dtypeSize(dtype));
+        for (std::byte& b : bytes) b = static_cast<std::byte>(rng() & 255);
+        xs.push_back(Buffer{TensorType{dtype, s}, bytes});
+      }
+      std::vector<const Buffer*> ins;
+      for (const Buffer& x : xs) ins.push_back(&x);
+      const Buffer want = runOp(OpCode::kConcat, &p, ins);
+      for (const KernelVariant* v : variants) {
+        const std::string what = std::string(v->name) + " " + shapeText(c.inputs[0]) + " axis " +
+                                 std::to_string(c.axis) + " " + std::string(dtypeName(dtype));
+        EXPECT_TRUE(runVariant(*v, &p, ins).bytes == want.bytes) << what;
+        EXPECT_TRUE(runVariant(*v, &p, ins, -1, 3).bytes == want.bytes) << what << " on 3 threads";
+      }
     }
   }
 }

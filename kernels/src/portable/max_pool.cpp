@@ -38,10 +38,15 @@ void runMaxPoolPortable(const KernelArgs& args) {
   const bool twoByTwo = p.kernel[0] == 2 && kw == 2 && dw == 1 && p.dilation[0] == 1 && sw == 2;
   constexpr float kLowest = -std::numeric_limits<float>::infinity();
 
-  for (std::int64_t plane = 0; plane < planes; ++plane) {
-    const float* xp = x + plane * inH * inW;
-    float* yp = y + plane * outH * outW;
-    for (std::int64_t oh = 0; oh < outH; ++oh) {
+  // Output rows (plane, oh) split over the pool: each reads its own window rows only.
+  const std::int64_t rows = planes * outH;
+  const std::int64_t tasks = taskCount(args.pool, rows * outW * p.kernel[0] * kw, rows);
+  parallelFor(args.pool, tasks, [&](std::int64_t t, int) {
+    for (std::int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+      const std::int64_t plane = r / outH;
+      const std::int64_t oh = r % outH;
+      const float* xp = x + plane * inH * inW;
+      float* yp = y + plane * outH * outW;
       const ref::AxisWindow hw = ref::axisWindow(p, 0, oh, inH);
       float* yr = yp + oh * outW;
       // Edge columns: the reference's clipped windows.
@@ -82,7 +87,7 @@ void runMaxPoolPortable(const KernelArgs& args) {
       }
       for (std::int64_t ow = colHi; ow < outW; ++ow) clipped(ow);
     }
-  }
+  });
 }
 
 }  // namespace edgert::kernels::elementwise

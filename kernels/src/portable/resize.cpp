@@ -3,6 +3,7 @@
 // positions are mapped once into a table in scratch (offsets into X, the same
 // ref::nearestIndex), then output rows are gathered with counters. An output row whose
 // source row equals the previous one's (every second row of a 2x upsample) is a copy.
+// The tables are built by the calling thread; the rows are then split over the pool.
 #include "../elementwise_variants.hpp"
 #include "../ref/resize_coordinates.hpp"
 
@@ -39,29 +40,40 @@ void runResizeNearestPortable(const KernelArgs& args) {
   const std::int64_t n = ys.dims[inner];
   const std::int64_t rows = ys.numel() / n;
   const std::int64_t* columns = table[inner];
-  std::int64_t index[kMaxRank] = {};
-  std::int64_t base = 0;
-  for (int d = 0; d < inner; ++d) base += table[d][0];
-  std::int64_t previousBase = -1;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    float* yr = y + r * n;
-    if (base == previousBase) {
-      std::memcpy(yr, yr - n, static_cast<std::size_t>(n) * sizeof(float));
-    } else {
-      const float* xr = x + base;
-      for (std::int64_t i = 0; i < n; ++i) yr[i] = xr[columns[i]];
-    }
-    previousBase = base;
+  const std::int64_t tasks = taskCount(args.pool, ys.numel(), rows);
+  parallelFor(args.pool, tasks, [&](std::int64_t t, int) {
+    const std::int64_t rowEnd = rows * (t + 1) / tasks;
+    std::int64_t r = rows * t / tasks;
+    // The counters of row r.
+    std::int64_t index[kMaxRank] = {};
+    std::int64_t base = 0;
+    std::int64_t rest = r;
     for (int d = inner - 1; d >= 0; --d) {
-      base -= table[d][index[d]];
-      if (++index[d] < ys.dims[d]) {
-        base += table[d][index[d]];
-        break;
-      }
-      index[d] = 0;
-      base += table[d][0];
+      index[d] = rest % ys.dims[d];
+      rest /= ys.dims[d];
+      base += table[d][index[d]];
     }
-  }
+    std::int64_t previousBase = -1;
+    for (; r < rowEnd; ++r) {
+      float* yr = y + r * n;
+      if (base == previousBase) {
+        std::memcpy(yr, yr - n, static_cast<std::size_t>(n) * sizeof(float));
+      } else {
+        const float* xr = x + base;
+        for (std::int64_t i = 0; i < n; ++i) yr[i] = xr[columns[i]];
+      }
+      previousBase = base;
+      for (int d = inner - 1; d >= 0; --d) {
+        base -= table[d][index[d]];
+        if (++index[d] < ys.dims[d]) {
+          base += table[d][index[d]];
+          break;
+        }
+        index[d] = 0;
+        base += table[d][0];
+      }
+    }
+  });
 }
 
 }  // namespace edgert::kernels::elementwise

@@ -52,28 +52,35 @@ TransposePlan planTranspose(const TransposeParams& p, const Shape& in, const Sha
   return plan;
 }
 
+// Output elements [begin, end): the first row's source offset found by division once, the
+// following ones by counters.
 template <typename T>
-void gather(const TransposePlan& plan, const std::byte* x, std::byte* y) {
+void gather(const TransposePlan& plan, const std::byte* x, std::byte* y, std::int64_t begin, std::int64_t end) {
   const int outer = plan.rank - 1;
   const std::int64_t n = plan.dims[outer];
   const std::int64_t s = plan.stride[outer];
-  std::int64_t rows = 1;
-  for (int d = 0; d < outer; ++d) rows *= plan.dims[d];
   std::int64_t index[kMaxRank] = {};
   std::int64_t src = 0;
+  std::int64_t rest = begin / n;
+  for (int d = outer - 1; d >= 0; --d) {
+    index[d] = rest % plan.dims[d];
+    rest /= plan.dims[d];
+    src += index[d] * plan.stride[d];
+  }
   // memcpy through bytes: the arena gives no alignment guarantee for T.
-  for (std::int64_t r = 0; r < rows; ++r) {
-    std::byte* dst = y + static_cast<std::size_t>(r * n) * sizeof(T);
+  for (std::int64_t e = begin, column = begin % n; e < end; column = 0) {
+    const std::int64_t count = std::min(n - column, end - e);
+    std::byte* dst = y + static_cast<std::size_t>(e) * sizeof(T);
+    const std::byte* from = x + static_cast<std::size_t>(src + column * s) * sizeof(T);
     if (s == 1) {
-      std::memcpy(dst, x + static_cast<std::size_t>(src) * sizeof(T),
-                  static_cast<std::size_t>(n) * sizeof(T));
+      std::memcpy(dst, from, static_cast<std::size_t>(count) * sizeof(T));
     } else {
-      const std::byte* from = x + static_cast<std::size_t>(src) * sizeof(T);
-      for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t i = 0; i < count; ++i) {
         std::memcpy(dst + static_cast<std::size_t>(i) * sizeof(T),
                     from + static_cast<std::size_t>(i * s) * sizeof(T), sizeof(T));
       }
     }
+    e += count;
     for (int d = outer - 1; d >= 0; --d) {
       src += plan.stride[d];
       if (++index[d] < plan.dims[d]) break;
@@ -91,13 +98,20 @@ void runTransposePortable(const KernelArgs& args) {
   const OutTensor& y = args.outputs[0];
   const TransposePlan plan = planTranspose(p, x.type.shape, y.type.shape);
   if (plan.rank == 0) return;
-  switch (dtypeSize(y.type.dtype)) {
-    case 1: gather<std::uint8_t>(plan, x.data, y.data); break;
-    case 2: gather<std::uint16_t>(plan, x.data, y.data); break;
-    case 4: gather<std::uint32_t>(plan, x.data, y.data); break;
-    case 8: gather<std::uint64_t>(plan, x.data, y.data); break;
-    default: break;  // no other element size exists
-  }
+  std::int64_t total = 1;
+  for (int d = 0; d < plan.rank; ++d) total *= plan.dims[d];
+  const std::int64_t tasks = taskCount(args.pool, total, std::max<std::int64_t>(1, total / 256));
+  parallelFor(args.pool, tasks, [&](std::int64_t t, int) {
+    const std::int64_t begin = splitBegin(total, tasks, t);
+    const std::int64_t end = splitBegin(total, tasks, t + 1);
+    switch (dtypeSize(y.type.dtype)) {
+      case 1: gather<std::uint8_t>(plan, x.data, y.data, begin, end); break;
+      case 2: gather<std::uint16_t>(plan, x.data, y.data, begin, end); break;
+      case 4: gather<std::uint32_t>(plan, x.data, y.data, begin, end); break;
+      case 8: gather<std::uint64_t>(plan, x.data, y.data, begin, end); break;
+      default: break;  // no other element size exists
+    }
+  });
 }
 
 }  // namespace edgert::kernels::elementwise
