@@ -130,6 +130,18 @@ TEST(ChooseElementwiseVariant, DataMovementOpsGetThePortableVariants) {
   linear.mode = kernels::ResizeMode::kLinear;
   OneNode resizeLinear(OpCode::kResize, linear, {f32({1, 2, 4, 4})});
   EXPECT_EQ(resizeLinear.chosen(model::Target::kX86_64), "ref");
+
+  OneNode gap(OpCode::kGlobalAveragePool, kernels::GlobalPoolParams{}, {f32({1, 4, 8, 8})});
+  EXPECT_EQ(gap.chosen(model::Target::kAny), "ref");
+  EXPECT_EQ(gap.chosen(model::Target::kX86_64), "lanes");
+  EXPECT_EQ(gap.chosen(model::Target::kAarch64), "lanes");
+
+  kernels::ConcatParams axis1;
+  axis1.axis = 1;
+  OneNode concat(OpCode::kConcat, axis1, {f32({1, 4, 8, 8}), f32({1, 2, 8, 8})});
+  EXPECT_EQ(concat.chosen(model::Target::kAny), "ref");
+  EXPECT_EQ(concat.chosen(model::Target::kX86_64), "rows");
+  EXPECT_EQ(concat.chosen(model::Target::kAarch64), "rows");
 }
 
 }  // namespace
