@@ -2,6 +2,12 @@
 
 #include "edgert/kernels/activation.hpp"
 
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 
@@ -243,7 +249,9 @@ UpsamplePlan upsamplePlan(const GemmBlocking& b, const ConvTransposeParams& p, c
   g.pixels = g.inH * g.inW;
   const std::int64_t channels = x.dims[1];
   g.blockDepth = channels == 0 ? 0 : ceilDiv(channels, ceilDiv(channels, b.depth));
-  g.stripPixels = std::min(b.strip, ceilDiv(g.pixels, b.cols) * b.cols);
+  // Strips 4x the GEMM's: the weight panels are refilled once per strip, and with few
+  // input channels (K) each fill would otherwise cost nearly as much as the products.
+  g.stripPixels = std::min(4 * b.strip, ceilDiv(g.pixels, b.cols) * b.cols);
   return g;
 }
 
@@ -252,7 +260,8 @@ std::uint64_t upsampleScratch(const GemmBlocking& b, const void* params,
   const auto& p = *static_cast<const ConvTransposeParams*>(params);
   if (outputs[0].shape.numel() == 0) return 0;  // no image or no output channel: nothing to fill
   const UpsamplePlan g = upsamplePlan(b, p, inputs[0].shape, outputs[0].shape);
-  const std::int64_t floats = g.blockDepth * (g.stripPixels + b.rows) + b.rows * g.stripPixels;
+  const std::int64_t gemmRows = outputs[0].shape.dims[1] * p.kernel[0] * p.kernel[1];
+  const std::int64_t floats = g.blockDepth * (b.cols + b.rows) + b.rows * g.stripPixels + gemmRows;
   return static_cast<std::uint64_t>(floats) * sizeof(float);
 }
 
@@ -281,16 +290,18 @@ void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int
   }
 }
 
-void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out,
-                std::int64_t rows, std::int64_t p0, std::int64_t count, std::int64_t kh,
-                std::int64_t kw, float* y, bool accumulate, bool activate) {
+namespace {
+
+// Tap (kh, kw) of one output channel: out (the tile row of input pixels [p0, p0 + count))
+// into y (the channel's plane).
+void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out, std::int64_t p0,
+                std::int64_t count, std::int64_t kh, std::int64_t kw, float* y, bool accumulate, bool activate) {
   const std::int64_t strideW = p.stride[1];
   // Input column iw lands on output column iw * strideW + offW: inside Y for iw in
   // [iwBegin, iwEnd).
   const std::int64_t offW = kw - p.padBegin[1];
   const std::int64_t iwBegin = std::min(g.inW, offW >= 0 ? 0 : ceilDiv(-offW, strideW));
   const std::int64_t iwEnd = offW >= g.outW ? 0 : std::min(g.inW, ceilDiv(g.outW - offW, strideW));
-  const std::int64_t outPlane = g.outH * g.outW;
   std::int64_t ih = p0 / g.inW;
   std::int64_t iw = p0 % g.inW;
   // The strip, one input row at a time.
@@ -300,21 +311,76 @@ void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float
     const std::int64_t begin = std::clamp(iwBegin, iw, iw + n);
     const std::int64_t end = std::clamp(iwEnd, begin, iw + n);
     if (oh >= 0 && oh < g.outH && end > begin) {
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const float* src = out + r * g.stripPixels + j + (begin - iw);
-        float* dst = y + r * outPlane + oh * g.outW + begin * strideW + offW;  // at column >= 0
-        if (activate) {
-          for (std::int64_t i = 0; i < end - begin; ++i) {
-            dst[i * strideW] = applyActivation(p.activation, dst[i * strideW] + src[i]);
-          }
-        } else if (accumulate) {
-          for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] += src[i];
-        } else {
-          for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] = src[i];
+      const float* src = out + j + (begin - iw);
+      float* dst = y + oh * g.outW + begin * strideW + offW;  // at column >= 0
+      if (activate) {
+        for (std::int64_t i = 0; i < end - begin; ++i) {
+          dst[i * strideW] = applyActivation(p.activation, dst[i * strideW] + src[i]);
         }
+      } else if (accumulate) {
+        for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] += src[i];
+      } else {
+        for (std::int64_t i = 0; i < end - begin; ++i) dst[i * strideW] = src[i];
       }
     }
     j += n;
+  }
+}
+
+// Taps (kh, 0) and (kh, 1) of a kernel 2 wide with stride 2, no left padding and every
+// column inside Y (outW >= 2 * inW): they interleave into whole output row segments,
+// stored (not accumulated) two floats per input pixel.
+void scatterPair(const ConvTransposeParams& p, const UpsamplePlan& g, const float* left, const float* right,
+                 std::int64_t p0, std::int64_t count, std::int64_t kh, float* y) {
+  std::int64_t ih = p0 / g.inW;
+  std::int64_t iw = p0 % g.inW;
+  for (std::int64_t j = 0; j < count; iw = 0, ++ih) {
+    const std::int64_t n = std::min(count - j, g.inW - iw);
+    const std::int64_t oh = ih * p.stride[0] + kh - p.padBegin[0];
+    if (oh >= 0 && oh < g.outH) {
+      float* dst = y + oh * g.outW + 2 * iw;
+      const float* a = left + j;
+      const float* b = right + j;
+      std::int64_t i = 0;
+#if defined(__aarch64__)
+      for (; i + 4 <= n; i += 4) vst2q_f32(dst + 2 * i, float32x4x2_t{{vld1q_f32(a + i), vld1q_f32(b + i)}});
+#elif defined(__SSE2__)
+      for (; i + 4 <= n; i += 4) {
+        const __m128 va = _mm_loadu_ps(a + i);
+        const __m128 vb = _mm_loadu_ps(b + i);
+        _mm_storeu_ps(dst + 2 * i, _mm_unpacklo_ps(va, vb));
+        _mm_storeu_ps(dst + 2 * i + 4, _mm_unpackhi_ps(va, vb));
+      }
+#endif
+      for (; i < n; ++i) {
+        dst[2 * i] = a[i];
+        dst[2 * i + 1] = b[i];
+      }
+    }
+    j += n;
+  }
+}
+
+}  // namespace
+
+void scatterRows(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out, std::int64_t q,
+                 std::int64_t rows, std::int64_t p0, std::int64_t count, float* y, bool accumulate,
+                 bool activate) {
+  const std::int64_t kW = p.kernel[1];
+  const std::int64_t taps = std::int64_t{p.kernel[0]} * kW;
+  const std::int64_t outPlane = g.outH * g.outW;
+  const bool pairs = kW == 2 && p.stride[1] == 2 && p.padBegin[1] == 0 && g.outW >= 2 * g.inW &&
+                     !accumulate && !activate;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t m = (q + r) / taps;
+    const std::int64_t tap = (q + r) % taps;
+    const float* row = out + r * g.stripPixels;
+    if (pairs && tap % 2 == 0 && r + 1 < rows) {
+      scatterPair(p, g, row, row + g.stripPixels, p0, count, tap / kW, y + m * outPlane);
+      ++r;
+      continue;
+    }
+    scatterTap(p, g, row, p0, count, tap / kW, tap % kW, y + m * outPlane, accumulate, activate);
   }
 }
 

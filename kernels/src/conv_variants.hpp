@@ -313,8 +313,9 @@ struct UpsamplePlan {
 UpsamplePlan upsamplePlan(const GemmBlocking& b, const ConvTransposeParams& p, const Shape& x,
                           const Shape& y);
 
-// Scratch: the columns (blockDepth x stripPixels), the weight tile (blockDepth x rows), the
-// output tile (rows x stripPixels).
+// Scratch: the padded columns of a strip's last register tile (blockDepth x cols), the
+// weight tile (blockDepth x rows), the output tile (rows x stripPixels), the bias per GEMM
+// row (output channels x taps).
 std::uint64_t upsampleScratch(const GemmBlocking& b, const void* params,
                               std::span<const TensorType> inputs, std::span<const TensorType> outputs);
 
@@ -334,20 +335,24 @@ void fillPlaneColumns(const float* x, std::int64_t plane, std::int64_t kc, std::
 void fillUncovered(const ConvTransposeParams& p, const UpsamplePlan& g, std::int64_t outChannels,
                    const float* bias, float* y);
 
-// Tap (kh, kw) of input pixels [p0, p0 + count), for `rows` output channels (out: the
-// output tile, rows stripPixels floats apart; y: Y of the first row's channel), stored or,
-// with `accumulate`, added; with `activate`, the activation is applied to the sum (the
-// last channel block).
-void scatterTap(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out,
-                std::int64_t rows, std::int64_t p0, std::int64_t count, std::int64_t kh,
-                std::int64_t kw, float* y, bool accumulate, bool activate);
+// GEMM rows [q, q + rows) (row q: output channel q / taps, tap q % taps) of input pixels
+// [p0, p0 + count) from the output tile `out` (rows stripPixels floats apart) into Y (y:
+// channel 0 of the image), stored or, with `accumulate`, added; with `activate`, the
+// activation is applied to the sum (the last channel block).
+void scatterRows(const ConvTransposeParams& p, const UpsamplePlan& g, const float* out, std::int64_t q,
+                 std::int64_t rows, std::int64_t p0, std::int64_t count, float* y, bool accumulate,
+                 bool activate);
 
-// The upsample driver both ISAs share: run(tile, activation) computes one register tile.
-// With one channel block the tile applies the fused activation; with several, scatterTap
-// applies it once the last block is added. Tasks are ranges of strips of one
-// image: with stride == kernel, different input pixels reach different output pixels, so
-// the tasks write disjoint parts of Y (the first of each image also the pixels no input
-// reaches), each in its worker's scratch.
+// The upsample driver both ISAs share. The GEMM's rows are (output channel, tap) pairs
+// (the weights' own order, so the panels are plain strided reads), its columns input
+// pixels read straight from X (only the last, partial register tile of a strip goes
+// through a zero-padded copy), its depth the input channels. Each tile of rows is then
+// scattered into Y, two taps side by side at once where they interleave into one output
+// row. run(tile, activation): with one channel block the tile applies the fused
+// activation; with several, the scatter applies it once the last block is added. Tasks are
+// ranges of strips of one image: with stride == kernel, different input pixels reach
+// different output pixels, so the tasks write disjoint parts of Y (the first of each image
+// also the pixels no input reaches), each in its worker's scratch.
 template <const GemmBlocking& kB, typename RunTile>
 void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
   const auto& p = *static_cast<const ConvTransposeParams*>(args.params);
@@ -359,18 +364,23 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
   const std::int64_t outChannels = ys.dims[1];
   const std::int64_t outPlane = g.outH * g.outW;
   const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
+  const std::int64_t gemmRows = outChannels * taps;
   const float* w = args.inputs[1].as<float>();
   const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
   const std::int64_t blocks = channels == 0 ? 1 : (channels + g.blockDepth - 1) / g.blockDepth;
   const std::int64_t images = xs.dims[0];
   const std::int64_t strips = g.pixels == 0 ? 1 : (g.pixels + g.stripPixels - 1) / g.stripPixels;
   const std::int64_t chunks =
-      (taskCount(args.pool, images * g.pixels * taps * outChannels * std::max<std::int64_t>(channels, 1),
+      (taskCount(args.pool, images * g.pixels * gemmRows * std::max<std::int64_t>(channels, 1),
                  images * strips) + images - 1) / images;
   auto task = [&](std::int64_t t, int worker) {
-    float* columns = reinterpret_cast<float*>(workerScratch(args, worker).data());
-    float* panel = columns + g.blockDepth * g.stripPixels;
+    float* tail = reinterpret_cast<float*>(workerScratch(args, worker).data());
+    float* panel = tail + g.blockDepth * kB.cols;
     float* out = panel + g.blockDepth * kB.rows;
+    float* rowBias = out + kB.rows * g.stripPixels;
+    if (bias) {
+      for (std::int64_t q = 0; q < gemmRows; ++q) rowBias[q] = bias[q / taps];
+    }
     const std::int64_t n = t / chunks;
     const std::int64_t chunk = t % chunks;
     const float* x = args.inputs[0].as<float>() + n * channels * g.pixels;
@@ -379,26 +389,29 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
     const std::int64_t stripEnd = std::min(g.pixels, partBegin(strips, chunks, chunk + 1) * g.stripPixels);
     for (std::int64_t p0 = partBegin(strips, chunks, chunk) * g.stripPixels; p0 < stripEnd; p0 += g.stripPixels) {
       const std::int64_t count = std::min(g.stripPixels, g.pixels - p0);
-      const std::int64_t width = (count + kB.cols - 1) / kB.cols * kB.cols;
+      const std::int64_t full = count / kB.cols * kB.cols;
       for (std::int64_t b = 0; b < blocks; ++b) {
         const std::int64_t c0 = b * g.blockDepth;
         const std::int64_t kc = std::min(g.blockDepth, channels - c0);
-        fillPlaneColumns(x + c0 * g.pixels, g.pixels, kc, p0, count, width, g.stripPixels, columns);
-        const bool lastBlock = b == blocks - 1;
-        for (std::int64_t tap = 0; tap < taps; ++tap) {
-          for (std::int64_t m = 0; m < outChannels; m += kB.rows) {
-            const std::int64_t rows = std::min(kB.rows, outChannels - m);
-            fillWeightTile(w + (c0 * outChannels + m) * taps + tap, taps, outChannels * taps, rows, kc,
-                           kB.rows, panel);
-            for (std::int64_t j = 0; j < count; j += kB.cols) {
-              run(GemmTile{panel, columns + j, kc, g.stripPixels, rows, std::min(kB.cols, count - j),
-                           out + j, g.stripPixels, bias && b == 0 ? bias + m : nullptr, nullptr, true,
-                           true},
-                  blocks == 1 ? p.activation : ActivationParams{});
-            }
-            scatterTap(p, g, out, rows, p0, count, tap / p.kernel[1], tap % p.kernel[1],
-                       y + m * outPlane, b > 0, lastBlock && blocks > 1);
+        const float* xb = x + c0 * g.pixels + p0;  // step k at xb + k * pixels
+        if (full < count) fillPlaneColumns(xb, g.pixels, kc, full, count - full, kB.cols, kB.cols, tail);
+        const ActivationParams act = blocks == 1 ? p.activation : ActivationParams{};
+        const bool activateInScatter = b == blocks - 1 && blocks > 1;
+        for (std::int64_t q = 0; q < gemmRows; q += kB.rows) {
+          const std::int64_t rows = std::min(kB.rows, gemmRows - q);
+          fillWeightTile(w + c0 * gemmRows + q, 1, gemmRows, rows, kc, kB.rows, panel);
+          const float* tileBias = bias && b == 0 ? rowBias + q : nullptr;
+          for (std::int64_t j = 0; j < full; j += kB.cols) {
+            run(GemmTile{panel, xb + j, kc, g.pixels, rows, kB.cols, out + j, g.stripPixels, tileBias, nullptr,
+                         true, true},
+                act);
           }
+          if (full < count) {
+            run(GemmTile{panel, tail, kc, kB.cols, rows, count - full, out + full, g.stripPixels, tileBias,
+                         nullptr, true, true},
+                act);
+          }
+          scatterRows(p, g, out, q, rows, p0, count, y, b > 0, activateInScatter);
         }
       }
     }
