@@ -5,12 +5,17 @@
 # bench/RESULTS.md (or the file EDGERT_RESULTS names). Needs a host build (cmake --preset
 # host && cmake --build --preset host), or another optimized one named by EDGERT_BUILD.
 # Both run at 1 and 2 threads (edgert: --threads, its worker pool; ORT: intra-op threads).
+# Each measurement is taken ROUNDS times (default 3), ORT and edgert alternating, and the
+# median of each one's p50 is reported: on a shared machine a neighbour's burst then skews
+# one round, not the table.
 #
 #   bench/compare-ort.sh [ITERS]
+#   ROUNDS=5 bench/compare-ort.sh 100
 #   EDGERT_BUILD=build/mine EDGERT_RESULTS=build/mine/results.md bench/compare-ort.sh [ITERS]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 iters=${1:-200}
+rounds=${ROUNDS:-3}
 build=$(realpath "${EDGERT_BUILD:-$repo/build/host}")
 cache=${EDGERT_CACHE:-$repo/.cache}
 out=$repo/build/bench
@@ -23,8 +28,25 @@ models=(
   "blazeface_back_256 1x256x256x3"
   "ppocr_v4_det 1x3x640x640 x=1x3x640x640"
 )
-json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}x')" "$1" "$2"; }
+# One table row from the rounds' JSON lines (edgert's in $1, ORT's in $2): medians of the
+# p50s, cold starts and session times; p99/p50 of edgert's median round; the largest RSS.
+row() {
+  python3 - "$1" "$2" "$3" "$4" <<'PY'
+import json, statistics, sys
+e = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+o = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+name, threads = sys.argv[3], sys.argv[4]
+med = lambda xs: statistics.median(xs)
+ep50, op50 = med([r["p50_ms"] for r in e]), med([r["p50_ms"] for r in o])
+mid = sorted(e, key=lambda r: r["p50_ms"])[len(e) // 2]
+cells = [name, threads, f"{ep50:.3f}", f"{op50:.3f}", f"{ep50 / op50:.2f}x",
+         f"{mid['p99_ms'] / mid['p50_ms']:.2f}", f"{med([r['cold_start_ms'] for r in e]):.2f}",
+         f"{med([r['session_create_ms'] + r['first_run_ms'] for r in o]):.1f}",
+         f"{max(r['cold_peak_rss_kib'] for r in e) / 1024:.1f}", f"{max(r['peak_rss_kib'] for r in o) / 1024:.1f}",
+         str(e[0]["arena_bytes"] // 1024)]
+print("| " + " | ".join(cells) + " |")
+PY
+}
 
 table="| model | threads | edgert p50 ms | ORT p50 ms | ratio p50 | edgert p99/p50 | edgert cold start ms | ORT session + first run ms | edgert peak RSS MiB | ORT peak RSS MiB | arena KiB |
 |---|---|---|---|---|---|---|---|---|---|---|"
@@ -36,15 +58,13 @@ for entry in "${models[@]}"; do
   n=$iters
   [ "$name" = ppocr_v4_det ] && n=$(( iters / 10 > 5 ? iters / 10 : 5 ))
   for threads in 1 2; do
-    ort=$(NODE_PATH=$cache/ort/node_modules node "$repo/bench/ort_bench.mjs" "$cache/models/$name.onnx" "$dims" "$threads" "$n")
-    e=$("$build/runtime/edgert" bench "$out/$name.edgm" --threads "$threads" --iters "$n" --json)
-    ep50=$(json "$e" p50_ms)
-    row="| $name | $threads | $(printf %.3f "$ep50") | $(printf %.3f "$(json "$ort" p50_ms)") | $(ratio "$ep50" "$(json "$ort" p50_ms)")"
-    row+=" | $(python3 -c "print(f'{$(json "$e" p99_ms)/$ep50:.2f}')") | $(printf %.2f "$(json "$e" cold_start_ms)")"
-    row+=" | $(python3 -c "print(f'{$(json "$ort" session_create_ms)+$(json "$ort" first_run_ms):.1f}')")"
-    row+=" | $(python3 -c "print(f'{$(json "$e" cold_peak_rss_kib)/1024:.1f}')") | $(python3 -c "print(f'{$(json "$ort" peak_rss_kib)/1024:.1f}')")"
-    row+=" | $(( $(json "$e" arena_bytes) / 1024 )) |"
-    table+=$'\n'"$row"
+    : >"$out/$name.$threads.edgert.jsonl"
+    : >"$out/$name.$threads.ort.jsonl"
+    for ((round = 0; round < rounds; ++round)); do
+      NODE_PATH=$cache/ort/node_modules node "$repo/bench/ort_bench.mjs" "$cache/models/$name.onnx" "$dims" "$threads" "$n" >>"$out/$name.$threads.ort.jsonl"
+      "$build/runtime/edgert" bench "$out/$name.edgm" --threads "$threads" --iters "$n" --json >>"$out/$name.$threads.edgert.jsonl"
+    done
+    table+=$'\n'"$(row "$out/$name.$threads.edgert.jsonl" "$out/$name.$threads.ort.jsonl" "$name" "$threads")"
   done
 done
 
@@ -54,10 +74,11 @@ echo "$table"
 cat >"$results" <<MD
 # edgert vs ONNX Runtime: latest results
 
-Produced by \`bench/compare-ort.sh $iters\` (edgert $rev) on: $machine.
-Both run the same model on the same input in the same run; ORT is 1.30.0 CPU from npm
-\`onnxruntime-node\` with graph optimization "all". Ratios are edgert / ORT (below 1: edgert
-is faster). edgert's cold start is a fresh process from exec to its first inference
+Produced by \`bench/compare-ort.sh $iters\` (edgert $rev, $rounds rounds) on: $machine.
+Both run the same model on the same input in the same run, $rounds times alternating; each
+figure is the median over the rounds (p99/p50: edgert's median round; RSS: the largest).
+ORT is 1.30.0 CPU from npm \`onnxruntime-node\` with graph optimization "all". Ratios are
+edgert / ORT (below 1: edgert is faster). edgert's cold start is a fresh process from exec to its first inference
 completed (model mapped and validated included); ORT's is session creation plus the first
 run inside an already running node process. Peak RSS: edgert's cold-start process; ORT's
 node process. Threads: edgert's engine with its worker pool (\`edgert bench --threads N\`,
