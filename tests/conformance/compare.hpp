@@ -51,16 +51,39 @@ inline std::string compareTensors(const kernels::TensorType& gotType, const std:
   return fmt::format("{} of {} values off; worst at {}: got {}, expected {}", bad, n, worstAt, g[worstAt], w[worstAt]);
 }
 
-// Whole networks sum thousands of products in another order than the peer does, so for
-// real models the absolute tolerance follows the expected output's scale: kAtol times its
-// largest magnitude (at least kAtol).
+// Whole networks sum thousands of products in another order than the peer does, and the
+// difference compounds through every layer: ONNX Runtime 1.30 itself, on PP-OCRv4 det's
+// text input, differs from its own optimised graph by up to 7.6e-5 at a probability of 0.31
+// when its graph optimisations are off (1.6x the per-op tolerance above), and a peer on
+// another CPU picks other GEMM kernels. Real models are therefore held to numpy.allclose
+// with rtol 1e-3 (the ONNX backend tests' value) and an absolute tolerance of 1e-5 times
+// the expected output's largest magnitude (at least 1e-5). ORT's own spread above uses a
+// quarter of that; a wrong kernel, fusion or split uses hundreds of times it.
+inline constexpr double kNetworkRtol = 1e-3;
+inline constexpr double kNetworkAtol = 1e-5;
+
 inline double scaledAtol(const kernels::TensorType& type, const std::byte* want) {
   double scale = 1.0;
   if (type.dtype == kernels::DType::kFloat32) {
     const float* w = reinterpret_cast<const float*>(want);
     for (std::int64_t i = 0; i < type.shape.numel(); ++i) scale = std::max(scale, std::fabs(static_cast<double>(w[i])));
   }
-  return kAtol * scale;
+  return kNetworkAtol * scale;
+}
+
+// The largest |got - want| / (atol + rtol * |want|) over a float32 tensor: how much of the
+// tolerance the comparison used (above 1 fails). 0 for other types or mismatched shapes.
+inline double toleranceUsed(const kernels::TensorType& gotType, const std::byte* got,
+                            const kernels::TensorType& wantType, const std::byte* want, double rtol, double atol) {
+  if (!(gotType == wantType) || gotType.dtype != kernels::DType::kFloat32) return 0;
+  const float* g = reinterpret_cast<const float*>(got);
+  const float* w = reinterpret_cast<const float*>(want);
+  double worst = 0;
+  for (std::int64_t i = 0; i < gotType.shape.numel(); ++i) {
+    const double diff = std::fabs(static_cast<double>(g[i]) - static_cast<double>(w[i]));
+    worst = std::max(worst, diff / (atol + rtol * std::fabs(static_cast<double>(w[i]))));
+  }
+  return worst;
 }
 
 }  // namespace edgert::conformance

@@ -4,8 +4,8 @@
 //
 //   edgert-conformance-replay [--scaled-tolerance] DIR
 //
-// --scaled-tolerance: the absolute tolerance follows each output's scale (real models,
-// see compare.hpp), as edgert-model-check uses.
+// --scaled-tolerance: whole networks' tolerance, the absolute part following each
+// output's scale (real models, see compare.hpp), as edgert-model-check uses.
 #include "compare.hpp"
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
@@ -38,8 +38,9 @@ std::string runCase(const fs::path& dir, bool scaled) {
     auto want = readNpy((dir / fmt::format("out_{}.npy", j)).string());
     if (!want) return want.error().message();
     const double atol = scaled ? conformance::scaledAtol(want->type, want->data.data()) : conformance::kAtol;
+    const double rtol = scaled ? conformance::kNetworkRtol : conformance::kRtol;
     const std::string diff = conformance::compareTensors(outputs[j].type, outputs[j].data, want->type,
-                                                         want->data.data(), conformance::kRtol, atol);
+                                                         want->data.data(), rtol, atol);
     if (!diff.empty()) return fmt::format("output {} '{}': {}", j, outputs[j].name, diff);
   }
   return {};

@@ -137,11 +137,15 @@ int main(int argc, char** argv) {
       }
     }
     const double atol = conformance::scaledAtol(want->type, want->data.data());
+    const double rtol = conformance::kNetworkRtol;
     const std::string diff = conformance::compareTensors(outputs[j].type, outputs[j].data, want->type,
-                                                         want->data.data(), conformance::kRtol, atol);
-    fmt::print("{}: output '{}' {}: max |edgert - ORT| = {:.3g} (scale {:.3g}, tolerance {:.3g} + 1e-4 relative){}\n",
-               name, outputs[j].name, kernels::formatShape(outputs[j].type.shape), maxAbs, scale, atol,
-               diff.empty() ? "" : " FAIL " + diff);
+                                                         want->data.data(), rtol, atol);
+    const double used = conformance::toleranceUsed(outputs[j].type, outputs[j].data, want->type,
+                                                   want->data.data(), rtol, atol);
+    fmt::print("{}: output '{}' {}: max |edgert - ORT| = {:.3g} (scale {:.3g}, tolerance {:.3g} + {:.0e} relative, "
+               "{:.0f}% of it used){}\n",
+               name, outputs[j].name, kernels::formatShape(outputs[j].type.shape), maxAbs, scale, atol, rtol,
+               100 * used, diff.empty() ? "" : " FAIL " + diff);
     ok = ok && diff.empty();
     if (exporting) writeFile(exportDir / fmt::format("out_{}.npy", j), encodeNpy(want->type, want->data.data()));
   }

@@ -208,31 +208,37 @@ void recognizeHardSwish(Graph& graph) {
   eraseNodes(graph, removed);
 }
 
+// The fused activation of a Conv, ConvTranspose or Binary node; nullopt for other ops.
+std::optional<kernels::ActivationParams> fusedActivation(const Node& node) {
+  switch (node.op) {
+    case OpCode::kConv: return node.paramsAs<kernels::ConvParams>().activation;
+    case OpCode::kConvTranspose: return node.paramsAs<kernels::ConvTransposeParams>().activation;
+    case OpCode::kBinary: return node.paramsAs<kernels::BinaryParams>().activation;
+    default: return std::nullopt;
+  }
+}
+
+// Replaces the fused activation of a node fusedActivation accepts.
+void setFusedActivation(Node& node, const kernels::ActivationParams& a) {
+  auto update = [&node, &a](auto p) {
+    p.activation = a;
+    node.setParams(p);
+  };
+  switch (node.op) {
+    case OpCode::kConv: update(node.paramsAs<kernels::ConvParams>()); break;
+    case OpCode::kConvTranspose: update(node.paramsAs<kernels::ConvTransposeParams>()); break;
+    case OpCode::kBinary: update(node.paramsAs<kernels::BinaryParams>()); break;
+    default: break;
+  }
+}
+
 // Sets the fused activation of a Conv, ConvTranspose or Binary node; false when it already
 // has one or is another op.
 bool setActivation(Node& node, const kernels::ActivationParams& act) {
-  if (node.op == OpCode::kConvTranspose) {
-    auto p = node.paramsAs<kernels::ConvTransposeParams>();
-    if (p.activation.kind != Activation::kNone) return false;
-    p.activation = act;
-    node.setParams(p);
-    return true;
-  }
-  if (node.op == OpCode::kConv) {
-    auto p = node.paramsAs<kernels::ConvParams>();
-    if (p.activation.kind != Activation::kNone) return false;
-    p.activation = act;
-    node.setParams(p);
-    return true;
-  }
-  if (node.op == OpCode::kBinary) {
-    auto p = node.paramsAs<kernels::BinaryParams>();
-    if (p.activation.kind != Activation::kNone) return false;
-    p.activation = act;
-    node.setParams(p);
-    return true;
-  }
-  return false;
+  const auto current = fusedActivation(node);
+  if (!current || current->kind != Activation::kNone) return false;
+  setFusedActivation(node, act);
+  return true;
 }
 
 void fuseActivations(Graph& graph) {
@@ -255,25 +261,6 @@ void fuseActivations(Graph& graph) {
   eraseNodes(graph, removed);
 }
 
-// The fused activation of a Conv or ConvTranspose node (kNone for other ops).
-kernels::ActivationParams fusedActivation(const Node& node) {
-  if (node.op == OpCode::kConv) return node.paramsAs<kernels::ConvParams>().activation;
-  if (node.op == OpCode::kConvTranspose) return node.paramsAs<kernels::ConvTransposeParams>().activation;
-  return {};
-}
-
-void setFusedActivation(Node& node, const kernels::ActivationParams& a) {
-  if (node.op == OpCode::kConv) {
-    auto p = node.paramsAs<kernels::ConvParams>();
-    p.activation = a;
-    node.setParams(p);
-  } else {
-    auto p = node.paramsAs<kernels::ConvTransposeParams>();
-    p.activation = a;
-    node.setParams(p);
-  }
-}
-
 void fuseActivationAffine(Graph& graph) {
   std::vector<int> producer = producers(graph);
   const std::vector<int> uses = countConsumers(graph);
@@ -290,7 +277,8 @@ void fuseActivationAffine(Graph& graph) {
     if (from < 0 || removed[static_cast<std::size_t>(from)] || !isPrivateIntermediate(graph, uses, x)) continue;
     if (!(graph.value(node.outputs[0]).type == graph.value(x).type)) continue;
     Node& prod = graph.nodes[static_cast<std::size_t>(from)];
-    kernels::ActivationParams a = fusedActivation(prod);
+    if (prod.op != OpCode::kConv && prod.op != OpCode::kConvTranspose) continue;
+    kernels::ActivationParams a = *fusedActivation(prod);
     if (a.kind == Activation::kHardSwish) a = {Activation::kHardSwishAffine, {}, 1.0f, 0.0f};
     if (a.kind != Activation::kHardSwishAffine) continue;
     const bool constantFirst = node.inputs[0] != x;
