@@ -54,7 +54,7 @@ for entry in "${models[@]}"; do
   read -r name dims input <<<"$entry"
   extra=()
   [ -n "${input:-}" ] && extra=(--input "$input")
-  "$build/toolchain/edgert-compile" "$cache/models/$name.onnx" -o "$out/$name.edgm" --target "$(uname -m)" "${extra[@]}" 2>/dev/null
+  "$build/toolchain/edgert-compile" "$cache/models/$name.onnx" -o "$out/$name.edgm" --target "${EDGERT_TARGET:-native}" "${extra[@]}" 2>/dev/null
   n=$iters
   [ "$name" = ppocr_v4_det ] && n=$(( iters / 10 > 5 ? iters / 10 : 5 ))
   for threads in 1 2; do
@@ -68,13 +68,15 @@ for entry in "${models[@]}"; do
   done
 done
 
+target=$("$build/runtime/edgert" inspect "$out/ppocr_v4_det.edgm" | sed -n 's/^target: //p')
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
 rev=$(git -C "$repo" describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
 echo "$table"
 cat >"$results" <<MD
 # edgert vs ONNX Runtime: latest results
 
-Produced by \`bench/compare-ort.sh $iters\` (edgert $rev, $rounds rounds) on: $machine.
+Produced by \`bench/compare-ort.sh $iters\` (edgert $rev, $rounds rounds, images compiled
+for \`$target\`) on: $machine.
 Both run the same model on the same input in the same run, $rounds times alternating; each
 figure is the median over the rounds (p99/p50: edgert's median round; RSS: the largest).
 ORT is 1.30.0 CPU from npm \`onnxruntime-node\` with graph optimization "all". Ratios are

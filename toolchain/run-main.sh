@@ -19,7 +19,7 @@ echo
 ./toolchain/fetch-models.sh
 mkdir -p build/main
 build/host/toolchain/edgert-compile .cache/models/blazeface_front_128.onnx \
-  -o build/main/blazeface_front_128.edgm --target "$(uname -m)"
+  -o build/main/blazeface_front_128.edgm --target native
 $edgert bench build/main/blazeface_front_128.edgm --iters 100
 echo
 photo=$(./toolchain/fetch-testdata.sh)

@@ -86,12 +86,12 @@ bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
          x.dims[1] == p.group && w.dims[0] == p.group && w.dims[1] == 1;
 }
 
-DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& /*x*/, const Shape& y) {
+DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& /*x*/, const Shape& y, std::int64_t block) {
   DepthwisePlane g;
   const std::int64_t outH = y.dims[2];
   const std::int64_t outW = y.dims[3];
   const std::int64_t k = p.kernel[1];
-  g.outCols = (outW + kDepthwiseBlock - 1) / kDepthwiseBlock * kDepthwiseBlock;
+  g.outCols = (outW + block - 1) / block * block;
   g.rows = (outH - 1) * p.stride[0] + p.kernel[0];
   if (p.stride[1] == 1) {
     g.rowFloats = g.outCols + k - 1;
@@ -102,13 +102,13 @@ DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& /*x*/, const Sha
   return g;
 }
 
-std::uint64_t depthwiseScratch(const void* params, std::span<const TensorType> inputs,
+std::uint64_t depthwiseScratch(std::int64_t block, const void* params, std::span<const TensorType> inputs,
                                std::span<const TensorType> outputs) {
   const auto& p = *static_cast<const ConvParams*>(params);
   // No image or no channel: the kernel copies no plane (and the plane's size, bounded by
   // Y's element count otherwise, could be anything).
   if (outputs[0].shape.numel() == 0) return 0;
-  const DepthwisePlane g = depthwisePlane(p, inputs[0].shape, outputs[0].shape);
+  const DepthwisePlane g = depthwisePlane(p, inputs[0].shape, outputs[0].shape, block);
   return static_cast<std::uint64_t>(g.rows) * static_cast<std::uint64_t>(g.rowFloats) * sizeof(float);
 }
 

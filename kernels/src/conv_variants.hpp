@@ -67,7 +67,8 @@ bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
 // stride of 2 a row is stored as two phases, the even padded columns then the odd ones,
 // so every tap reads consecutive floats: output column ow, tap kw reads phase kw % 2 at
 // ow + kw / 2.
-inline constexpr std::int64_t kDepthwiseBlock = 8;  // output columns per block (both ISAs)
+inline constexpr std::int64_t kDepthwiseBlock = 8;         // output columns per block (AVX2, NEON)
+inline constexpr std::int64_t kDepthwiseBlockAvx512 = 16;  // AVX-512: one vector
 
 struct DepthwisePlane {
   std::int64_t rows = 0;       // padded rows kept: (outH - 1) * strideH + kH
@@ -76,11 +77,19 @@ struct DepthwisePlane {
   std::int64_t outCols = 0;    // outW rounded up to kDepthwiseBlock
 };
 
-// For validated parameters and types where depthwiseApplies holds.
-DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& x, const Shape& y);
+// For validated parameters and types where depthwiseApplies holds; rows rounded up to
+// `block` output columns.
+DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& x, const Shape& y,
+                              std::int64_t block = kDepthwiseBlock);
 
-std::uint64_t depthwiseScratch(const void* params, std::span<const TensorType> inputs,
+std::uint64_t depthwiseScratch(std::int64_t block, const void* params, std::span<const TensorType> inputs,
                                std::span<const TensorType> outputs);
+
+template <std::int64_t kBlock>
+std::uint64_t depthwiseScratchFor(const void* params, std::span<const TensorType> inputs,
+                                  std::span<const TensorType> outputs) {
+  return depthwiseScratch(kBlock, params, inputs, outputs);
+}
 
 // Fills `plane` (depthwisePlane's layout) from one input channel plane of inH x inW.
 void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const float* x,
@@ -103,8 +112,9 @@ struct DepthwiseChannel {
 
 // The depthwise driver both ISAs share: for every (image, channel) it fills the padded
 // plane in the worker's scratch and calls run(channel, plane geometry, outH, outW) for the
-// ISA's loops. Tasks are ranges of channel planes.
-template <typename RunChannel>
+// ISA's loops. Tasks are ranges of channel planes. kBlock: the ISA's output columns per
+// block (the plane's rows are rounded up to it; depthwiseScratchFor<kBlock> sizes them).
+template <std::int64_t kBlock = kDepthwiseBlock, typename RunChannel>
 void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const auto& p = *static_cast<const ConvParams*>(args.params);
   const InTensor& xt = args.inputs[0];
@@ -112,7 +122,7 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const Shape& xs = xt.type.shape;
   const Shape& ys = yt.type.shape;
   if (ys.numel() == 0) return;  // no image or no channel (and no scratch)
-  const DepthwisePlane g = depthwisePlane(p, xs, ys);
+  const DepthwisePlane g = depthwisePlane(p, xs, ys, kBlock);
   const std::int64_t channels = xs.dims[1];
   const std::int64_t planes = xs.dims[0] * channels;
   const std::int64_t inPlane = xs.dims[2] * xs.dims[3];
@@ -162,6 +172,9 @@ struct GemmBlocking {
 // register tiles against these.
 inline constexpr GemmBlocking kAvx2Gemm{6, 16, 96, 256, 96};
 inline constexpr GemmBlocking kNeonGemm{8, 12, 96, 256, 96};
+// AVX-512: a 12 x 32 tile; 128 steps of K keep a tile's weights and columns at 22 KiB.
+inline constexpr GemmBlocking kAvx512Gemm{12, 32, 128, 128, 96};
+static_assert(kAvx512Gemm.strip % kAvx512Gemm.cols == 0 && kAvx512Gemm.panelRows % kAvx512Gemm.rows == 0);
 static_assert(kAvx2Gemm.strip % kAvx2Gemm.cols == 0 && kAvx2Gemm.panelRows % kAvx2Gemm.rows == 0);
 static_assert(kNeonGemm.strip % kNeonGemm.cols == 0 && kNeonGemm.panelRows % kNeonGemm.rows == 0);
 
@@ -425,6 +438,10 @@ void runGeneral(const KernelArgs& args);  // AVX2 + FMA
 void runPointwise(const KernelArgs& args);
 void runDepthwise(const KernelArgs& args);
 void runUpsample(const KernelArgs& args);  // ConvTranspose
+// AVX-512 F, BW, VL (with AVX2 + FMA)
+void runGeneralAvx512(const KernelArgs& args);  // also pointwise convs
+void runDepthwiseAvx512(const KernelArgs& args);
+void runUpsampleAvx512(const KernelArgs& args);  // ConvTranspose
 }  // namespace x86
 #endif
 

@@ -96,16 +96,28 @@ bool hostRuns(model::Target target) {
   switch (target) {
     case model::Target::kAny: return true;
     case model::Target::kX86_64: return arch == "x86_64" && f.avx2 && f.fma;
+    case model::Target::kX86_64Avx512:
+      return arch == "x86_64" && f.avx2 && f.fma && f.avx512f && f.avx512bw && f.avx512vl;
     case model::Target::kAarch64: return arch == "aarch64" && f.neon;
   }
   return false;
 }
 
+model::Target nativeTarget() {
+  for (model::Target t : {model::Target::kX86_64Avx512, model::Target::kX86_64, model::Target::kAarch64}) {
+    if (hostRuns(t)) return t;
+  }
+  return model::Target::kAny;
+}
+
 Result<model::Target> parseTarget(std::string_view text) {
-  if (text == "any") return model::Target::kAny;
-  if (text == "x86_64") return model::Target::kX86_64;
-  if (text == "aarch64") return model::Target::kAarch64;
-  return makeError(Errc::kInvalidArgument, "target '{}': expected any, x86_64 or aarch64", text);
+  if (text == "native") return nativeTarget();
+  for (model::Target t : {model::Target::kAny, model::Target::kX86_64, model::Target::kX86_64Avx512,
+                          model::Target::kAarch64}) {
+    if (text == model::targetName(t)) return t;
+  }
+  return makeError(Errc::kInvalidArgument,
+                   "target '{}': expected any, x86_64, x86_64-avx512, aarch64 or native", text);
 }
 
 Result<CompileResult> compileGraph(Graph graph, model::Target target) {

@@ -30,12 +30,16 @@ Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptio
 // Passes, plan, image and loader check, for a graph built by any means (tests).
 Result<CompileResult> compileGraph(Graph graph, model::Target target = model::Target::kAny);
 
-// "any", "x86_64", "aarch64" -> Target; kInvalidArgument naming the text otherwise.
+// "any", "x86_64", "x86_64-avx512", "aarch64" -> Target; "native": nativeTarget();
+// kInvalidArgument naming the text otherwise.
 Result<model::Target> parseTarget(std::string_view text);
 
 // Whether this process can load and run images for `target`: the same architecture and,
-// for x86-64 fast variants, AVX2 + FMA.
+// for x86-64 fast variants, AVX2 + FMA (and AVX-512 F, BW and VL for x86_64-avx512).
 bool hostRuns(model::Target target);
+
+// The target with the most fast variants that this machine runs (kAny if none).
+model::Target nativeTarget();
 
 // The --report text: ops with their kernel variants, every tensor's offset and size, the
 // arena size against its lower bound, weights and checksum.

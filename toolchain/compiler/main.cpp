@@ -1,7 +1,7 @@
 // edgert-compile: ONNX model in, edgert model image out (host only).
 //
 //   edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=1x3x224x224 ...]
-//                  [--target any|x86_64|aarch64] [--report]
+//                  [--target any|x86_64|x86_64-avx512|aarch64|native] [--report]
 #include "compile.hpp"
 
 #include "edgert/base/log.hpp"
@@ -25,7 +25,7 @@ constexpr int kExitFailure = 1;
 void usage(std::FILE* f) {
   fmt::print(f,
              "Usage: edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=DIMS ...]\n"
-             "                      [--target any|x86_64|aarch64] [--report]\n\n"
+             "                      [--target TARGET] [--report]\n\n"
              "Compiles an ONNX model (opsets 7 to 17) into an edgert model image with a static\n"
              "memory plan.\n\n"
              "  -o, --output FILE        the image to write\n"
@@ -33,7 +33,9 @@ void usage(std::FILE* f) {
              "                           (required for inputs with dynamic dimensions)\n"
              "  --target TARGET          kernels the image may use: any (reference kernels,\n"
              "                           runs everywhere; the default), x86_64 (AVX2+FMA\n"
-             "                           variants where they apply) or aarch64 (NEON)\n"
+             "                           variants where they apply), x86_64-avx512 (AVX-512\n"
+             "                           variants too), aarch64 (NEON) or native (the best\n"
+             "                           of these that this machine runs)\n"
              "  --report                 print ops, kernels, tensor offsets and the arena plan\n"
              "  -h, --help               this text\n");
 }

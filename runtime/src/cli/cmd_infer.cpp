@@ -125,8 +125,7 @@ int runInspect(Args args, Io io) {
   const model::Header& h = m.header();
   print(io.out, "model: {} ({} bytes, format version {})\n", m.sourceName(), m.fileBytes(), h.formatVersion);
   print(io.out, "checksum: ok ({:#018x}, XXH3-64)\n", h.checksum);
-  print(io.out, "target: {}\n", h.target == model::Target::kAny ? "any CPU"
-                                : h.target == model::Target::kX86_64 ? "x86_64" : "aarch64");
+  print(io.out, "target: {}\n", h.target == model::Target::kAny ? "any CPU" : model::targetName(h.target));
   const double ratio = h.arenaLowerBound ? static_cast<double>(h.arenaBytes) / static_cast<double>(h.arenaLowerBound) : 1.0;
   print(io.out, "arena: {} bytes (lower bound {}, ratio {:.3f})\n", h.arenaBytes, h.arenaLowerBound, ratio);
   print(io.out, "weights: {} bytes\n", h.weights.bytes);

@@ -172,13 +172,11 @@ Result<void> Model::validate() {
   switch (h.target) {
     case model::Target::kAny: break;
     case model::Target::kX86_64:
+    case model::Target::kX86_64Avx512:
     case model::Target::kAarch64: {
-      const bool native = std::string_view(kernels::compiledArch()) ==
-                          (h.target == model::Target::kX86_64 ? "x86_64" : "aarch64");
-      if (!native) {
+      if (std::string_view(kernels::compiledArch()) != model::targetArch(h.target)) {
         return makeError(Errc::kUnsupported, "{}: compiled for {} kernels, this edgert is {}", src,
-                         h.target == model::Target::kX86_64 ? "x86_64" : "aarch64",
-                         kernels::compiledArch());
+                         model::targetName(h.target), kernels::compiledArch());
       }
       break;
     }

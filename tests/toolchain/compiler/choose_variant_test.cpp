@@ -195,13 +195,62 @@ std::vector<std::vector<float>> run(const std::vector<std::byte>& image, const s
   return outs;
 }
 
-TEST(CompileTarget, ParsesItsThreeNames) {
+TEST(CompileTarget, ParsesItsNames) {
   EXPECT_EQ(parseTarget("any").value(), model::Target::kAny);
   EXPECT_EQ(parseTarget("x86_64").value(), model::Target::kX86_64);
+  EXPECT_EQ(parseTarget("x86_64-avx512").value(), model::Target::kX86_64Avx512);
   EXPECT_EQ(parseTarget("aarch64").value(), model::Target::kAarch64);
+  // native: the target with the most fast variants this machine runs.
+  const model::Target native = parseTarget("native").value();
+  EXPECT_TRUE(hostRuns(native));
+  if (native != model::Target::kX86_64Avx512) {
+    EXPECT_FALSE(hostRuns(model::Target::kX86_64Avx512));
+  }
+  if (native == model::Target::kAny) {
+    EXPECT_FALSE(hostRuns(model::Target::kX86_64) || hostRuns(model::Target::kAarch64));
+  }
   auto bad = parseTarget("arm64");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message(), "target 'arm64': expected any, x86_64 or aarch64");
+  EXPECT_EQ(bad.error().message(), "target 'arm64': expected any, x86_64, x86_64-avx512, aarch64 or native");
+}
+
+// AVX-512: the general variant takes the pointwise convs too; the image runs where the
+// CPU has AVX-512 and matches the reference image.
+TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage) {
+  auto fast = compileGraph(blazeFaceLike(), model::Target::kX86_64Avx512);
+  ASSERT_TRUE(fast.ok()) << fast.error().message();
+  EXPECT_EQ(headerOf(fast->image).target, model::Target::kX86_64Avx512);
+  int convs = 0;
+  for (const Node& n : fast->graph.nodes) {
+    ASSERT_EQ(n.op, OpCode::kConv) << n.name;
+    ++convs;
+    const bool depthwise = n.paramsAs<ConvParams>().group > 1;
+    EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, depthwise ? "avx512-depthwise" : "avx512-general")
+        << n.name;
+  }
+  EXPECT_EQ(convs, 5);
+  if (!hostRuns(model::Target::kX86_64Avx512)) {
+    AlignedImage copy(fast->image);
+    auto model = Model::fromBytes(copy.span(), "avx512.edgm");
+    EXPECT_FALSE(model.ok()) << "an AVX-512 image loaded on a CPU without AVX-512";
+    GTEST_SKIP() << "this CPU lacks AVX-512 (" << kernels::describe(kernels::cpuFeatures())
+                 << "): the x86_64-avx512 image cannot run here";
+  }
+  auto ref = compileGraph(blazeFaceLike());
+  ASSERT_TRUE(ref.ok()) << ref.error().message();
+  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, 43, -2.0f, 2.0f);
+  const auto expected = run(ref->image, input);
+  const auto got = run(fast->image, input);
+  ASSERT_EQ(expected.size(), 2u);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t o = 0; o < got.size(); ++o) {
+    ASSERT_EQ(got[o].size(), expected[o].size());
+    float scale = 1.0f;
+    for (float v : expected[o]) scale = std::max(scale, std::fabs(v));
+    for (std::size_t i = 0; i < got[o].size(); ++i) {
+      ASSERT_NEAR(got[o][i], expected[o][i], 1e-4f * scale) << "output " << o << "[" << i << "]";
+    }
+  }
 }
 
 TEST(CompileTarget, AnyKeepsTheReferenceKernels) {

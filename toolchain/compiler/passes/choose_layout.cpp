@@ -26,14 +26,14 @@ Layout slotLayout(const std::vector<Layout>& layouts, std::size_t slot) {
 }
 
 // The ISAs an image for `target` may use. x86_64 images need AVX2 + FMA where they use a
-// fast variant (the loader checks the CPU); aarch64 images need plain NEON (Jetson Nano
-// has no FP16 arithmetic).
+// fast variant (the loader checks the CPU), x86_64-avx512 images AVX-512 too; aarch64
+// images need plain NEON (Jetson Nano has no FP16 arithmetic).
 bool targetHas(model::Target target, kernels::Isa isa) {
   switch (isa) {
     case kernels::Isa::kAny: return true;
-    case kernels::Isa::kAvx2: return target == model::Target::kX86_64;
+    case kernels::Isa::kAvx2: return target == model::Target::kX86_64 || target == model::Target::kX86_64Avx512;
+    case kernels::Isa::kAvx512: return target == model::Target::kX86_64Avx512;
     case kernels::Isa::kNeon: return target == model::Target::kAarch64;
-    case kernels::Isa::kAvx512:
     case kernels::Isa::kNeonFp16: return false;
   }
   return false;

@@ -21,8 +21,30 @@ inline constexpr std::uint32_t kNoTensor = 0xFFFFFFFFu;  // an absent optional o
 inline constexpr std::uint64_t kArenaAlignment = 64;     // every arena buffer
 inline constexpr std::uint64_t kWeightAlignment = 64;    // the weight section and each weight
 
-// Which CPU the chosen kernel variants need. kAny: reference kernels only.
-enum class Target : std::uint32_t { kAny = 0, kX86_64 = 1, kAarch64 = 2 };
+// Which CPU the chosen kernel variants need. kAny: reference kernels only; kX86_64: AVX2 +
+// FMA; kX86_64Avx512: AVX2 + FMA and AVX-512 (F, BW, VL); kAarch64: NEON.
+enum class Target : std::uint32_t { kAny = 0, kX86_64 = 1, kAarch64 = 2, kX86_64Avx512 = 3 };
+
+// The name edgert-compile --target takes for a target, and "unknown" for any other value.
+constexpr const char* targetName(Target t) {
+  switch (t) {
+    case Target::kAny: return "any";
+    case Target::kX86_64: return "x86_64";
+    case Target::kAarch64: return "aarch64";
+    case Target::kX86_64Avx512: return "x86_64-avx512";
+  }
+  return "unknown";
+}
+
+// The architecture whose kernels an image for `t` runs ("" for kAny).
+constexpr const char* targetArch(Target t) {
+  switch (t) {
+    case Target::kX86_64:
+    case Target::kX86_64Avx512: return "x86_64";
+    case Target::kAarch64: return "aarch64";
+    default: return "";
+  }
+}
 
 struct Section {
   std::uint64_t offset = 0;
