@@ -36,6 +36,9 @@ constexpr std::uint16_t kGeneral = 6;
 constexpr std::uint16_t kPointwise = 1;
 constexpr std::uint16_t kDepthwise = 2;
 constexpr std::uint16_t kGeneral = 5;
+constexpr std::uint16_t kGeneralAvx512 = 7;
+constexpr std::uint16_t kDepthwiseAvx512 = 8;
+constexpr std::uint16_t kPointwiseAvx512 = 9;
 #endif
 
 bool runnable(const KernelVariant& v) {
@@ -43,6 +46,7 @@ bool runnable(const KernelVariant& v) {
   switch (v.isa) {
     case Isa::kAny: return true;
     case Isa::kAvx2: return f.avx2 && f.fma;
+    case Isa::kAvx512: return f.avx2 && f.fma && f.avx512f && f.avx512bw && f.avx512vl;
     case Isa::kNeon: return f.neon;
     default: return false;
   }
@@ -129,6 +133,7 @@ struct UpsampleShape {
 constexpr std::uint16_t kUpsample = 2;
 #else
 constexpr std::uint16_t kUpsample = 1;
+constexpr std::uint16_t kUpsampleAvx512 = 3;
 #endif
 
 void runUpsample(benchmark::State& state, const UpsampleShape& s, std::uint16_t id) {
@@ -201,12 +206,22 @@ const int kRegistered = [] {
       case Kind::kDepthwise: registerVariant(s, kDepthwise); break;
       case Kind::kGeneral: registerVariant(s, kGeneral); break;
     }
+#if defined(__x86_64__)
+    // AVX-512 (skipped with an error on a CPU without it); general on the 1x1 convs too.
+    registerVariant(s, s.kind == Kind::kDepthwise ? kDepthwiseAvx512 : kGeneralAvx512);
+    if (s.kind == Kind::kPointwise) registerVariant(s, kPointwiseAvx512);
+#endif
   }
   for (const UpsampleShape& s : kUpsampleShapes) {
     const std::string name = "Upsample/" + std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" +
                              std::to_string(s.width) + "->" + std::to_string(s.outChannels) + "/k" +
                              std::to_string(s.kernel) + "/";
-    for (const std::uint16_t id : {std::uint16_t{0}, kUpsample}) {
+#if defined(__x86_64__)
+    const std::uint16_t ids[] = {0, kUpsample, kUpsampleAvx512};
+#else
+    const std::uint16_t ids[] = {0, kUpsample};
+#endif
+    for (const std::uint16_t id : ids) {
       const KernelVariant* v = findVariant(OpCode::kConvTranspose, id);
       benchmark::RegisterBenchmark((name + std::string(v ? v->name : "missing")).c_str(),
                                    [s, id](benchmark::State& st) { runUpsample(st, s, id); });

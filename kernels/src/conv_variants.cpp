@@ -28,6 +28,22 @@ void zero(float* dst, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) dst[i] = 0.0f;
 }
 
+// out[i] = src[2 * i] for i in [0, n): the even elements, as a stride-2 conv reads a row.
+// It reads src[0 .. 2n - 2] only (the vector loop stops before a load would pass it).
+void copyEvens(const float* src, std::int64_t n, float* out) {
+  std::int64_t i = 0;
+#if defined(__aarch64__)
+  for (; i + 5 <= n; i += 4) vst1q_f32(out + i, vld2q_f32(src + 2 * i).val[0]);
+#elif defined(__SSE2__)
+  for (; i + 5 <= n; i += 4) {
+    const __m128 a = _mm_loadu_ps(src + 2 * i);
+    const __m128 b = _mm_loadu_ps(src + 2 * i + 4);
+    _mm_storeu_ps(out + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+  }
+#endif
+  for (; i < n; ++i) out[i] = src[2 * i];
+}
+
 }  // namespace
 
 WorkSplit splitWork(std::int64_t tasks, std::int64_t outer, std::int64_t strips, std::int64_t rows,
@@ -134,13 +150,16 @@ void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const floa
       std::memset(dst + end, 0, static_cast<std::size_t>(g.rowFloats - end) * sizeof(float));
       continue;
     }
-    // Two phases: dst[q * phase + j] holds padded column 2 * j + q.
+    // Two phases: dst[q * phase + j] holds padded column 2 * j + q, input column
+    // 2 * j + q - padLeft: inside the row for j in [begin, end).
     for (std::int64_t q = 0; q < 2; ++q) {
       float* out = dst + q * g.phase;
-      for (std::int64_t j = 0; j < g.phase; ++j) {
-        const std::int64_t iw = 2 * j + q - padLeft;
-        out[j] = iw >= 0 && iw < inW ? src[iw] : 0.0f;
-      }
+      const std::int64_t first = padLeft - q;  // 2 * j >= first
+      const std::int64_t begin = std::min(g.phase, first <= 0 ? 0 : (first + 1) / 2);
+      const std::int64_t end = std::max(begin, std::min(g.phase, ceilDiv(inW + padLeft - q, 2)));
+      for (std::int64_t j = 0; j < begin; ++j) out[j] = 0.0f;
+      copyEvens(src + 2 * begin + q - padLeft, end - begin, out + begin);
+      for (std::int64_t j = end; j < g.phase; ++j) out[j] = 0.0f;
     }
   }
 }
@@ -207,6 +226,8 @@ void fillColumns(const ConvParams& p, const GemmPlan& g, const float* x, std::in
         float* out = dst + j + (begin - ow);
         if (strideW == 1) {
           std::memcpy(out, src, static_cast<std::size_t>(end - begin) * sizeof(float));
+        } else if (strideW == 2) {
+          copyEvens(src, end - begin, out);
         } else {
           for (std::int64_t c = 0; c < end - begin; ++c) out[c] = src[c * strideW];
         }

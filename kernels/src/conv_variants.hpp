@@ -439,7 +439,8 @@ void runPointwise(const KernelArgs& args);
 void runDepthwise(const KernelArgs& args);
 void runUpsample(const KernelArgs& args);  // ConvTranspose
 // AVX-512 F, BW, VL (with AVX2 + FMA)
-void runGeneralAvx512(const KernelArgs& args);  // also pointwise convs
+void runGeneralAvx512(const KernelArgs& args);
+void runPointwiseAvx512(const KernelArgs& args);
 void runDepthwiseAvx512(const KernelArgs& args);
 void runUpsampleAvx512(const KernelArgs& args);  // ConvTranspose
 }  // namespace x86

@@ -57,8 +57,8 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kConv, 2, "avx2-depthwise", Isa::kAvx2, EDGERT_X86(conv::x86::runDepthwise), conv::depthwiseScratchFor<conv::kDepthwiseBlock>, conv::depthwiseApplies},
     KernelVariant{OpCode::kConv, 3, "neon-pointwise", Isa::kNeon, EDGERT_NEON(conv::neon::runPointwise), nullptr, conv::pointwiseApplies},
     KernelVariant{OpCode::kConv, 4, "neon-depthwise", Isa::kNeon, EDGERT_NEON(conv::neon::runDepthwise), conv::depthwiseScratchFor<conv::kDepthwiseBlock>, conv::depthwiseApplies},
-    // AVX-512 general after the pointwise variants: it takes the 1x1 convs too (packed columns).
     KernelVariant{OpCode::kConv, 7, "avx512-general", Isa::kAvx512, EDGERT_X86(conv::x86::runGeneralAvx512), conv::generalScratchFor<conv::kAvx512Gemm>, conv::generalApplies},
+    KernelVariant{OpCode::kConv, 9, "avx512-pointwise", Isa::kAvx512, EDGERT_X86(conv::x86::runPointwiseAvx512), nullptr, conv::pointwiseApplies},
     KernelVariant{OpCode::kConv, 8, "avx512-depthwise", Isa::kAvx512, EDGERT_X86(conv::x86::runDepthwiseAvx512), conv::depthwiseScratchFor<conv::kDepthwiseBlockAvx512>, conv::depthwiseApplies},
     KernelVariant{OpCode::kConvTranspose, 0, "ref", Isa::kAny, ref::runConvTranspose, nullptr, nullptr},
     KernelVariant{OpCode::kConvTranspose, 1, "avx2-upsample", Isa::kAvx2, EDGERT_X86(conv::x86::runUpsample), conv::upsampleScratchFor<conv::kAvx2Gemm>, conv::upsampleApplies},

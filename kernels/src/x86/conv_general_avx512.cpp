@@ -1,9 +1,7 @@
 // Conv, general (any kernel, stride, dilation, pads; group 1 or groups of several output
-// channels) and pointwise (1x1), AVX-512: the shared driver (conv_variants.hpp) builds the
-// columns of each strip of output pixels and the weight panels, the 12 x 32 register tile
-// of gemm_avx512.hpp multiplies them. For a 1x1 conv the columns are plain copies of the
-// strip's rows of X: packed, the tile reads them from consecutive lines instead of from C
-// planes a power of two apart, which share the first-level cache's sets.
+// channels), AVX-512: the shared driver (conv_variants.hpp) builds the columns of each
+// strip of output pixels and the weight panels, the 12 x 32 register tile of
+// gemm_avx512.hpp multiplies them.
 #include "gemm_avx512.hpp"
 
 namespace edgert::kernels::conv::x86 {

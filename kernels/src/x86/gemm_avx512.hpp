@@ -1,5 +1,5 @@
-// The register tile of the AVX-512 matrix-product variants (Conv general and pointwise,
-// ConvTranspose upsample; conv_variants.hpp): 12 output channels by 32 pixels. Per step
+// The register tile of the AVX-512 matrix-product variants (Conv general, ConvTranspose
+// upsample; conv_variants.hpp): 12 output channels by 32 pixels. Per step
 // of K, two loads of columns, twelve broadcasts from the interleaved weight panel and 24
 // FMAs on 24 accumulators; 27 of the 32 vector registers. On cores with 512-bit FMA units
 // (Zen 5, Intel server cores) that is twice the AVX2 tile's work per instruction. A tile

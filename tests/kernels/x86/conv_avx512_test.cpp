@@ -1,9 +1,9 @@
 // The AVX-512 Conv and ConvTranspose variants (kernels/src/x86/*_avx512.cpp) against the
 // reference kernels on random data: the same awkward sizes, strides, pads and epilogues as
 // the AVX2 variants (pixel tails of every length mod 16 and 32 among them), Y on the
-// residual, 1 to 4 threads, and the models' shapes. The general variant also takes the
-// pointwise convs on this ISA, so it runs the pointwise cases too. Skipped, with the
-// reason, on a CPU without AVX-512 F, BW and VL.
+// residual, 1 to 4 threads, and the models' shapes. The general variant also runs the
+// pointwise cases (it applies to 1x1 convs, though the compiler prefers avx512-pointwise).
+// Skipped, with the reason, on a CPU without AVX-512 F, BW and VL.
 #include "../conv_variant_check.hpp"
 
 #include "edgert/kernels/cpu_features.hpp"
@@ -19,6 +19,7 @@ const KernelVariant& variant(std::uint16_t id, OpCode op = OpCode::kConv) {
 
 const KernelVariant& general() { return variant(7); }
 const KernelVariant& depthwise() { return variant(8); }
+const KernelVariant& pointwise() { return variant(9); }
 const KernelVariant& upsample() { return variant(3, OpCode::kConvTranspose); }
 
 bool cpuHasAvx512() {
@@ -33,6 +34,10 @@ bool cpuHasAvx512() {
 TEST(ConvAvx512, RegisteredWithTheirIsaAndPredicates) {
   EXPECT_EQ(general().name, "avx512-general");
   EXPECT_EQ(depthwise().name, "avx512-depthwise");
+  EXPECT_EQ(pointwise().name, "avx512-pointwise");
+  EXPECT_EQ(pointwise().isa, Isa::kAvx512);
+  EXPECT_NE(pointwise().run, nullptr);
+  EXPECT_NE(pointwise().applies, nullptr);
   EXPECT_EQ(upsample().name, "avx512-upsample");
   for (const KernelVariant* v : {&general(), &depthwise(), &upsample()}) {
     EXPECT_EQ(v->isa, Isa::kAvx512) << v->name;
@@ -44,6 +49,7 @@ TEST(ConvAvx512, RegisteredWithTheirIsaAndPredicates) {
 
 TEST(ConvAvx512, GeneralAppliesToGroup1AndGroupsOfSeveralOutputs) { checkGeneralApplies(general()); }
 TEST(ConvAvx512, UpsampleAppliesToConvTransposeWithStrideEqualToKernel) { checkUpsampleApplies(upsample()); }
+TEST(ConvAvx512, PointwiseAppliesTo1x1Only) { checkPointwiseApplies(pointwise()); }
 TEST(ConvAvx512, DepthwiseAppliesTo3x3And5x5DepthwiseOnly) { checkDepthwiseApplies(depthwise()); }
 
 TEST(ConvAvx512, GeneralMatchesReference) {
@@ -56,6 +62,12 @@ TEST(ConvAvx512, GeneralOnPointwiseCasesMatchesReference) {
   EDGERT_NEEDS_AVX512();
   unsigned seed = 11000;
   for (const ConvCase& c : pointwiseCases()) checkAgainstReference(general(), c, seed++);
+}
+
+TEST(ConvAvx512, PointwiseMatchesReference) {
+  EDGERT_NEEDS_AVX512();
+  unsigned seed = 19000;
+  for (const ConvCase& c : pointwiseCases()) checkAgainstReference(pointwise(), c, seed++);
 }
 
 TEST(ConvAvx512, UpsampleMatchesReference) {
@@ -76,6 +88,7 @@ TEST(ConvAvx512, ModelShapesMatchReference) {
   pw.params.hasBias = pw.params.hasResidual = 1;
   pw.params.activation = activationNumber(1);
   checkAgainstReference(general(), pw, 7);
+  checkAgainstReference(pointwise(), pw, 7);
   checkAgainstReference(depthwise(), ConvCase{1, 24, 24, 64, 64, depthwiseParams(5, 1, 1, 2, 2, 2, 2, 24)}, 8);
   checkAgainstReference(depthwise(), ConvCase{1, 28, 28, 64, 64, depthwiseParams(5, 2, 2, 1, 1, 2, 2, 28)}, 9);
   ConvCase first{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
@@ -99,6 +112,11 @@ TEST(ConvAvx512, GeneralOnThreadsMatchesReference) {
   checkOnThreads(general(), pointwiseCases(), 15000);
 }
 
+TEST(ConvAvx512, PointwiseOnThreadsMatchesReference) {
+  EDGERT_NEEDS_AVX512();
+  checkOnThreads(pointwise(), pointwiseCases(), 19500);
+}
+
 TEST(ConvAvx512, UpsampleOnThreadsMatchesReference) {
   EDGERT_NEEDS_AVX512();
   checkOnThreads(upsample(), upsampleCases(), 17000);
@@ -118,6 +136,7 @@ TEST(ConvAvx512, ModelShapesOnThreadsMatchReference) {
   first.params.hasBias = 1;
   for (int threads : {2, 3}) {
     checkAgainstReference(general(), deep, 20, threads);
+    checkAgainstReference(pointwise(), deep, 21, threads);
     checkAgainstReference(general(), first, 24, threads);
     checkAgainstReference(depthwise(), ConvCase{1, 96, 96, 8, 8, depthwiseParams(3, 2, 2, 0, 0, 1, 1, 96)}, 23,
                           threads);

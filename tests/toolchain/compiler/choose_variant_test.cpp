@@ -214,8 +214,7 @@ TEST(CompileTarget, ParsesItsNames) {
   EXPECT_EQ(bad.error().message(), "target 'arm64': expected any, x86_64, x86_64-avx512, aarch64 or native");
 }
 
-// AVX-512: the general variant takes the pointwise convs too; the image runs where the
-// CPU has AVX-512 and matches the reference image.
+// AVX-512: the image runs where the CPU has AVX-512 and matches the reference image.
 TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage) {
   auto fast = compileGraph(blazeFaceLike(), model::Target::kX86_64Avx512);
   ASSERT_TRUE(fast.ok()) << fast.error().message();
@@ -224,9 +223,7 @@ TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage)
   for (const Node& n : fast->graph.nodes) {
     ASSERT_EQ(n.op, OpCode::kConv) << n.name;
     ++convs;
-    const bool depthwise = n.paramsAs<ConvParams>().group > 1;
-    EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, depthwise ? "avx512-depthwise" : "avx512-general")
-        << n.name;
+    EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, expectedKernel(n, "avx512")) << n.name;
   }
   EXPECT_EQ(convs, 5);
   if (!hostRuns(model::Target::kX86_64Avx512)) {
