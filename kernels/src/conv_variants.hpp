@@ -48,6 +48,62 @@ inline std::int64_t partBegin(std::int64_t count, std::int64_t parts, std::int64
   return count * index / parts;
 }
 
+// --- Pointwise: Y (OC x P) = W (OC x C) * X (C x P) per image, X read in place ------------
+//
+// One image of a pointwise conv as the ISA kernels see it.
+struct PointwiseImage {
+  const float* x;         // this image: C x P
+  const float* w;         // OC x C
+  const float* bias;      // nullptr: none
+  const float* residual;  // this image: OC x P, or nullptr
+  float* y;               // this image: OC x P
+  std::int64_t channels;
+  std::int64_t pixels;
+  ActivationParams act;
+};
+
+// The pointwise driver the ISAs share: tasks are a range of strips of kStrip pixels and a
+// block of output channels (whole tiles of kRows) of one image; run(image, m0, m1, p0, p1)
+// computes output channels [m0, m1) at pixels [p0, p1) (p1 == P for the last strip).
+template <std::int64_t kRows, std::int64_t kStrip, typename Run>
+void forEachPointwiseTask(const KernelArgs& args, Run run) {
+  const auto& params = *static_cast<const ConvParams*>(args.params);
+  const InTensor& xt = args.inputs[0];
+  const OutTensor& yt = args.outputs[0];
+  if (yt.type.shape.numel() == 0) return;  // no image, output channel or pixel
+  const std::int64_t batch = xt.type.shape.dims[0];
+  const std::int64_t channels = xt.type.shape.dims[1];
+  const std::int64_t outChannels = yt.type.shape.dims[1];
+  std::int64_t pixels = 1;  // the spatial dims (X and Y have the same)
+  for (int i = 2; i < xt.type.shape.rank; ++i) pixels *= xt.type.shape.dims[i];
+  const float* residual = params.hasResidual ? args.inputs[3].as<float>() : nullptr;
+  PointwiseImage base{};
+  base.w = args.inputs[1].as<float>();
+  base.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
+  base.channels = channels;
+  base.pixels = pixels;
+  base.act = params.activation;
+  const std::int64_t strips = (pixels + kStrip - 1) / kStrip;
+  const std::int64_t rowTiles = (outChannels + kRows - 1) / kRows;
+  const WorkSplit split =
+      splitWork(taskCount(args.pool, batch * outChannels * pixels * std::max<std::int64_t>(channels, 1),
+                          batch * strips * rowTiles),
+                batch, strips, outChannels, kRows, rowTiles * kRows);
+  auto task = [&](std::int64_t t, int /*worker*/) {
+    const std::int64_t chunk = t % split.stripChunks;
+    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
+    const std::int64_t n = t / split.stripChunks / split.rowBlocks;
+    PointwiseImage k = base;
+    k.x = xt.as<float>() + n * channels * pixels;
+    k.y = yt.as<float>() + n * outChannels * pixels;
+    k.residual = residual ? residual + n * outChannels * pixels : nullptr;
+    run(static_cast<const PointwiseImage&>(k), m0, std::min(outChannels, m0 + split.rowBlock),
+        partBegin(strips, split.stripChunks, chunk) * kStrip,
+        std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kStrip));
+  };
+  parallelFor(args.pool, split.tasks, task);
+}
+
 // Grouped convs with fewer output channels per group (depthwise ones above all) would
 // fill too little of the general variants' register tile: every input value they pack
 // would feed fewer than this many multiply-adds.

@@ -16,20 +16,9 @@ namespace {
 constexpr std::int64_t kRows = 6;  // output channels per tile
 constexpr int kVectors = 3;        // pixel vectors per tile (4 pixels each)
 
-struct Pointwise {
-  const float* x;         // this image: C x P
-  const float* w;         // OC x C
-  const float* bias;      // nullptr: none
-  const float* residual;  // this image: OC x P, or nullptr
-  float* y;               // this image: OC x P
-  std::int64_t channels;
-  std::int64_t pixels;
-  ActivationParams act;
-};
-
 // Output channels [m, m + kR) by pixels [p, p + 4 * kV).
 template <int kR, int kV>
-void tile(const Pointwise& k, std::int64_t m, std::int64_t p) {
+void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p) {
   float32x4_t acc[kR][kV];
 #pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
@@ -61,7 +50,7 @@ void tile(const Pointwise& k, std::int64_t m, std::int64_t p) {
 }
 
 template <int kV>
-void tileRows(const Pointwise& k, std::int64_t m, std::int64_t rows, std::int64_t p) {
+void tileRows(const PointwiseImage& k, std::int64_t m, std::int64_t rows, std::int64_t p) {
   switch (rows) {
     case 1: tile<1, kV>(k, m, p); break;
     case 2: tile<2, kV>(k, m, p); break;
@@ -73,7 +62,7 @@ void tileRows(const Pointwise& k, std::int64_t m, std::int64_t rows, std::int64_
 }
 
 // Pixels [p, pixels), fewer than 4, for output channels [m0, m1).
-void tailPixels(const Pointwise& k, std::int64_t m0, std::int64_t m1, std::int64_t p) {
+void tailPixels(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p) {
   for (std::int64_t m = m0; m < m1; ++m) {
     const float* w = k.w + m * k.channels;
     for (std::int64_t q = p; q < k.pixels; ++q) {
@@ -89,45 +78,13 @@ void tailPixels(const Pointwise& k, std::int64_t m0, std::int64_t m1, std::int64
 }  // namespace
 
 void runPointwise(const KernelArgs& args) {
-  const auto& params = *static_cast<const ConvParams*>(args.params);
-  const InTensor& xt = args.inputs[0];
-  const OutTensor& yt = args.outputs[0];
-  if (yt.type.shape.numel() == 0) return;  // no image, output channel or pixel
-  const std::int64_t batch = xt.type.shape.dims[0];
-  const std::int64_t channels = xt.type.shape.dims[1];
-  const std::int64_t outChannels = yt.type.shape.dims[1];
-  std::int64_t pixels = 1;  // the spatial dims (X and Y have the same)
-  for (int i = 2; i < xt.type.shape.rank; ++i) pixels *= xt.type.shape.dims[i];
-  const float* residual = params.hasResidual ? args.inputs[3].as<float>() : nullptr;
-
-  Pointwise base{};
-  base.w = args.inputs[1].as<float>();
-  base.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
-  base.channels = channels;
-  base.pixels = pixels;
-  base.act = params.activation;
-  const std::int64_t vectorPixels = pixels / 4 * 4;
-  // Tasks: a range of strips of 4 * kVectors pixels and a block of output channels of one
-  // image; the task with the last strip also computes the pixels past the last vector.
+  // Strips of 4 * kVectors pixels; the task with the last strip also computes the pixels
+  // past the last vector.
   constexpr std::int64_t kStrip = 4 * kVectors;
-  const std::int64_t strips = (pixels + kStrip - 1) / kStrip;
-  const std::int64_t rowTiles = (outChannels + kRows - 1) / kRows;
-  const WorkSplit split =
-      splitWork(taskCount(args.pool, batch * outChannels * pixels * std::max<std::int64_t>(channels, 1),
-                          batch * strips * rowTiles),
-                batch, strips, outChannels, kRows, rowTiles * kRows);
-  auto task = [&](std::int64_t t, int /*worker*/) {
-    const std::int64_t chunk = t % split.stripChunks;
-    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
-    const std::int64_t m1 = std::min(outChannels, m0 + split.rowBlock);
-    const std::int64_t n = t / split.stripChunks / split.rowBlocks;
-    Pointwise k = base;
-    k.x = xt.as<float>() + n * channels * pixels;
-    k.y = yt.as<float>() + n * outChannels * pixels;
-    k.residual = residual ? residual + n * outChannels * pixels : nullptr;
-    const std::int64_t end = std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kStrip);
-    for (std::int64_t p = partBegin(strips, split.stripChunks, chunk) * kStrip; p < std::min(end, vectorPixels);
-         p += kStrip) {
+  forEachPointwiseTask<kRows, kStrip>(args, [](const PointwiseImage& k, std::int64_t m0, std::int64_t m1,
+                                               std::int64_t p0, std::int64_t p1) {
+    const std::int64_t vectorPixels = k.pixels / 4 * 4;
+    for (std::int64_t p = p0; p < std::min(p1, vectorPixels); p += kStrip) {
       const std::int64_t vectors = std::min<std::int64_t>(kVectors, (vectorPixels - p) / 4);
       for (std::int64_t m = m0; m < m1; m += kRows) {
         const std::int64_t rows = std::min(kRows, m1 - m);
@@ -140,9 +97,8 @@ void runPointwise(const KernelArgs& args) {
         }
       }
     }
-    if (end == pixels && vectorPixels < pixels) tailPixels(k, m0, m1, vectorPixels);
-  };
-  parallelFor(args.pool, split.tasks, task);
+    if (p1 == k.pixels && vectorPixels < k.pixels) tailPixels(k, m0, m1, vectorPixels);
+  });
 }
 
 }  // namespace edgert::kernels::conv::neon

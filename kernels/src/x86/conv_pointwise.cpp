@@ -17,21 +17,10 @@ namespace {
 constexpr std::int64_t kRows = 6;     // output channels per tile
 constexpr std::int64_t kPixels = 16;  // pixels per tile: two vectors
 
-struct Pointwise {
-  const float* x;         // this image: C x P
-  const float* w;         // OC x C
-  const float* bias;      // nullptr: none
-  const float* residual;  // this image: OC x P, or nullptr
-  float* y;               // this image: OC x P
-  std::int64_t channels;
-  std::int64_t pixels;
-  ActivationParams act;
-};
-
 // Output channels [m, m + kR) by pixels [p, p + count), count in [1, 16]: masked unless
 // kFull (count == 16).
 template <int kR, bool kFull>
-void tile(const Pointwise& k, std::int64_t m, std::int64_t p, std::int64_t count) {
+void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t count) {
   const __m256i mask0 = laneMask(std::min<std::int64_t>(count, 8));
   const __m256i mask1 = laneMask(std::max<std::int64_t>(count - 8, 0));
   __m256 acc[kR][2];
@@ -67,7 +56,7 @@ void tile(const Pointwise& k, std::int64_t m, std::int64_t p, std::int64_t count
 }
 
 template <bool kFull>
-void tileRows(const Pointwise& k, std::int64_t m, std::int64_t rows, std::int64_t p,
+void tileRows(const PointwiseImage& k, std::int64_t m, std::int64_t rows, std::int64_t p,
               std::int64_t count) {
   switch (rows) {
     case 1: tile<1, kFull>(k, m, p, count); break;
@@ -82,42 +71,10 @@ void tileRows(const Pointwise& k, std::int64_t m, std::int64_t rows, std::int64_
 }  // namespace
 
 void runPointwise(const KernelArgs& args) {
-  const auto& params = *static_cast<const ConvParams*>(args.params);
-  const InTensor& xt = args.inputs[0];
-  const OutTensor& yt = args.outputs[0];
-  if (yt.type.shape.numel() == 0) return;  // no image, output channel or pixel
-  const std::int64_t batch = xt.type.shape.dims[0];
-  const std::int64_t channels = xt.type.shape.dims[1];
-  const std::int64_t outChannels = yt.type.shape.dims[1];
-  std::int64_t pixels = 1;  // the spatial dims (X and Y have the same)
-  for (int i = 2; i < xt.type.shape.rank; ++i) pixels *= xt.type.shape.dims[i];
-  const float* residual = params.hasResidual ? args.inputs[3].as<float>() : nullptr;
-
-  Pointwise base{};
-  base.w = args.inputs[1].as<float>();
-  base.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
-  base.channels = channels;
-  base.pixels = pixels;
-  base.act = params.activation;
-  // Tasks: a range of 16-pixel strips and a block of output channels of one image.
-  const std::int64_t strips = (pixels + kPixels - 1) / kPixels;
-  const std::int64_t rowTiles = (outChannels + kRows - 1) / kRows;
-  const WorkSplit split =
-      splitWork(taskCount(args.pool, batch * outChannels * pixels * std::max<std::int64_t>(channels, 1),
-                          batch * strips * rowTiles),
-                batch, strips, outChannels, kRows, rowTiles * kRows);
-  auto task = [&](std::int64_t t, int /*worker*/) {
-    const std::int64_t chunk = t % split.stripChunks;
-    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
-    const std::int64_t m1 = std::min(outChannels, m0 + split.rowBlock);
-    const std::int64_t n = t / split.stripChunks / split.rowBlocks;
-    Pointwise k = base;
-    k.x = xt.as<float>() + n * channels * pixels;
-    k.y = yt.as<float>() + n * outChannels * pixels;
-    k.residual = residual ? residual + n * outChannels * pixels : nullptr;
-    const std::int64_t end = std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kPixels);
-    for (std::int64_t p = partBegin(strips, split.stripChunks, chunk) * kPixels; p < end; p += kPixels) {
-      const std::int64_t count = std::min(kPixels, pixels - p);
+  forEachPointwiseTask<kRows, kPixels>(args, [](const PointwiseImage& k, std::int64_t m0, std::int64_t m1,
+                                                std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t p = p0; p < p1; p += kPixels) {
+      const std::int64_t count = std::min(kPixels, p1 - p);
       for (std::int64_t m = m0; m < m1; m += kRows) {
         const std::int64_t rows = std::min(kRows, m1 - m);
         if (count == kPixels) {
@@ -127,8 +84,7 @@ void runPointwise(const KernelArgs& args) {
         }
       }
     }
-  };
-  parallelFor(args.pool, split.tasks, task);
+  });
 }
 
 }  // namespace edgert::kernels::conv::x86
