@@ -16,9 +16,6 @@ namespace {
 
 bool isFloat(const TensorType& t) { return t.dtype == DType::kFloat32; }
 
-// a / b rounded up, for a >= 0 and b > 0.
-std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
 // Most runs of padding that fillColumns zeroes are empty or a float or two: no call then.
 void zero(float* dst, std::int64_t count) {
   if (count > 2) {
@@ -128,13 +125,13 @@ std::uint64_t depthwiseScratch(std::int64_t block, const void* params, std::span
   return static_cast<std::uint64_t>(g.rows) * static_cast<std::uint64_t>(g.rowFloats) * sizeof(float);
 }
 
-void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const float* x,
-                        std::int64_t inH, std::int64_t inW, float* plane) {
+void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const float* x, std::int64_t inH,
+                        std::int64_t inW, float* plane, std::int64_t firstRow, std::int64_t rows) {
   const std::int64_t padTop = p.padBegin[0];
   const std::int64_t padLeft = p.padBegin[1];
-  for (std::int64_t r = 0; r < g.rows; ++r) {
+  for (std::int64_t r = 0; r < rows; ++r) {
     float* dst = plane + r * g.rowFloats;
-    const std::int64_t ih = r - padTop;
+    const std::int64_t ih = firstRow + r - padTop;
     if (ih < 0 || ih >= inH) {
       std::memset(dst, 0, static_cast<std::size_t>(g.rowFloats) * sizeof(float));
       continue;

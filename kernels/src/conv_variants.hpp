@@ -29,6 +29,11 @@ namespace edgert::kernels::conv {
 // pixel strips and a block of output channels of one image (and group); strips are split
 // first (the weights stay shared, each task packs only its own columns), output channels
 // only when there are too few strips (the deep, small layers at the end of a network).
+// Tasks are numbered by image (and group), then range of strips, then block of output
+// channels: consecutive tasks cover the same pixels, so the pool's worker w, which owns
+// the w-th share of the task numbers, writes the w-th part of the image in every op
+// (parallel.hpp) and reads in the next mostly what it wrote (the depthwise driver numbers
+// its bands of rows the same way).
 struct WorkSplit {
   std::int64_t stripChunks = 1;  // the strips of one image split into this many ranges
   std::int64_t rowBlock = 0;     // output channels per task, a multiple of the tile's rows
@@ -42,6 +47,9 @@ struct WorkSplit {
 // tileRows; the scratch is sized for it).
 WorkSplit splitWork(std::int64_t tasks, std::int64_t outer, std::int64_t strips, std::int64_t rows,
                     std::int64_t tileRows, std::int64_t maxRowBlock);
+
+// a / b rounded up, for a >= 0 and b > 0.
+inline std::int64_t ceilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 // The range [first, last) of `count` items that part `index` of `parts` takes.
 inline std::int64_t partBegin(std::int64_t count, std::int64_t parts, std::int64_t index) {
@@ -90,9 +98,9 @@ void forEachPointwiseTask(const KernelArgs& args, Run run) {
                           batch * strips * rowTiles),
                 batch, strips, outChannels, kRows, rowTiles * kRows);
   auto task = [&](std::int64_t t, int /*worker*/) {
-    const std::int64_t chunk = t % split.stripChunks;
-    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
-    const std::int64_t n = t / split.stripChunks / split.rowBlocks;
+    const std::int64_t m0 = t % split.rowBlocks * split.rowBlock;
+    const std::int64_t chunk = t / split.rowBlocks % split.stripChunks;
+    const std::int64_t n = t / split.rowBlocks / split.stripChunks;
     PointwiseImage k = base;
     k.x = xt.as<float>() + n * channels * pixels;
     k.y = yt.as<float>() + n * outChannels * pixels;
@@ -147,9 +155,11 @@ std::uint64_t depthwiseScratchFor(const void* params, std::span<const TensorType
   return depthwiseScratch(kBlock, params, inputs, outputs);
 }
 
-// Fills `plane` (depthwisePlane's layout) from one input channel plane of inH x inW.
-void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const float* x,
-                        std::int64_t inH, std::int64_t inW, float* plane);
+// Fills `plane` (depthwisePlane's layout) from one input channel plane of inH x inW: the
+// padded rows [firstRow, firstRow + rows), stored from the plane's first row on (a band of
+// output rows reads only those).
+void fillDepthwisePlane(const ConvParams& p, const DepthwisePlane& g, const float* x, std::int64_t inH,
+                        std::int64_t inW, float* plane, std::int64_t firstRow, std::int64_t rows);
 
 // Offset of tap (kh, kw) from the plane position of output (oh, 0), in floats.
 inline std::int64_t depthwiseTapOffset(const DepthwisePlane& g, std::int64_t kh, std::int64_t kw) {
@@ -166,10 +176,20 @@ struct DepthwiseChannel {
   float* y;               // outH x outW
 };
 
-// The depthwise driver both ISAs share: for every (image, channel) it fills the padded
-// plane in the worker's scratch and calls run(channel, plane geometry, outH, outW) for the
-// ISA's loops. Tasks are ranges of channel planes. kBlock: the ISA's output columns per
-// block (the plane's rows are rounded up to it; depthwiseScratchFor<kBlock> sizes them).
+// The smallest band of output rows a depthwise task takes when planes are split into
+// bands: a band reads kH - strideH more input rows than it covers, at most 2 more for 4.
+inline constexpr std::int64_t kDepthwiseMinBandRows = 4;
+
+// The depthwise driver both ISAs share: for every (image, channel) and band of output
+// rows it fills the band's padded input rows in the worker's scratch and calls
+// run(channel, plane geometry, rows, outW) for the ISA's loops, the channel's plane, y and
+// residual starting at the band's first row. On one thread a task is every plane, whole.
+// On several, the planes are cut into bands of rows first and the bands listed first:
+// task t covers the t-th part of the image for some channels, as the pointwise and general
+// variants' tasks cover the t-th part of the pixels for all channels, so with the pool's
+// fixed shares one worker reads, op after op, mostly what it wrote itself (parallel.hpp).
+// kBlock: the ISA's output columns per block (the plane's rows are rounded up to it;
+// depthwiseScratchFor<kBlock> sizes them).
 template <std::int64_t kBlock = kDepthwiseBlock, typename RunChannel>
 void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const auto& p = *static_cast<const ConvParams*>(args.params);
@@ -181,24 +201,36 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const DepthwisePlane g = depthwisePlane(p, xs, ys, kBlock);
   const std::int64_t channels = xs.dims[1];
   const std::int64_t planes = xs.dims[0] * channels;
+  const std::int64_t outH = ys.dims[2];
+  const std::int64_t outW = ys.dims[3];
   const std::int64_t inPlane = xs.dims[2] * xs.dims[3];
-  const std::int64_t outPlane = ys.dims[2] * ys.dims[3];
+  const std::int64_t outPlane = outH * outW;
   const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
   const float* w = args.inputs[1].as<float>();
   const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
   const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
-  const std::int64_t tasks = taskCount(args.pool, planes * outPlane * taps, planes);
+  const std::int64_t maxBands = std::max<std::int64_t>(1, outH / kDepthwiseMinBandRows);
+  const std::int64_t tasks = taskCount(args.pool, planes * outPlane * taps, planes * maxBands);
+  const std::int64_t bands = std::min(tasks, maxBands);
+  const std::int64_t planeParts = ceilDiv(tasks, bands);
   auto task = [&](std::int64_t t, int worker) {
     float* plane = reinterpret_cast<float*>(workerScratch(args, worker).data());
-    for (std::int64_t nc = partBegin(planes, tasks, t); nc < partBegin(planes, tasks, t + 1); ++nc) {
+    const std::int64_t band = t / planeParts;
+    const std::int64_t part = t % planeParts;
+    const std::int64_t oh0 = partBegin(outH, bands, band);
+    const std::int64_t oh1 = partBegin(outH, bands, band + 1);
+    const std::int64_t firstRow = oh0 * p.stride[0];
+    const std::int64_t rows = (oh1 - oh0 - 1) * p.stride[0] + p.kernel[0];
+    for (std::int64_t nc = partBegin(planes, planeParts, part); nc < partBegin(planes, planeParts, part + 1); ++nc) {
       const std::int64_t c = nc % channels;
-      fillDepthwisePlane(p, g, xt.as<float>() + nc * inPlane, xs.dims[2], xs.dims[3], plane);
-      const DepthwiseChannel ch{plane, w + c * taps, bias ? bias[c] : 0.0f,
-                                residual ? residual + nc * outPlane : nullptr, yt.as<float>() + nc * outPlane};
-      run(ch, g, ys.dims[2], ys.dims[3]);
+      fillDepthwisePlane(p, g, xt.as<float>() + nc * inPlane, xs.dims[2], xs.dims[3], plane, firstRow, rows);
+      const std::int64_t at = nc * outPlane + oh0 * outW;
+      const DepthwiseChannel ch{plane, w + c * taps, bias ? bias[c] : 0.0f, residual ? residual + at : nullptr,
+                                yt.as<float>() + at};
+      run(ch, g, oh1 - oh0, outW);
     }
   };
-  parallelFor(args.pool, tasks, task);
+  parallelFor(args.pool, bands * planeParts, task);
 }
 
 // --- General: convolution as a matrix product ---------------------------------------------
@@ -315,9 +347,9 @@ void forEachGemmTile(const KernelArgs& args, RunTile run) {
   auto task = [&](std::int64_t t, int worker) {
     float* columns = reinterpret_cast<float*>(workerScratch(args, worker).data());
     float* panels = columns + g.blockDepth * g.stripPixels;
-    const std::int64_t chunk = t % split.stripChunks;
-    const std::int64_t m0 = t / split.stripChunks % split.rowBlocks * split.rowBlock;
-    const std::int64_t pair = t / split.stripChunks / split.rowBlocks;  // image and group
+    const std::int64_t m0 = t % split.rowBlocks * split.rowBlock;
+    const std::int64_t chunk = t / split.rowBlocks % split.stripChunks;
+    const std::int64_t pair = t / split.rowBlocks / split.stripChunks;  // image and group
     const std::int64_t n = pair / p.group;
     const std::int64_t grp = pair % p.group;
     const std::int64_t firstOut = n * outChannels + grp * g.outPerGroup;

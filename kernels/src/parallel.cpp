@@ -79,6 +79,7 @@ Result<std::unique_ptr<WorkerPool>> WorkerPool::create(int threads, std::size_t 
     std::memset(pool->scratch_, 0, total);  // touch it now, not in the first inference
   }
   pool->handles_ = std::make_unique<pthread_t[]>(static_cast<std::size_t>(workers));
+  pool->slots_ = std::make_unique<Slot[]>(static_cast<std::size_t>(threads));
   auto starts = std::make_unique<StartArgs[]>(static_cast<std::size_t>(workers));
 
   // The workers inherit a mask with every signal blocked: SIGTERM, SIGHUP and the like
@@ -113,8 +114,10 @@ Result<std::unique_ptr<WorkerPool>> WorkerPool::create(int threads, std::size_t 
 WorkerPool::~WorkerPool() {
   if (started_ > 0) {
     stopping_.store(true, std::memory_order_relaxed);
-    epoch_.fetch_add(1, std::memory_order_release);
-    epoch_.notify_all();
+    for (int w = 1; w <= started_; ++w) {
+      slots_[w].epoch.fetch_add(1, std::memory_order_release);
+      slots_[w].epoch.notify_all();
+    }
     for (int w = 0; w < started_; ++w) pthread_join(handles_[w], nullptr);
   }
   std::free(scratch_);
@@ -133,42 +136,66 @@ void* WorkerPool::threadMain(void* arg) {
 }
 
 void WorkerPool::workerLoop(int worker) {
-  std::uint32_t seen = 0;  // epoch_ starts at 0 and changes only after start-up
+  std::uint32_t seen = 0;  // the slot's epoch starts at 0 and changes only after start-up
   for (;;) {
-    seen = awaitChange(epoch_, seen);
+    seen = awaitChange(slots_[worker].epoch, seen);
     if (stopping_.load(std::memory_order_relaxed)) return;
     runTasks(worker);
   }
 }
 
-void WorkerPool::runTasks(int worker) {
-  std::uint64_t c = claim_.load(std::memory_order_acquire);
+bool WorkerPool::claim(int worker, int from, std::int64_t& index) {
+  std::atomic<std::uint64_t>& share = slots_[from].share;
+  std::uint64_t c = share.load(std::memory_order_acquire);
   for (;;) {
-    const std::uint64_t count = c >> 32;
+    const std::uint64_t end = c >> 32;
     const std::uint64_t next = c & 0xffffffffu;
-    if (next >= count) return;  // every task of the current job is taken
-    // Claiming through the word that also holds the job's count: a worker still looking at
-    // an earlier job cannot claim a task of a later one by mistake, and once it holds a
-    // task the caller cannot start another job (it waits for this task), so fn_ and
-    // context_ are this job's.
-    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-    fn_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), static_cast<std::int64_t>(next),
-                                        worker);
-    // The caller waits for the count of finished tasks; the one finishing the last wakes
-    // it if it went to sleep.
-    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == count) done_.notify_one();
-    c = claim_.load(std::memory_order_acquire);
+    if (next >= end) return false;  // this share is done (or being finished by others)
+    const bool own = from == worker;
+    const std::uint64_t taken = own ? c + 1 : c - (std::uint64_t{1} << 32);
+    if (share.compare_exchange_weak(c, taken, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      index = static_cast<std::int64_t>(own ? next : end - 1);
+      return true;
+    }
+  }
+}
+
+void WorkerPool::runTasks(int worker) {
+  for (int k = 0; k < threads_; ++k) {
+    // Its own share first, from the front; then the others', from the back, next worker
+    // first.
+    const int from = (worker + k) % threads_;
+    const Slot& slot = slots_[from];
+    std::int64_t index = 0;
+    while (claim(worker, from, index)) {
+      slot.fn.load(std::memory_order_relaxed)(slot.context.load(std::memory_order_relaxed), index, worker);
+      // The caller waits for the count of finished tasks; the one finishing the last wakes
+      // it if it went to sleep.
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == slot.count.load(std::memory_order_relaxed)) {
+        done_.notify_one();
+      }
+    }
   }
 }
 
 void WorkerPool::runJob(std::int64_t count, TaskFn fn, void* context) {
-  // The previous job is over (every task finished), so no worker reads fn_ or context_.
-  fn_.store(fn, std::memory_order_relaxed);
-  context_.store(context, std::memory_order_relaxed);
+  // The previous job is over (every task finished): no worker reads a slot's fn or context.
   done_.store(0, std::memory_order_relaxed);
-  claim_.store(static_cast<std::uint64_t>(count) << 32, std::memory_order_release);  // publishes the job
-  epoch_.fetch_add(1, std::memory_order_release);
-  epoch_.notify_all();  // a system call only when some worker sleeps
+  for (int w = 0; w < threads_; ++w) {
+    Slot& slot = slots_[w];
+    slot.fn.store(fn, std::memory_order_relaxed);
+    slot.context.store(context, std::memory_order_relaxed);
+    slot.count.store(static_cast<std::uint32_t>(count), std::memory_order_relaxed);
+    const auto begin = static_cast<std::uint64_t>(count * w / threads_);
+    const auto end = static_cast<std::uint64_t>(count * (w + 1) / threads_);
+    // Publishes the share (release: a worker claiming from it sees the stores above and
+    // done_'s reset).
+    slot.share.store(end << 32 | begin, std::memory_order_release);
+    if (w > 0) {
+      slot.epoch.fetch_add(1, std::memory_order_release);
+      slot.epoch.notify_all();  // a system call only when the worker sleeps
+    }
+  }
   runTasks(0);
   // Wait for the tasks the workers hold (acquire: their writes are visible from here).
   const auto target = static_cast<std::uint32_t>(count);

@@ -1,6 +1,6 @@
 // The worker pool (kernels/src/parallel.cpp): every index exactly once, whatever the count
 // and thread count; worker indexes in range and never shared by two tasks at a time; the
-// workers really take part; per-worker scratch; no allocation per call; idle workers sleep;
+// workers really take part; each starts with its own share and takes over a held-up one's; per-worker scratch; no allocation per call; idle workers sleep;
 // destruction while idle or never used.
 #include "edgert/kernels/parallel.hpp"
 
@@ -86,6 +86,66 @@ TEST(WorkerPool, AWorkerRunsOneTaskAtATimeAndAllWorkersTakePart) {
   pool->parallelFor(64, task);
   EXPECT_EQ(overlaps.load(), 0) << "two tasks ran at once under one worker index";
   EXPECT_EQ(seen.load(), (1u << kThreads) - 1) << "not every worker took a task (bitmask of those that did)";
+}
+
+// Waits up to 10 s for `flag` to become true (a test must fail, not hang, if it never does).
+bool waitFor(const std::atomic<bool>& flag) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!flag.load()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(WorkerPool, EachWorkerStartsAtTheFrontOfItsOwnShare) {
+  // Worker w owns [w * count / N, (w + 1) * count / N) and claims it from the front, so
+  // that the same worker touches the same part of the data op after op. Worker 0's first
+  // task holds it until worker 1 has started one: nobody can steal before both have made
+  // their first claim, which must then be the front of their own shares (0 and 4 of 8).
+  for (int round = 0; round < 20; ++round) {
+    auto pool = makePool(2);
+    ASSERT_NE(pool, nullptr);
+    std::atomic<std::int64_t> first[2] = {-1, -1};
+    std::atomic<bool> workerStarted{false};
+    std::atomic<bool> timedOut{false};
+    auto task = [&](std::int64_t i, int worker) {
+      std::int64_t none = -1;
+      first[worker].compare_exchange_strong(none, i);
+      if (worker == 1) workerStarted.store(true);
+      if (worker == 0 && i == 0 && !waitFor(workerStarted)) timedOut.store(true);
+    };
+    pool->parallelFor(8, task);
+    ASSERT_FALSE(timedOut.load()) << "worker 1 took no task in 10 s";
+    EXPECT_EQ(first[0].load(), 0) << "round " << round;
+    EXPECT_EQ(first[1].load(), 4) << "round " << round;
+  }
+}
+
+TEST(WorkerPool, TheOthersTakeOverTheShareOfAWorkerThatIsHeldUp) {
+  // A descheduled worker (here, the caller stuck in its first task) must not hold up the
+  // rest of its share: its task 0 waits until every other task has finished, which only
+  // happens if the other workers steal tasks 1..4 of share [0, 5).
+  for (int threads : {2, 3, 4}) {
+    auto pool = makePool(threads);
+    ASSERT_NE(pool, nullptr);
+    constexpr std::int64_t kCount = 5 * 4;
+    std::atomic<int> finished{0};
+    std::atomic<bool> othersDone{false};
+    std::atomic<bool> timedOut{false};
+    std::atomic<int> stolenFromZero{0};
+    auto task = [&](std::int64_t i, int worker) {
+      if (i == 0) {
+        if (!waitFor(othersDone)) timedOut.store(true);
+        return;
+      }
+      if (i < kCount / threads && worker != 0) stolenFromZero.fetch_add(1);
+      if (finished.fetch_add(1) + 1 == kCount - 1) othersDone.store(true);
+    };
+    pool->parallelFor(kCount, task);
+    ASSERT_FALSE(timedOut.load()) << threads << " threads: the held-up worker's share was not taken over";
+    EXPECT_EQ(stolenFromZero.load(), kCount / threads - 1) << threads << " threads";
+  }
 }
 
 TEST(WorkerPool, EachWorkerHasItsOwnAlignedScratch) {
