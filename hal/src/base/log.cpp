@@ -5,10 +5,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-// Without this, sd_journal_sendv() is a macro adding CODE_FILE/CODE_LINE/CODE_FUNC of this
-// file; the records carry the caller's own.
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
+// systemd.hpp declares sd_journal_sendv() without the macro that would add CODE_FILE,
+// CODE_LINE and CODE_FUNC of this file: the records carry the caller's own.
+#include "edgert/base/systemd.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -76,6 +75,7 @@ struct State {
   Target target = Target::kAuto;
   Target resolvedTarget = Target::kAuto;  // kAuto: not resolved since the last change
   bool journalReachable = false;
+  const systemd::Library* systemd = nullptr;  // opened once the journal is the target
   std::array<char, kMaxIdentifierBytes> identifier{'e', 'd', 'g', 'e', 'r', 't'};
   std::size_t identifierSize = kDefaultIdentifier.size();
   RateLimit defaultRateLimit = kDefaultRateLimit;
@@ -184,7 +184,7 @@ bool sendToJournal(State& s, const Record& record) {
     iov[i].iov_base = const_cast<char*>(fields[i].data());
     iov[i].iov_len = fields[i].size();
   }
-  return sd_journal_sendv(iov.data(), static_cast<int>(fields.size())) >= 0;
+  return s.systemd->journalSendv(iov.data(), static_cast<int>(fields.size())) >= 0;
 }
 
 bool startedBySystemd() {
@@ -208,6 +208,13 @@ Target resolveTarget(State& s) {
     s.journalReachable = s.resolvedTarget == Target::kJournal && journalSocketExists();
     if (s.resolvedTarget == Target::kJournal && !s.journalReachable) {
       warnOnStderr(s, "no journald socket at /run/systemd/journal/socket; logging to stderr");
+    }
+    if (s.journalReachable) {
+      s.systemd = systemd::library();
+      if (s.systemd == nullptr) {
+        s.journalReachable = false;
+        warnOnStderr(s, fmt::format("{}; logging to stderr", systemd::loadError()));
+      }
     }
   }
   return s.resolvedTarget;

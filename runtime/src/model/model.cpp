@@ -89,7 +89,9 @@ Result<Model> Model::open(const std::string& path) {
     return makeError(Errc::kCorrupt, "{}: {} bytes, shorter than the {}-byte image header", path,
                      size, sizeof(Header));
   }
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // MAP_POPULATE: every page is mapped now, in one call (validation reads them all anyway),
+  // not faulted in one by one (~10 us each on the VMs here).
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   const int err = errno;
   ::close(fd);
   if (p == MAP_FAILED) return Error::fromErrno(err, "mmap " + path);

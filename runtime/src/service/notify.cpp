@@ -1,6 +1,7 @@
 #include "notify.hpp"
 
-#include <systemd/sd-daemon.h>
+#include "edgert/base/log.hpp"
+#include "edgert/base/systemd.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -9,15 +10,27 @@
 
 namespace edgert::runtime {
 
+namespace {
+EDGERT_LOG_CATEGORY(gLog, "service");
+}  // namespace
+
 ServiceNotifier::ServiceNotifier() {
   const char* socket = std::getenv("NOTIFY_SOCKET");
-  enabled_ = socket != nullptr && socket[0] != '\0';
+  if (socket == nullptr || socket[0] == '\0') return;
+  // Opened here, at start-up, not at the first notification inside the loop.
+  systemd_ = systemd::library();
+  if (systemd_ == nullptr) {
+    log::error(gLog, "$NOTIFY_SOCKET is set but {}: systemd will hear no READY=1 and no watchdog ping",
+               systemd::loadError());
+    return;
+  }
+  enabled_ = true;
   std::uint64_t usec = 0;
-  if (enabled_ && sd_watchdog_enabled(0, &usec) > 0) watchdog_ = std::chrono::microseconds(usec);
+  if (systemd_->watchdogEnabled(0, &usec) > 0) watchdog_ = std::chrono::microseconds(usec);
 }
 
 void ServiceNotifier::send(const char* text) const {
-  if (enabled_) (void)sd_notify(0, text);
+  if (enabled_) (void)systemd_->notify(0, text);
 }
 
 void ServiceNotifier::ready() const { send("READY=1"); }

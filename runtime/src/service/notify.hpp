@@ -1,11 +1,16 @@
 // sd_notify for the service: READY=1, STATUS=, WATCHDOG=1, WATCHDOG=trigger, RELOADING=1,
-// STOPPING=1. Without $NOTIFY_SOCKET (not under systemd) every call does nothing. The
+// STOPPING=1. Without $NOTIFY_SOCKET (not under systemd) every call does nothing; with it,
+// the constructor opens libsystemd (base/systemd.hpp), and logs an error if it cannot. The
 // watchdog interval comes from $WATCHDOG_USEC (sd_watchdog_enabled); the service pings at
 // half of it, and only when frames were completed since the last ping.
 #pragma once
 
 #include <chrono>
 #include <string_view>
+
+namespace edgert::systemd {
+struct Library;
+}
 
 namespace edgert::runtime {
 
@@ -27,6 +32,7 @@ class ServiceNotifier {
  private:
   void send(const char* text) const;
   bool enabled_ = false;
+  const systemd::Library* systemd_ = nullptr;
   std::chrono::microseconds watchdog_{0};
 };
 

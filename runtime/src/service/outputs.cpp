@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <systemd/sd-bus.h>
+#include "edgert/base/systemd.hpp"
 #include <unistd.h>
 
 #include <cerrno>
@@ -147,19 +147,21 @@ void PrometheusFile::write(const Values& v) {
 }
 
 Result<void> requestPoweroff() {
+  const systemd::Library* sd = systemd::library();
+  if (sd == nullptr) return makeError(Errc::kUnsupported, "poweroff: {}", systemd::loadError());
   sd_bus* bus = nullptr;
-  int r = sd_bus_open_system(&bus);
+  int r = sd->busOpenSystem(&bus);
   if (r < 0) return Error::fromErrno(-r, "poweroff: connecting to the system bus");
   sd_bus_error error{};  // SD_BUS_ERROR_NULL is a C compound literal
-  r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
-                         "org.freedesktop.login1.Manager", "PowerOff", &error, nullptr, "b", 0);
+  r = sd->busCallMethod(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                        "org.freedesktop.login1.Manager", "PowerOff", &error, nullptr, "b", 0);
   Result<void> result = success();
   if (r < 0) {
     result = makeError(Errc::kPermissionDenied, "poweroff: logind PowerOff: {}",
                        error.message != nullptr ? error.message : std::strerror(-r));
   }
-  sd_bus_error_free(&error);
-  sd_bus_unref(bus);
+  sd->busErrorFree(&error);
+  sd->busUnref(bus);
   return result;
 }
 

@@ -33,7 +33,8 @@ class Engine {
   };
 
   // `arena`: at least model.header().arenaBytes bytes, 64-byte aligned, owned by the caller
-  // and outliving the engine; empty: the engine allocates it once, here. The model must
+  // and outliving the engine; empty: the engine maps it once, here, with every page faulted
+  // in (arenas of 1 MiB or more on 2 MiB boundaries, advised as huge pages). The model must
   // outlive the engine. With options.threads > 1 it also allocates, once, a copy of the
   // largest op's scratch for each worker thread (workerScratchBytes()).
   static Result<std::unique_ptr<Engine>> create(const Model& model, std::span<std::byte> arena = {});
@@ -58,6 +59,7 @@ class Engine {
   void invoke(std::span<std::uint64_t> opNanos);
 
   std::size_t arenaBytes() const { return arena_.size(); }
+  std::span<const std::byte> arena() const { return arena_; }
   int threads() const { return pool_ ? pool_->threads() : 1; }
   // Bytes allocated beside the arena for the worker threads' scratch (0 with one thread).
   std::size_t workerScratchBytes() const {
@@ -80,7 +82,8 @@ class Engine {
   void run(const PreparedOp& op);
 
   std::span<std::byte> arena_;
-  std::byte* ownedArena_ = nullptr;
+  std::byte* ownedArena_ = nullptr;  // the engine's own mapping, when no arena was given
+  std::size_t ownedBytes_ = 0;
   std::unique_ptr<kernels::WorkerPool> pool_;  // nullptr: one thread
   std::vector<PreparedOp> ops_;
   std::vector<kernels::InTensor> opInputs_;

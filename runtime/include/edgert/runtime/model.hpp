@@ -17,8 +17,9 @@ namespace edgert {
 
 class Model {
  public:
-  // Maps `path` read-only (MAP_PRIVATE) and validates it. Errors name the file and what is
-  // wrong: "face.edgm: checksum mismatch (file says 0x..., contents give 0x...)".
+  // Maps `path` read-only (MAP_PRIVATE, every page mapped in at once: MAP_POPULATE) and
+  // validates it. Errors name the file and what is wrong: "face.edgm: checksum mismatch
+  // (file says 0x..., contents give 0x...)".
   static Result<Model> open(const std::string& path);
 
   // Validates an image held by the caller (tests, fuzzing). The bytes must outlive the
