@@ -124,15 +124,15 @@ bool pointwiseApplies(const void* params, std::span<const TensorType> inputs,
 bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs);
 
-// The depthwise variants copy one channel plane at a time into scratch, zero-padded, so
-// the inner loops read whole vectors with no bounds checks. A row of the padded plane
+// The AVX2 and NEON depthwise variants copy one channel plane at a time into scratch,
+// zero-padded, so the inner loops read whole vectors with no bounds checks (the AVX-512
+// one reads X in place with masked loads instead). A row of the padded plane
 // holds the padded input columns the kernel reads (and a little more: the last output
 // vector may run past outW; those lanes are computed and never stored). For a column
 // stride of 2 a row is stored as two phases, the even padded columns then the odd ones,
 // so every tap reads consecutive floats: output column ow, tap kw reads phase kw % 2 at
 // ow + kw / 2.
-inline constexpr std::int64_t kDepthwiseBlock = 8;         // output columns per block (AVX2, NEON)
-inline constexpr std::int64_t kDepthwiseBlockAvx512 = 16;  // AVX-512: one vector
+inline constexpr std::int64_t kDepthwiseBlock = 8;  // output columns per block (AVX2, NEON)
 
 struct DepthwisePlane {
   std::int64_t rows = 0;       // padded rows kept: (outH - 1) * strideH + kH
@@ -180,15 +180,44 @@ struct DepthwiseChannel {
 // bands: a band reads kH - strideH more input rows than it covers, at most 2 more for 4.
 inline constexpr std::int64_t kDepthwiseMinBandRows = 4;
 
-// The depthwise driver both ISAs share: for every (image, channel) and band of output
-// rows it fills the band's padded input rows in the worker's scratch and calls
-// run(channel, plane geometry, rows, outW) for the ISA's loops, the channel's plane, y and
-// residual starting at the band's first row. On one thread a task is every plane, whole.
-// On several, the planes are cut into bands of rows first and the bands listed first:
-// task t covers the t-th part of the image for some channels, as the pointwise and general
-// variants' tasks cover the t-th part of the pixels for all channels, so with the pool's
-// fixed shares one worker reads, op after op, mostly what it wrote itself (parallel.hpp).
-// kBlock: the ISA's output columns per block (the plane's rows are rounded up to it;
+// How the depthwise variants split their work: for every (image, channel) plane and band of
+// output rows [oh0, oh1), run(plane, channel, oh0, oh1, worker) once. On one thread a task
+// is every plane, whole. On several, the planes are cut into bands of rows first and the
+// bands listed first: task t covers the t-th part of the image for some channels, as the
+// pointwise and general variants' tasks cover the t-th part of the pixels for all
+// channels, so with the pool's fixed shares one worker reads, op after op, mostly what it
+// wrote itself (parallel.hpp).
+template <typename RunBand>
+void forEachDepthwiseBand(const KernelArgs& args, RunBand run) {
+  const auto& p = *static_cast<const ConvParams*>(args.params);
+  const Shape& xs = args.inputs[0].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  if (ys.numel() == 0) return;  // no image or no channel (and no scratch)
+  const std::int64_t channels = xs.dims[1];
+  const std::int64_t planes = xs.dims[0] * channels;
+  const std::int64_t outH = ys.dims[2];
+  const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
+  const std::int64_t maxBands = std::max<std::int64_t>(1, outH / kDepthwiseMinBandRows);
+  const std::int64_t tasks = taskCount(args.pool, planes * outH * ys.dims[3] * taps, planes * maxBands);
+  const std::int64_t bands = std::min(tasks, maxBands);
+  const std::int64_t planeParts = ceilDiv(tasks, bands);
+  auto task = [&](std::int64_t t, int worker) {
+    const std::int64_t band = t / planeParts;
+    const std::int64_t part = t % planeParts;
+    const std::int64_t oh0 = partBegin(outH, bands, band);
+    const std::int64_t oh1 = partBegin(outH, bands, band + 1);
+    for (std::int64_t nc = partBegin(planes, planeParts, part); nc < partBegin(planes, planeParts, part + 1); ++nc) {
+      run(nc, nc % channels, oh0, oh1, worker);
+    }
+  };
+  parallelFor(args.pool, bands * planeParts, task);
+}
+
+// The depthwise driver of the variants that copy each plane (AVX2, NEON): for every plane
+// and band (forEachDepthwiseBand) it fills the band's padded input rows in the worker's
+// scratch and calls run(channel, plane geometry, rows, outW) for the ISA's loops, the
+// channel's plane, y and residual starting at the band's first row. kBlock: the ISA's
+// output columns per block (the plane's rows are rounded up to it;
 // depthwiseScratchFor<kBlock> sizes them).
 template <std::int64_t kBlock = kDepthwiseBlock, typename RunChannel>
 void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
@@ -197,40 +226,25 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
   const OutTensor& yt = args.outputs[0];
   const Shape& xs = xt.type.shape;
   const Shape& ys = yt.type.shape;
-  if (ys.numel() == 0) return;  // no image or no channel (and no scratch)
+  if (ys.numel() == 0) return;
   const DepthwisePlane g = depthwisePlane(p, xs, ys, kBlock);
-  const std::int64_t channels = xs.dims[1];
-  const std::int64_t planes = xs.dims[0] * channels;
-  const std::int64_t outH = ys.dims[2];
   const std::int64_t outW = ys.dims[3];
   const std::int64_t inPlane = xs.dims[2] * xs.dims[3];
-  const std::int64_t outPlane = outH * outW;
+  const std::int64_t outPlane = ys.dims[2] * outW;
   const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
   const float* w = args.inputs[1].as<float>();
   const float* bias = p.hasBias ? args.inputs[2].as<float>() : nullptr;
   const float* residual = p.hasResidual ? args.inputs[3].as<float>() : nullptr;
-  const std::int64_t maxBands = std::max<std::int64_t>(1, outH / kDepthwiseMinBandRows);
-  const std::int64_t tasks = taskCount(args.pool, planes * outPlane * taps, planes * maxBands);
-  const std::int64_t bands = std::min(tasks, maxBands);
-  const std::int64_t planeParts = ceilDiv(tasks, bands);
-  auto task = [&](std::int64_t t, int worker) {
+  forEachDepthwiseBand(args, [&](std::int64_t nc, std::int64_t c, std::int64_t oh0, std::int64_t oh1, int worker) {
     float* plane = reinterpret_cast<float*>(workerScratch(args, worker).data());
-    const std::int64_t band = t / planeParts;
-    const std::int64_t part = t % planeParts;
-    const std::int64_t oh0 = partBegin(outH, bands, band);
-    const std::int64_t oh1 = partBegin(outH, bands, band + 1);
     const std::int64_t firstRow = oh0 * p.stride[0];
     const std::int64_t rows = (oh1 - oh0 - 1) * p.stride[0] + p.kernel[0];
-    for (std::int64_t nc = partBegin(planes, planeParts, part); nc < partBegin(planes, planeParts, part + 1); ++nc) {
-      const std::int64_t c = nc % channels;
-      fillDepthwisePlane(p, g, xt.as<float>() + nc * inPlane, xs.dims[2], xs.dims[3], plane, firstRow, rows);
-      const std::int64_t at = nc * outPlane + oh0 * outW;
-      const DepthwiseChannel ch{plane, w + c * taps, bias ? bias[c] : 0.0f, residual ? residual + at : nullptr,
-                                yt.as<float>() + at};
-      run(ch, g, oh1 - oh0, outW);
-    }
-  };
-  parallelFor(args.pool, bands * planeParts, task);
+    fillDepthwisePlane(p, g, xt.as<float>() + nc * inPlane, xs.dims[2], xs.dims[3], plane, firstRow, rows);
+    const std::int64_t at = nc * outPlane + oh0 * outW;
+    const DepthwiseChannel ch{plane, w + c * taps, bias ? bias[c] : 0.0f, residual ? residual + at : nullptr,
+                              yt.as<float>() + at};
+    run(ch, g, oh1 - oh0, outW);
+  });
 }
 
 // --- General: convolution as a matrix product ---------------------------------------------

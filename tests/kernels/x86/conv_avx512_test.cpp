@@ -35,11 +35,15 @@ TEST(ConvAvx512, RegisteredWithTheirIsaAndPredicates) {
   EXPECT_EQ(general().name, "avx512-general");
   EXPECT_EQ(depthwise().name, "avx512-depthwise");
   EXPECT_EQ(pointwise().name, "avx512-pointwise");
-  EXPECT_EQ(pointwise().isa, Isa::kAvx512);
-  EXPECT_NE(pointwise().run, nullptr);
-  EXPECT_NE(pointwise().applies, nullptr);
   EXPECT_EQ(upsample().name, "avx512-upsample");
-  for (const KernelVariant* v : {&general(), &depthwise(), &upsample()}) {
+  // Pointwise and depthwise read X in place: no scratch.
+  for (const KernelVariant* v : {&pointwise(), &depthwise()}) {
+    EXPECT_EQ(v->isa, Isa::kAvx512) << v->name;
+    EXPECT_NE(v->run, nullptr) << v->name;
+    EXPECT_NE(v->applies, nullptr) << v->name;
+    EXPECT_EQ(v->scratch, nullptr) << v->name;
+  }
+  for (const KernelVariant* v : {&general(), &upsample()}) {
     EXPECT_EQ(v->isa, Isa::kAvx512) << v->name;
     EXPECT_NE(v->run, nullptr) << v->name;
     EXPECT_NE(v->applies, nullptr) << v->name;

@@ -37,8 +37,9 @@ namespace edgert::kernels {
 
 inline constexpr int kMaxThreads = 256;
 
-// About 2 us of a fast kernel on one core: below that, handing work to another thread
-// costs more than it saves.
+// The least work (multiply-adds) worth a task of its own: 0.3-2 us of a fast kernel on
+// one core, about what handing a task to another core costs. Measured on BlazeFace with 2
+// threads: 32 Ki was the fastest of 32 Ki to 2 Mi (back: 3.5 ms against 3.7-4.5).
 inline constexpr std::int64_t kMinTaskWork = 32 * 1024;
 inline constexpr std::int64_t kTasksPerThread = 4;
 
