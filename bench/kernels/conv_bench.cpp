@@ -38,6 +38,7 @@ constexpr std::uint16_t kDepthwise = 2;
 constexpr std::uint16_t kGeneral = 5;
 constexpr std::uint16_t kGeneralAvx512 = 7;
 constexpr std::uint16_t kDepthwiseAvx512 = 8;
+constexpr std::uint16_t kDirectAvx512 = 10;
 constexpr std::uint16_t kPointwiseAvx512 = 9;
 #endif
 
@@ -157,7 +158,8 @@ void runUpsample(benchmark::State& state, const UpsampleShape& s, std::uint16_t 
 // BlazeFace front (128x128): the pointwise convs with their fused residual + Relu, and the
 // 5x5 depthwise convs at stride 1 and 2 (TensorFlow "same" pads: 2/2, and 1/2 at stride 2).
 // General (bias + Relu): BlazeFace's first conv (front 128 and back 256: 3 -> 24, 5x5,
-// stride 2), PP-OCRv4 det's first conv (3 -> 16, 3x3, stride 2 at 640) and its neck convs
+// stride 2; also on the AVX-512 direct variant), PP-OCRv4 det's first conv (3 -> 16, 3x3,
+// stride 2 at 640; direct too) and its neck convs
 // (96 -> 24, 3x3 at 160 down to 20), and a 64 -> 64 3x3 conv at 80x80.
 constexpr Kind kPw = Kind::kPointwise;
 constexpr Kind kDw = Kind::kDepthwise;
@@ -210,6 +212,7 @@ const int kRegistered = [] {
     // AVX-512 (skipped with an error on a CPU without it); general on the 1x1 convs too.
     registerVariant(s, s.kind == Kind::kDepthwise ? kDepthwiseAvx512 : kGeneralAvx512);
     if (s.kind == Kind::kPointwise) registerVariant(s, kPointwiseAvx512);
+    if (s.kind == Kind::kGeneral && s.channels <= 4) registerVariant(s, kDirectAvx512);
 #endif
   }
   for (const UpsampleShape& s : kUpsampleShapes) {

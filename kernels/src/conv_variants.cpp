@@ -99,6 +99,20 @@ bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
          x.dims[1] == p.group && w.dims[0] == p.group && w.dims[1] == 1;
 }
 
+bool directApplies(const void* params, std::span<const TensorType> inputs,
+                   std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const ConvParams*>(params);
+  if (inputs.size() < 2 || outputs.size() != 1 || !isFloat(inputs[0]) || !isFloat(outputs[0])) {
+    return false;
+  }
+  const Shape& x = inputs[0].shape;
+  if (p.spatialRank != 2 || x.rank != 4 || p.weightLayout != 0 || p.group != 1) return false;
+  const bool strides = (p.stride[0] == 1 || p.stride[0] == 2) && (p.stride[1] == 1 || p.stride[1] == 2);
+  return x.dims[1] >= 1 && x.dims[1] <= kDirectMaxChannels && strides && p.dilation[0] == 1 &&
+         p.dilation[1] == 1 && p.kernel[0] >= 1 && p.kernel[0] <= kDirectMaxKernel && p.kernel[1] >= 1 &&
+         p.kernel[1] <= kDirectMaxKernel;
+}
+
 DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& /*x*/, const Shape& y, std::int64_t block) {
   DepthwisePlane g;
   const std::int64_t outH = y.dims[2];

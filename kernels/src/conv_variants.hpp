@@ -123,6 +123,12 @@ bool pointwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs);
 bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs);
+// The direct variant: 2-D, group 1, at most kDirectMaxChannels input channels, strides 1
+// or 2, no dilation, kernels up to kDirectMaxKernel (a network's first conv).
+inline constexpr std::int64_t kDirectMaxChannels = 4;
+inline constexpr std::int64_t kDirectMaxKernel = 7;
+bool directApplies(const void* params, std::span<const TensorType> inputs,
+                   std::span<const TensorType> outputs);
 
 // The AVX2 and NEON depthwise variants copy one channel plane at a time into scratch,
 // zero-padded, so the inner loops read whole vectors with no bounds checks (the AVX-512
@@ -544,6 +550,7 @@ void runUpsample(const KernelArgs& args);  // ConvTranspose
 void runGeneralAvx512(const KernelArgs& args);
 void runPointwiseAvx512(const KernelArgs& args);
 void runDepthwiseAvx512(const KernelArgs& args);
+void runDirectAvx512(const KernelArgs& args);
 void runUpsampleAvx512(const KernelArgs& args);  // ConvTranspose
 }  // namespace x86
 #endif

@@ -638,6 +638,70 @@ inline void checkDepthwiseApplies(const KernelVariant& v) {
   EXPECT_FALSE(variantApplies(v, oneD)) << "1-D";
 }
 
+// Direct (few input channels): C of 1 to 4; kernels 1x1 to 7x7, square and not (3x5, 7x1);
+// strides 1, 2 and mixed; symmetric, asymmetric, zero and oversized pads; output channels
+// from 1 to 50 (one tile of 24 rows, a partial one, and two and three blocks); rows of 1
+// to 70 pixels (tails of every kind mod 16, several vectors, stride-2 rows whose 32-column
+// loads cross the right edge); batch 2; the first convs of BlazeFace and PP-OCR.
+inline std::vector<ConvCase> directCases() {
+  const ConvParams geometries[] = {
+      generalParams(1, 1, 1, 1, 1, 1, 0, 0, 0, 0), generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+      generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1), generalParams(3, 3, 2, 2, 1, 1, 0, 0, 1, 1),
+      generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2), generalParams(5, 5, 1, 1, 1, 1, 2, 2, 2, 2),
+      generalParams(7, 7, 2, 2, 1, 1, 3, 3, 3, 3), generalParams(3, 5, 1, 2, 1, 1, 0, 2, 1, 3),
+      generalParams(7, 1, 2, 1, 1, 1, 3, 0, 2, 0), generalParams(3, 3, 1, 1, 1, 1, 4, 5, 3, 6),
+      generalParams(2, 2, 2, 2, 1, 1, 0, 0, 0, 0),
+  };
+  struct Dims {
+    std::int64_t batch, channels, outChannels, height, width;
+  };
+  const Dims dims[] = {{1, 1, 1, 1, 1},   {1, 3, 24, 11, 13}, {1, 1, 7, 9, 9},   {2, 4, 13, 8, 17},
+                       {1, 3, 25, 6, 33}, {1, 2, 50, 5, 70},  {1, 3, 16, 4, 47}, {1, 4, 48, 3, 31}};
+  std::vector<ConvCase> cases;
+  int i = 0;
+  for (const ConvParams& geometry : geometries) {
+    for (const Dims& d : dims) {
+      ConvCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
+      setEpilogue(c.params, i * 5);
+      std::vector<TensorType> ins;
+      TensorType y;
+      if (!convTypes(c, ins, y)) continue;
+      cases.push_back(c);
+      ++i;
+    }
+  }
+  ConvCase blaze{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
+  blaze.params.hasBias = 1;
+  blaze.params.activation = activationNumber(1);
+  cases.push_back(blaze);
+  ConvCase ocr{1, 3, 16, 64, 64, generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1)};
+  ocr.params.hasBias = 1;
+  ocr.params.activation = activationNumber(3);
+  cases.push_back(ocr);
+  return cases;
+}
+
+inline void checkDirectApplies(const KernelVariant& v) {
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 3, 24, 9, 9, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)}));
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 1, 5, 9, 9, generalParams(1, 1, 1, 1, 1, 1, 0, 0, 0, 0)}));
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 4, 100, 9, 9, generalParams(7, 3, 1, 2, 1, 1, 3, 1, 3, 1)}));
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 5, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}))
+      << "5 input channels";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 0, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}))
+      << "no input channel";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)}))
+      << "2 groups";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 3, 8, 9, 9, generalParams(3, 3, 3, 3, 1, 1, 1, 1, 1, 1)}))
+      << "stride 3";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 3, 8, 9, 9, generalParams(3, 3, 1, 1, 2, 2, 2, 2, 2, 2)}))
+      << "dilation 2";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 3, 8, 20, 20, generalParams(9, 9, 1, 1, 1, 1, 4, 4, 4, 4)}))
+      << "9x9";
+  ConvCase oneD{1, 3, 4, 1, 9, generalParams(1, 3, 1, 1, 1, 1, 0, 1, 0, 1)};
+  oneD.params.spatialRank = 1;
+  EXPECT_FALSE(variantApplies(v, oneD)) << "1-D";
+}
+
 // Every case of `cases` on worker pools of 1, 2, 3 and 4 threads (the pool of 1 runs the
 // tasks on the caller): against the reference and bit for bit against the run without a
 // pool. The shapes of the models come on top: enough work that every thread takes part.

@@ -14,6 +14,7 @@
 // of a row is masked. Float32 accumulation, each output summed in tap order as the AVX2
 // variant does; epilogue as in epilogue_avx512.hpp.
 #include "../conv_variants.hpp"
+#include "columns_avx512.hpp"
 #include "epilogue_avx512.hpp"
 
 #include <cstdint>
@@ -33,33 +34,20 @@ struct Plane {
   std::int64_t outW;
 };
 
-// Columns [c, c + 16) of `row` (inW floats), zero outside [0, inW). Only the lanes inside
-// are read: a masked load faults on no lane it leaves out, and the address is formed as
-// an integer, so a vector starting before the row is no out-of-bounds pointer.
-inline __m512 loadColumns(const float* row, std::int64_t c, std::int64_t inW) {
-  if (c >= 0 && c + 16 <= inW) return _mm512_loadu_ps(row + c);
-  const std::int64_t lo = c < 0 ? -c : 0;
-  const std::int64_t hi = inW - c < 16 ? inW - c : 16;
-  if (hi <= lo) return _mm512_setzero_ps();
-  const auto mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-  const auto at = reinterpret_cast<std::uintptr_t>(row) + static_cast<std::uintptr_t>(c * 4);
-  return _mm512_maskz_loadu_ps(mask, reinterpret_cast<const void*>(at));
-}
-
 // The input vectors of one input row for output columns [ow, ow + 16): tap kw's is
 // columns ow * kSW - padLeft + kw + kSW * lane.
 template <int kK, int kSW>
 inline void tapVectors(const float* row, std::int64_t c0, std::int64_t inW, __m512 (&v)[kK]) {
   if constexpr (kSW == 1) {
 #pragma GCC unroll 5
-    for (int kw = 0; kw < kK; ++kw) v[kw] = loadColumns(row, c0 + kw, inW);
+    for (int kw = 0; kw < kK; ++kw) v[kw] = avx512::loadColumns(row, c0 + kw, inW);
   } else {
-    const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odds = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i evens = avx512::evenLanes();
+    const __m512i odds = avx512::oddLanes();
 #pragma GCC unroll 3
     for (int kw = 0; kw < kK; kw += 2) {
-      const __m512 a = loadColumns(row, c0 + kw, inW);
-      const __m512 b = loadColumns(row, c0 + kw + 16, inW);
+      const __m512 a = avx512::loadColumns(row, c0 + kw, inW);
+      const __m512 b = avx512::loadColumns(row, c0 + kw + 16, inW);
       v[kw] = _mm512_permutex2var_ps(a, evens, b);
       if (kw + 1 < kK) v[kw + 1] = _mm512_permutex2var_ps(a, odds, b);
     }

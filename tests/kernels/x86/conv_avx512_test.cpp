@@ -1,7 +1,8 @@
 // The AVX-512 Conv and ConvTranspose variants (kernels/src/x86/*_avx512.cpp) against the
 // reference kernels on random data: the same awkward sizes, strides, pads and epilogues as
 // the AVX2 variants (pixel tails of every length mod 16 and 32 among them), Y on the
-// residual, 1 to 4 threads, and the models' shapes. The general variant also runs the
+// residual, 1 to 4 threads, and the models' shapes; the direct variant on its own cases
+// (one to four input channels). The general variant also runs the
 // pointwise cases (it applies to 1x1 convs, though the compiler prefers avx512-pointwise).
 // Skipped, with the reason, on a CPU without AVX-512 F, BW and VL.
 #include "../conv_variant_check.hpp"
@@ -20,6 +21,7 @@ const KernelVariant& variant(std::uint16_t id, OpCode op = OpCode::kConv) {
 const KernelVariant& general() { return variant(7); }
 const KernelVariant& depthwise() { return variant(8); }
 const KernelVariant& pointwise() { return variant(9); }
+const KernelVariant& direct() { return variant(10); }
 const KernelVariant& upsample() { return variant(3, OpCode::kConvTranspose); }
 
 bool cpuHasAvx512() {
@@ -36,8 +38,9 @@ TEST(ConvAvx512, RegisteredWithTheirIsaAndPredicates) {
   EXPECT_EQ(depthwise().name, "avx512-depthwise");
   EXPECT_EQ(pointwise().name, "avx512-pointwise");
   EXPECT_EQ(upsample().name, "avx512-upsample");
-  // Pointwise and depthwise read X in place: no scratch.
-  for (const KernelVariant* v : {&pointwise(), &depthwise()}) {
+  EXPECT_EQ(direct().name, "avx512-direct");
+  // Pointwise, depthwise and direct read X in place: no scratch.
+  for (const KernelVariant* v : {&pointwise(), &depthwise(), &direct()}) {
     EXPECT_EQ(v->isa, Isa::kAvx512) << v->name;
     EXPECT_NE(v->run, nullptr) << v->name;
     EXPECT_NE(v->applies, nullptr) << v->name;
@@ -55,6 +58,18 @@ TEST(ConvAvx512, GeneralAppliesToGroup1AndGroupsOfSeveralOutputs) { checkGeneral
 TEST(ConvAvx512, UpsampleAppliesToConvTransposeWithStrideEqualToKernel) { checkUpsampleApplies(upsample()); }
 TEST(ConvAvx512, PointwiseAppliesTo1x1Only) { checkPointwiseApplies(pointwise()); }
 TEST(ConvAvx512, DepthwiseAppliesTo3x3And5x5DepthwiseOnly) { checkDepthwiseApplies(depthwise()); }
+TEST(ConvAvx512, DirectAppliesToFewInputChannelsOnly) { checkDirectApplies(direct()); }
+
+TEST(ConvAvx512, DirectMatchesReference) {
+  EDGERT_NEEDS_AVX512();
+  unsigned seed = 21000;
+  for (const ConvCase& c : directCases()) checkAgainstReference(direct(), c, seed++);
+}
+
+TEST(ConvAvx512, DirectOnThreadsMatchesReference) {
+  EDGERT_NEEDS_AVX512();
+  checkOnThreads(direct(), directCases(), 22000);
+}
 
 TEST(ConvAvx512, GeneralMatchesReference) {
   EDGERT_NEEDS_AVX512();

@@ -226,6 +226,17 @@ TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage)
     EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, expectedKernel(n, "avx512")) << n.name;
   }
   EXPECT_EQ(convs, 5);
+  // A first conv over 3 colour planes: the direct variant on AVX-512, general on AVX2.
+  Builder stem;
+  stem.output(stem.conv("stem", stem.input("rgb", Shape::of({1, 3, 64, 64})), 24, 5, 2, 1, 2, 1));
+  for (const auto& [target, expected] : {std::pair{model::Target::kX86_64Avx512, "avx512-direct"},
+                                         std::pair{model::Target::kX86_64, "avx2-general"}}) {
+    auto compiled = compileGraph(stem.graph, target);
+    ASSERT_TRUE(compiled.ok()) << compiled.error().message();
+    ASSERT_EQ(compiled->graph.nodes.size(), 1u);
+    const Node& n = compiled->graph.nodes[0];
+    EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, expected);
+  }
   if (!hostRuns(model::Target::kX86_64Avx512)) {
     AlignedImage copy(fast->image);
     auto model = Model::fromBytes(copy.span(), "avx512.edgm");
