@@ -7,7 +7,10 @@
 # Both run at 1 and 2 threads (edgert: --threads, its worker pool; ORT: intra-op threads).
 # Each measurement is taken ROUNDS times (default 3), ORT and edgert alternating, and the
 # median of each one's p50 is reported: on a shared machine a neighbour's burst then skews
-# one round, not the table.
+# one round, not the table. The 1-thread runs of both are pinned to the same CPU
+# (EDGERT_BENCH_CPU, default the last one this process may use): on the 2-vCPU VMs here one
+# vCPU ran BlazeFace 35% slower than the other for hours, and an unpinned run measured
+# whichever the scheduler picked.
 #
 #   bench/compare-ort.sh [ITERS]
 #   ROUNDS=5 bench/compare-ort.sh 100
@@ -18,6 +21,7 @@ iters=${1:-200}
 rounds=${ROUNDS:-3}
 build=$(realpath "${EDGERT_BUILD:-$repo/build/host}")
 cache=${EDGERT_CACHE:-$repo/.cache}
+cpu=${EDGERT_BENCH_CPU:-$(python3 -c 'import os; print(max(os.sched_getaffinity(0)))')}
 out=$repo/build/bench
 results=${EDGERT_RESULTS:-$repo/bench/RESULTS.md}
 mkdir -p "$out"
@@ -60,9 +64,11 @@ for entry in "${models[@]}"; do
   for threads in 1 2; do
     : >"$out/$name.$threads.edgert.jsonl"
     : >"$out/$name.$threads.ort.jsonl"
+    pin=()
+    [ "$threads" = 1 ] && pin=(taskset -c "$cpu")
     for ((round = 0; round < rounds; ++round)); do
-      NODE_PATH=$cache/ort/node_modules node "$repo/bench/ort_bench.mjs" "$cache/models/$name.onnx" "$dims" "$threads" "$n" >>"$out/$name.$threads.ort.jsonl"
-      "$build/runtime/edgert" bench "$out/$name.edgm" --threads "$threads" --iters "$n" --json >>"$out/$name.$threads.edgert.jsonl"
+      NODE_PATH=$cache/ort/node_modules "${pin[@]}" node "$repo/bench/ort_bench.mjs" "$cache/models/$name.onnx" "$dims" "$threads" "$n" >>"$out/$name.$threads.ort.jsonl"
+      "${pin[@]}" "$build/runtime/edgert" bench "$out/$name.edgm" --threads "$threads" --iters "$n" --json >>"$out/$name.$threads.edgert.jsonl"
     done
     table+=$'\n'"$(row "$out/$name.$threads.edgert.jsonl" "$out/$name.$threads.ort.jsonl" "$name" "$threads")"
   done
@@ -84,7 +90,8 @@ edgert / ORT (below 1: edgert is faster). edgert's cold start is a fresh process
 completed (model mapped and validated included); ORT's is session creation plus the first
 run inside an already running node process. Peak RSS: edgert's cold-start process; ORT's
 node process. Threads: edgert's engine with its worker pool (\`edgert bench --threads N\`,
-the caller plus N - 1 workers); ORT's intra-op thread pool.
+the caller plus N - 1 workers); ORT's intra-op thread pool. The 1-thread runs of both are
+pinned to CPU $cpu (\`taskset\`); the 2-thread runs are not pinned.
 
 $table
 MD
