@@ -330,6 +330,8 @@ TEST(ElementwiseVariants, MaxPoolMatchesReference) {
       {Shape::of({1, 4, 2, 17}), {2, 2}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, false},    // all edge
       {Shape::of({1, 2, 3, 3}), {2, 2}, {2, 2}, {1, 1}, {1, 1}, {0, 0}, true},
       {Shape::of({2, 5, 23, 19}), {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, false},  // many rows
+      {Shape::of({1, 3, 6, 37}), {2, 2}, {2, 2}, {1, 1}, {0, 0}, {0, 0}, true},     // 2x2: 4 + tail
+      {Shape::of({1, 2, 4, 26}), {2, 2}, {2, 2}, {1, 1}, {0, 1}, {0, 1}, false},    // 2x2, padded
   };
   const auto variants = fastVariants(OpCode::kMaxPool);
   ASSERT_FALSE(variants.empty());
@@ -347,10 +349,16 @@ TEST(ElementwiseVariants, MaxPoolMatchesReference) {
     Buffer x = randomFloats(c.x, rng);
     std::vector<float> xv = valuesOf<float>(x);
     // Signed zeros and NaN: the reference keeps the first of equal values and skips NaN.
+    // At the start, and scattered over every position of the vector loops' lanes.
     if (xv.size() > 4) {
       xv[0] = -0.0f;
       xv[1] = 0.0f;
       xv[3] = std::numeric_limits<float>::quiet_NaN();
+    }
+    for (std::size_t i = 8; i < xv.size(); ++i) {
+      if (i % 11 == 5) xv[i] = std::numeric_limits<float>::quiet_NaN();
+      if (i % 13 == 2) xv[i] = -0.0f;
+      if (i % 13 == 3 || i % 13 == 6) xv[i] = 0.0f;
     }
     x = floats(c.x, xv);
     const Buffer want = runOp(OpCode::kMaxPool, &p, {&x});

@@ -2,12 +2,18 @@
 // divisions and bounds per tap; here the window of an output row is found once, and for
 // the output columns whose window lies wholly inside the input (all but a few at the
 // edges) the taps are read with no bounds at all; 2x2 stride-2 windows (BlazeFace's) have
-// their own loop. Taps are visited in the reference's order with its comparison, so NaN
+// their own loop, four outputs at a time with SSE2 or NEON. Taps are visited in the reference's order with its comparison, so NaN
 // and signed zeros come out the same.
 #include "../elementwise_variants.hpp"
 #include "../ref/pool_window.hpp"
 
 #include <limits>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 namespace edgert::kernels::elementwise {
 namespace {
@@ -65,7 +71,38 @@ void runMaxPoolPortable(const KernelArgs& args) {
       if (twoByTwo && hw.inside.count() == 2) {
         const float* r0 = xp + hw.start * inW - padW;
         const float* r1 = r0 + inW;
-        for (std::int64_t ow = colLo; ow < colHi; ++ow) {
+        std::int64_t ow = colLo;
+        // Four outputs at a time from eight columns of both rows, split into even and odd
+        // columns; the same four comparisons in the same order as keepMax below.
+#if defined(__SSE2__)
+        // keepMax(best, v), best = v > best ? v : best, is exactly MAXPS(v, best): it
+        // returns its second operand unless the first is greater (NaN in v keeps best).
+        const __m128 lowest = _mm_set1_ps(kLowest);
+        for (; ow + 4 <= colHi; ow += 4) {
+          const std::int64_t c = ow * 2;
+          const __m128 a0 = _mm_loadu_ps(r0 + c), a1 = _mm_loadu_ps(r0 + c + 4);
+          const __m128 b0 = _mm_loadu_ps(r1 + c), b1 = _mm_loadu_ps(r1 + c + 4);
+          __m128 best = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), lowest);
+          best = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), best);
+          best = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), best);
+          best = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), best);
+          _mm_storeu_ps(yr + ow, best);
+        }
+#elif defined(__ARM_NEON)
+        // NEON's vmaxq returns NaN for a NaN on either side: keepMax as compare and select.
+        const auto keep = [](float32x4_t best, float32x4_t v) { return vbslq_f32(vcgtq_f32(v, best), v, best); };
+        for (; ow + 4 <= colHi; ow += 4) {
+          const std::int64_t c = ow * 2;
+          const float32x4x2_t a = vld2q_f32(r0 + c);  // val[0]: even columns, val[1]: odd
+          const float32x4x2_t b = vld2q_f32(r1 + c);
+          float32x4_t best = keep(vdupq_n_f32(kLowest), a.val[0]);
+          best = keep(best, a.val[1]);
+          best = keep(best, b.val[0]);
+          best = keep(best, b.val[1]);
+          vst1q_f32(yr + ow, best);
+        }
+#endif
+        for (; ow < colHi; ++ow) {
           const std::int64_t c = ow * 2;
           float best = kLowest;
           keepMax(best, r0[c]);
