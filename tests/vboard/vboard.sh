@@ -144,6 +144,9 @@ for b in "${binaries[@]}"; do
     cp -L "$(for d in "${libdirs[@]}"; do [ -e "$d/$(basename "$interp")" ] && echo "$d/$(basename "$interp")" && break; done)" "$ir$interp"
   fi
 done
+# Libraries edgert opens with dlopen when first needed (base/shared_library.hpp), which
+# no NEEDED entry names: the cameras' libv4l2 and the image sources' libpng.
+for lib in libv4l2.so.0 libpng16.so.16; do copy_lib "$lib"; done
 if [ -n "$strip_tool" ]; then
   find "$ir/vboard/tests" "$ir/lib/$triplet" -type f -exec "$strip_tool" --strip-debug {} + 2>/dev/null || true
 fi

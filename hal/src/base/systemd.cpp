@@ -1,7 +1,6 @@
 #include "edgert/base/systemd.hpp"
 
-#include <dlfcn.h>
-#include <fmt/format.h>
+#include "edgert/base/shared_library.hpp"
 
 #include <string>
 
@@ -13,13 +12,6 @@ struct Loaded {
   bool ok = false;
   std::string error;
 };
-
-template <typename Fn>
-bool bind(void* handle, const char* soname, const char* name, Fn& fn, std::string& error) {
-  fn = reinterpret_cast<Fn>(::dlsym(handle, name));
-  if (fn == nullptr && error.empty()) error = fmt::format("{} has no {}", soname, name);
-  return fn != nullptr;
-}
 
 Loaded load() {
   Loaded l;
@@ -36,24 +28,18 @@ const Loaded& loaded() {
 
 bool open(const char* soname, Library& out, std::string& error) {
   error.clear();
-  // RTLD_LOCAL: its symbols stay out of the global namespace; the handle stays open for
-  // the life of the process (the entry points are kept).
-  void* handle = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    error = fmt::format("cannot open {}: {}", soname, why != nullptr ? why : "unknown error");
-    return false;
-  }
+  void* handle = dl::open(soname, error);
+  if (handle == nullptr) return false;
   Library a;
-  bool ok = bind(handle, soname, "sd_journal_sendv", a.journalSendv, error);
-  ok = bind(handle, soname, "sd_notify", a.notify, error) && ok;
-  ok = bind(handle, soname, "sd_watchdog_enabled", a.watchdogEnabled, error) && ok;
-  ok = bind(handle, soname, "sd_bus_open_system", a.busOpenSystem, error) && ok;
-  ok = bind(handle, soname, "sd_bus_call_method", a.busCallMethod, error) && ok;
-  ok = bind(handle, soname, "sd_bus_error_free", a.busErrorFree, error) && ok;
-  ok = bind(handle, soname, "sd_bus_unref", a.busUnref, error) && ok;
+  bool ok = dl::bind(handle, soname, "sd_journal_sendv", a.journalSendv, error);
+  ok = dl::bind(handle, soname, "sd_notify", a.notify, error) && ok;
+  ok = dl::bind(handle, soname, "sd_watchdog_enabled", a.watchdogEnabled, error) && ok;
+  ok = dl::bind(handle, soname, "sd_bus_open_system", a.busOpenSystem, error) && ok;
+  ok = dl::bind(handle, soname, "sd_bus_call_method", a.busCallMethod, error) && ok;
+  ok = dl::bind(handle, soname, "sd_bus_error_free", a.busErrorFree, error) && ok;
+  ok = dl::bind(handle, soname, "sd_bus_unref", a.busUnref, error) && ok;
   if (!ok) {
-    ::dlclose(handle);
+    dl::close(handle);
     return false;
   }
   out = a;

@@ -1,13 +1,17 @@
 // A still image (PNG through libpng, JPEG through libjpeg-turbo) replayed as a stream: it is
 // decoded once to RGB24 at its own size in start(), and every frame is a read-only view of
-// that one buffer, paced at config.fps (or as fast as taken).
+// that one buffer, paced at config.fps (or as fast as taken). libpng is opened with dlopen
+// for the first PNG (base/shared_library.hpp), not linked: with zlib it cost 0.65 ms of
+// every edgert start.
 #include <csetjmp>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "camera_util.hpp"
+#include "edgert/base/shared_library.hpp"
 #include "edgert/hal/camera.hpp"
 
 // After <cstdio>: jpeglib.h uses FILE and size_t without including their headers.
@@ -26,14 +30,41 @@ struct Decoded {
   int height = 0;
 };
 
+// libpng's simplified API, the library opened on first use (thread-safe; it stays open):
+// the soname of the headers built against.
+static_assert(PNG_LIBPNG_VER_SONUM == 16, "libpng16.so.16 below is the ABI of these headers");
+struct PngLibrary {
+  decltype(&::png_image_begin_read_from_file) beginRead = nullptr;
+  decltype(&::png_image_finish_read) finishRead = nullptr;
+  decltype(&::png_image_free) free = nullptr;
+  bool ok = false;
+  std::string error;  // why not, when !ok
+};
+
+const PngLibrary& libpng() {
+  static const PngLibrary lib = [] {
+    constexpr const char* kSoname = "libpng16.so.16";
+    PngLibrary l;
+    void* handle = dl::open(kSoname, l.error);
+    if (handle == nullptr) return l;
+    l.ok = dl::bind(handle, kSoname, "png_image_begin_read_from_file", l.beginRead, l.error);
+    l.ok = dl::bind(handle, kSoname, "png_image_finish_read", l.finishRead, l.error) && l.ok;
+    l.ok = dl::bind(handle, kSoname, "png_image_free", l.free, l.error) && l.ok;
+    return l;
+  }();
+  return lib;
+}
+
 Result<Decoded> decodePng(const std::string& path) {
+  const PngLibrary& png = libpng();
+  if (!png.ok) return makeError(Errc::kUnsupported, "image {}: {}", path, png.error);
   png_image image{};
   image.version = PNG_IMAGE_VERSION;
-  if (png_image_begin_read_from_file(&image, path.c_str()) == 0) {
+  if (png.beginRead(&image, path.c_str()) == 0) {
     return makeError(Errc::kParse, "image {}: not a readable PNG: {}", path, image.message);
   }
   if (image.width == 0 || image.height == 0 || image.width > kMaxSide || image.height > kMaxSide) {
-    png_image_free(&image);
+    png.free(&image);
     return makeError(Errc::kUnsupported, "image {}: {}x{} outside 1..{} per side", path,
                      image.width, image.height, kMaxSide);
   }
@@ -42,7 +73,7 @@ Result<Decoded> decodePng(const std::string& path) {
   out.width = static_cast<int>(image.width);
   out.height = static_cast<int>(image.height);
   out.rgb.resize(PNG_IMAGE_SIZE(image));
-  if (png_image_finish_read(&image, nullptr, out.rgb.data(), 0, nullptr) == 0) {
+  if (png.finishRead(&image, nullptr, out.rgb.data(), 0, nullptr) == 0) {
     return makeError(Errc::kParse, "image {}: PNG decoding failed: {}", path, image.message);
   }
   return out;
