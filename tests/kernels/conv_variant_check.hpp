@@ -31,6 +31,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <span>
 #include <vector>
 
 namespace edgert::kernels::test {
@@ -423,6 +424,32 @@ inline ConvParams generalParams(int kH, int kW, int strideH, int strideW, int di
 // The most terms per output the general cases sum (see the tolerance above).
 inline constexpr std::int64_t kMaxGeneralDepth = 96 * 3 * 3;
 
+// The batch, channels, output channels and plane of a case, to cross with geometries.
+struct ConvDims {
+  std::int64_t batch, channels, outChannels, height, width;
+};
+
+// Every geometry on every dims that infer accepts and whose depth (C x kH x kW) is at most
+// kMaxGeneralDepth, each with the epilogue setEpilogue(params, i * step) for the i-th case
+// kept.
+inline std::vector<ConvCase> crossCases(std::span<const ConvParams> geometries, std::span<const ConvDims> dims,
+                                        int step) {
+  std::vector<ConvCase> cases;
+  int i = 0;
+  for (const ConvParams& geometry : geometries) {
+    for (const ConvDims& d : dims) {
+      ConvCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
+      setEpilogue(c.params, i * step);
+      std::vector<TensorType> ins;
+      TensorType y;
+      if (c.channels * geometry.kernel[0] * geometry.kernel[1] > kMaxGeneralDepth || !convTypes(c, ins, y)) continue;
+      cases.push_back(c);
+      ++i;
+    }
+  }
+  return cases;
+}
+
 // General: kernels 1x1 to 7x7, square and not (1x3, 3x1, 5x3, 2x2); strides 1, 2, 3 and
 // mixed; dilations 2 and 3; symmetric, asymmetric, zero and oversized pads; on C and OC
 // of 1, primes and sizes that are not a multiple of the register tiles' rows (6, 8), planes
@@ -442,25 +469,11 @@ inline std::vector<ConvCase> generalCases() {
       generalParams(7, 7, 2, 2, 1, 1, 3, 3, 3, 3), generalParams(7, 7, 1, 1, 1, 1, 0, 0, 0, 0),
       generalParams(2, 2, 2, 2, 1, 1, 0, 0, 0, 0), generalParams(5, 3, 3, 2, 1, 2, 6, 0, 0, 5),
   };
-  struct Dims {
-    std::int64_t batch, channels, outChannels, height, width;
-  };
-  const Dims dims[] = {{1, 1, 1, 1, 1},    {1, 3, 24, 11, 13}, {1, 1, 7, 9, 9},
-                       {2, 5, 13, 8, 17},  {1, 13, 6, 13, 17}, {1, 8, 9, 1, 23},
-                       {1, 2, 1, 23, 3},   {1, 40, 8, 7, 9},   {1, 96, 5, 5, 6}};
-  std::vector<ConvCase> cases;
-  int i = 0;
-  for (const ConvParams& geometry : geometries) {
-    for (const Dims& d : dims) {
-      ConvCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
-      setEpilogue(c.params, i * 7);
-      std::vector<TensorType> ins;
-      TensorType y;
-      if (c.channels * geometry.kernel[0] * geometry.kernel[1] > kMaxGeneralDepth || !convTypes(c, ins, y)) continue;
-      cases.push_back(c);
-      ++i;
-    }
-  }
+  const ConvDims dims[] = {{1, 1, 1, 1, 1},    {1, 3, 24, 11, 13}, {1, 1, 7, 9, 9},
+                           {2, 5, 13, 8, 17},  {1, 13, 6, 13, 17}, {1, 8, 9, 1, 23},
+                           {1, 2, 1, 23, 3},   {1, 40, 8, 7, 9},   {1, 96, 5, 5, 6}};
+  std::vector<ConvCase> cases = crossCases(geometries, dims, 7);
+  int i = static_cast<int>(cases.size());
   const ConvCase extra[] = {
       {1, 6, 8, 9, 11, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)},   // 2 groups of 3 -> 4
       {2, 15, 21, 7, 10, generalParams(3, 3, 2, 1, 1, 1, 1, 0, 1, 2, 3)}, // 3 groups of 5 -> 7
@@ -652,24 +665,9 @@ inline std::vector<ConvCase> directCases() {
       generalParams(7, 1, 2, 1, 1, 1, 3, 0, 2, 0), generalParams(3, 3, 1, 1, 1, 1, 4, 5, 3, 6),
       generalParams(2, 2, 2, 2, 1, 1, 0, 0, 0, 0),
   };
-  struct Dims {
-    std::int64_t batch, channels, outChannels, height, width;
-  };
-  const Dims dims[] = {{1, 1, 1, 1, 1},   {1, 3, 24, 11, 13}, {1, 1, 7, 9, 9},   {2, 4, 13, 8, 17},
-                       {1, 3, 25, 6, 33}, {1, 2, 50, 5, 70},  {1, 3, 16, 4, 47}, {1, 4, 48, 3, 31}};
-  std::vector<ConvCase> cases;
-  int i = 0;
-  for (const ConvParams& geometry : geometries) {
-    for (const Dims& d : dims) {
-      ConvCase c{d.batch, d.channels, d.outChannels, d.height, d.width, geometry};
-      setEpilogue(c.params, i * 5);
-      std::vector<TensorType> ins;
-      TensorType y;
-      if (!convTypes(c, ins, y)) continue;
-      cases.push_back(c);
-      ++i;
-    }
-  }
+  const ConvDims dims[] = {{1, 1, 1, 1, 1},   {1, 3, 24, 11, 13}, {1, 1, 7, 9, 9},   {2, 4, 13, 8, 17},
+                           {1, 3, 25, 6, 33}, {1, 2, 50, 5, 70},  {1, 3, 16, 4, 47}, {1, 4, 48, 3, 31}};
+  std::vector<ConvCase> cases = crossCases(geometries, dims, 5);
   ConvCase blaze{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
   blaze.params.hasBias = 1;
   blaze.params.activation = activationNumber(1);
