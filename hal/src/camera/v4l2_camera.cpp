@@ -116,6 +116,7 @@ class V4l2Camera final : public FrameSource {
     describe_ = config.source;
   }
   ~V4l2Camera() override { closeDevice(); }
+  bool pluggable() const override { return true; }
 
   Result<void> start() override {
     if (streaming_) return success();

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include "edgert/base/systemd.hpp"
 #include <unistd.h>
@@ -140,6 +141,9 @@ void PrometheusFile::write(const Values& v) {
     ++failures_;
     return;
   }
+  // Readable by a collector running as another user (node-exporter's textfile collector)
+  // whatever the service's umask (the unit's is 0077).
+  (void)::fchmod(fd, 0644);
   const std::string_view text = t.view();
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);

@@ -48,6 +48,7 @@ constexpr log::MessageId kActiveId{"ab5ecf7a4d3a4e6b9a8f9dae0fa13b44"};
 constexpr log::MessageId kFaultId{"bc6fda8b5e4b4f7c8b9aaebf1ab24c55"};
 constexpr log::MessageId kStoppingId{"cd7aeb9c6f5c4a8d9cabbfca2bc35d66"};
 constexpr log::MessageId kReloadId{"de8bfcad7a6d4b9e8dbccadb3cd46e77"};
+constexpr log::MessageId kCameraWaitId{"ef9c0dbe8b7e4cafa9ecdbec4de57f88"};
 
 std::atomic<bool> gStop{false};
 std::atomic<bool> gReload{false};
@@ -129,8 +130,12 @@ struct Service::Impl {
   bool cameraLost = false;
   bool idle = false;
   bool readySent = false;
+  // Set when a stop or a valid reload came while waiting for the camera: build() ends
+  // early and run() returns this at once.
+  std::optional<ServiceEnd> endedWhileWaiting;
 
   Result<void> build();
+  Result<void> startCamera();
   void addItem(std::string name, std::size_t bytes) { plan.items.push_back({std::move(name), bytes}); }
   ServiceEnd loop();
   hal::WaitStatus nextFrame();
@@ -140,6 +145,7 @@ struct Service::Impl {
   void publish(std::size_t count, double inferMs, double totalMs);
   void maybeStatus(bool force);
   void maybePing();
+  void pingIfDue();
   void enterIdle();
   void leaveIdle(double change);
   ServiceEnd standby();
@@ -150,6 +156,12 @@ struct Service::Impl {
 Result<void> Service::Impl::build() {
   // The model: mapped read-only (its weights stay in the page cache), arena planned offline.
   Result<Model> opened = Model::open(config.modelPath);
+  if (!opened && opened.error().code() == Errc::kNotFound) {
+    // The config names a model that is not there: a config error (exit 78, not restarted),
+    // not a device that may come back.
+    return makeError(Errc::kInvalidArgument, "{}: service.model: {}", config.sourceName,
+                     opened.error().message());
+  }
   if (!opened) return std::move(opened).error();
   model = std::make_unique<Model>(std::move(*opened));
   const std::size_t arenaBytes = model->header().arenaBytes;
@@ -181,9 +193,11 @@ Result<void> Service::Impl::build() {
   input = {reinterpret_cast<float*>(in->data),
            3 * static_cast<std::size_t>(config.preprocess.width) * config.preprocess.height};
 
-  // The camera: buffers are created by start().
+  // The camera: buffers are created by start(). One that is not plugged in yet is waited
+  // for.
   EDGERT_ASSIGN_OR_RETURN(source, hal::makeFrameSource(config.camera));
-  EDGERT_TRY(source->start());
+  EDGERT_TRY(startCamera());
+  if (endedWhileWaiting) return success();
   const hal::StreamFormat& f = source->format();
   EDGERT_ASSIGN_OR_RETURN(auto pre, kernels::Preprocessor::create(f.format, f.width, f.height,
                                                                   config.preprocess));
@@ -257,7 +271,64 @@ Result<void> Service::Impl::build() {
     EDGERT_ASSIGN_OR_RETURN(auto wd, hal::DeviceWatchdog::open(config.board.watchdog.device,
                                                                config.board.watchdog.timeoutSeconds));
     deviceWatchdog.emplace(std::move(wd));
+    log::info(gLog, "watchdog {}: armed ({}), timeout {} s; fed only while the loop makes progress",
+              config.board.watchdog.device, deviceWatchdog->identity(),
+              deviceWatchdog->timeoutSeconds());
   }
+  return success();
+}
+
+// Starts the camera. A pluggable one that is not there yet (a V4L2 camera not plugged in,
+// or whose driver is not loaded) is waited for instead of failing the start: systemd hears
+// READY=1 (the service is up; what it waits for is in STATUS= and on the console each
+// status period), the watchdog is fed while the wait polls, and the camera is tried twice
+// a second. A stop ends the wait; a valid reload ends it and restarts with the new config.
+Result<void> Service::Impl::startCamera() {
+  Result<void> started = source->start();
+  const auto absent = [&](const Error& e) {
+    return source->pluggable() && (e.code() == Errc::kNotFound || e.code() == Errc::kDisconnected);
+  };
+  if (started || !absent(started.error())) return started;
+
+  log::event(gLog, log::Level::kWarning, kCameraWaitId, "waiting for the camera: {}",
+             started.error().message());
+  notifier.ready();
+  readySent = true;
+  const Clock::time_point since = Clock::now();
+  lastPing = Clock::now();
+  Clock::time_point nextStatus{};
+  Clock::time_point nextTry = since + std::chrono::milliseconds(500);
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    if (now >= nextStatus) {
+      status.clear();
+      status.append("waiting for camera {} for {:.0f} s: {}", config.camera.source,
+                    std::chrono::duration<double>(now - since).count(), started.error().message());
+      std::fprintf(hooks.console, "edgert: %.*s\n", static_cast<int>(status.view().size()),
+                   status.view().data());
+      std::fflush(hooks.console);
+      notifier.status(status.view());
+      nextStatus = now + std::chrono::duration_cast<Clock::duration>(config.output.statusInterval);
+    }
+    pingIfDue();
+    if (gStop.load()) {
+      endedWhileWaiting = ServiceEnd::kStopped;
+      return success();
+    }
+    if (gReload.load() && checkReload()) {
+      endedWhileWaiting = ServiceEnd::kReload;
+      return success();
+    }
+    if (now >= nextTry) {
+      nextTry = now + std::chrono::milliseconds(500);
+      started = source->start();
+      if (started) break;
+      if (!absent(started.error())) return started;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  log::event(gLog, log::Level::kNotice, kCameraBackId, "camera {} is there after {:.1f} s: {}",
+             config.camera.source, msSince(since) / 1000.0, source->describe());
   return success();
 }
 
@@ -416,6 +487,14 @@ void Service::Impl::maybePing() {
   // Only progress pets the watchdog: frames completed since the last ping (standby probes
   // count as frames). Never from a timer alone.
   if (frames == framesAtLastPing) return;
+  framesAtLastPing = frames;
+  pingIfDue();
+}
+
+// A watchdog ping when the last one is half the watchdog interval (at most 1 s) old. Called
+// on progress: frames completed, or a wait (for the camera to appear or to come back)
+// that is still polling.
+void Service::Impl::pingIfDue() {
   const Clock::time_point now = Clock::now();
   const auto systemdEvery = notifier.watchdogInterval() / 2;
   const auto deviceEvery = std::chrono::seconds(std::max(1, config.board.watchdog.timeoutSeconds / 2));
@@ -424,7 +503,6 @@ void Service::Impl::maybePing() {
                          : std::chrono::duration_cast<Clock::duration>(deviceEvery);
   if (now - lastPing < std::min<Clock::duration>(every, std::chrono::seconds(1))) return;
   lastPing = now;
-  framesAtLastPing = frames;
   notifier.watchdogPing();
   if (deviceWatchdog) (void)deviceWatchdog->keepalive();
 }
@@ -514,6 +592,7 @@ void Service::Impl::stopOutputs() {
 }
 
 ServiceEnd Service::Impl::loop() {
+  if (endedWhileWaiting) return *endedWhileWaiting;
   startTime = lastStatus = lastActivity = lastPing = Clock::now();
   log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}",
              config.sourceName, source->describe(), config.modelPath);
@@ -545,6 +624,9 @@ ServiceEnd Service::Impl::loop() {
       cameraLost = true;
     }
     if (got != hal::WaitStatus::kFrame) {
+      // Re-opening a lost camera is the loop doing its job: the watchdog stays fed, and
+      // the status line and the Prometheus file say camera-lost.
+      if (cameraLost) pingIfDue();
       maybeStatus(false);
       continue;
     }
@@ -615,6 +697,7 @@ Result<std::unique_ptr<Service>> Service::create(ServiceConfig config, ServiceHo
   impl->config = std::move(config);
   impl->hooks = hooks;
   EDGERT_TRY(impl->build());
+  if (impl->endedWhileWaiting) return std::unique_ptr<Service>(new Service(std::move(impl)));
   std::fprintf(hooks.console, "edgert: memory %.1f of %.1f MiB budget:\n",
                static_cast<double>(impl->plan.total) / (1 << 20),
                static_cast<double>(impl->plan.budget) / (1 << 20));

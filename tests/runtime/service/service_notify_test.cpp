@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -217,6 +218,102 @@ TEST(ServiceReload, ValidConfigIsTakenBrokenOneIsRefused) {
   int status = 0;
   EXPECT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// A V4L2 camera that is not there at start (unplugged, or its driver not loaded yet) is
+// waited for, not a failed start: READY=1 (the service is up), STATUS= and the console say
+// what it waits for, the watchdog stays fed while the wait polls, and the process neither
+// exits nor asks to be restarted. A valid reload during the wait restarts on the new
+// config (here a synthetic source, so frames flow); SIGTERM during the wait exits 0.
+TEST(ServiceCameraWait, WaitsFedAndReportingThenReloadsOrStops) {
+  const fs::path model = fs::path(EDGERT_SOURCE_DIR) / "build/model-export/blazeface_front_128/model.edgm";
+  ASSERT_TRUE(fs::exists(model)) << model << " is exported by the models tests (ctest -L models)";
+  std::string pattern = (fs::temp_directory_path() / "edgert-camwait-XXXXXX").string();
+  const fs::path dir = ::mkdtemp(pattern.data());
+  const fs::path missing = dir / "video7";
+  const auto writeConfig = [&](const std::string& source) {
+    std::ofstream config(dir / "app.toml.new");
+    config << "[service]\nmodel = \"" << model.string() << "\"\n"
+           << "[camera]\nsource = \"" << source << "\"\nwidth = 160\nheight = 120\nfps = 30\n"
+           << "[postprocess]\nkind = \"blazeface\"\n"
+           << "[output]\ndetections = \"file:" << (dir / "detections.jsonl").string() << "\"\n"
+           << "status_interval_s = 0.2\n";
+    config.close();
+    fs::rename(dir / "app.toml.new", dir / "app.toml");
+  };
+  writeConfig(missing.string());
+  NotifyListener listener(dir / "notify.sock");
+  ASSERT_TRUE(listener.bound());
+  const auto start = [&]() {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
+      ::setenv("WATCHDOG_USEC", "600000", 1);
+      ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
+      ::freopen((dir / "stderr.txt").c_str(), "w", stderr);
+      const std::string config = (dir / "app.toml").string();
+      ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
+      ::_exit(127);
+    }
+    return pid;
+  };
+  const auto exitStatus = [](pid_t pid) {
+    int status = 0;
+    const Clock::time_point giveUp = Clock::now() + 10s;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (Clock::now() > giveUp) return -1;
+      std::this_thread::sleep_for(20ms);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  };
+
+  // 1. Waiting: ready, saying so, fed, alive, for 2 s of pings.
+  pid_t pid = start();
+  ASSERT_GT(pid, 0);
+  std::vector<Message> messages;
+  const auto waitFor = [&](const std::string& prefix, std::size_t count) {
+    const Clock::time_point giveUp = Clock::now() + 60s;
+    while (countOf(messages, prefix) < count && Clock::now() < giveUp) {
+      listener.collect(Clock::now() + 50ms, messages);
+    }
+    return countOf(messages, prefix) >= count;
+  };
+  ASSERT_TRUE(waitFor("READY=1", 1)) << readFile(dir / "stderr.txt");
+  ASSERT_TRUE(waitFor("STATUS=waiting for camera " + missing.string(), 1)) << readFile(dir / "stderr.txt");
+  const std::size_t pingsBefore = countOf(messages, "WATCHDOG=1");
+  listener.collect(Clock::now() + 2s, messages);
+  EXPECT_GE(countOf(messages, "WATCHDOG=1"), pingsBefore + 4) << "the wait must keep the watchdog fed";
+  EXPECT_EQ(::kill(pid, 0), 0) << "the service must wait, not exit: " << readFile(dir / "stderr.txt");
+  EXPECT_FALSE(fs::exists(dir / "detections.jsonl") && !readFile(dir / "detections.jsonl").empty());
+  std::string log = readFile(dir / "stderr.txt");
+  EXPECT_NE(log.find("waiting for the camera: camera " + missing.string()), std::string::npos) << log;
+  EXPECT_NE(log.find("edgert: waiting for camera " + missing.string()), std::string::npos) << log;
+
+  // 2. A valid reload while waiting: the new config runs.
+  writeConfig("synthetic");
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  ASSERT_TRUE(waitFor("READY=1", 2)) << readFile(dir / "stderr.txt");
+  const Clock::time_point giveUp = Clock::now() + 30s;
+  while (readFile(dir / "detections.jsonl").find("\"frame\":") == std::string::npos && Clock::now() < giveUp) {
+    listener.collect(Clock::now() + 50ms, messages);
+  }
+  EXPECT_NE(readFile(dir / "detections.jsonl").find("\"frame\":"), std::string::npos) << readFile(dir / "stderr.txt");
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(exitStatus(pid), 0);
+
+  // 3. SIGTERM while waiting: a clean exit.
+  writeConfig(missing.string());
+  pid = start();
+  ASSERT_GT(pid, 0);
+  messages.clear();
+  ASSERT_TRUE(waitFor("STATUS=waiting for camera", 1)) << readFile(dir / "stderr.txt");
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(exitStatus(pid), 0) << readFile(dir / "stderr.txt");
   fs::remove_all(dir);
 }
 

@@ -101,6 +101,10 @@ class FrameSource {
   virtual std::string_view describe() const = 0;
   // Why the last kLost happened or the last re-open failed; empty when nothing did.
   virtual std::string_view lastError() const = 0;
+  // True for a device that may be plugged in after start-up (a V4L2 camera): when start()
+  // fails with kNotFound or kDisconnected it is not there yet, and trying again later can
+  // succeed. Files and synthetic sources are there or not, for good.
+  virtual bool pluggable() const { return false; }
 };
 
 // Chooses the source from config.source and checks the configuration (it does not open
