@@ -111,6 +111,8 @@ void readIdentity(TableReader& table, Board& board) {
   board.description = table.optionalString("description").value_or("");
   board.arch = table.requiredEnum("arch", kArchNames).value_or(Arch::kAny);
   board.soc = table.optionalString("soc", kNonEmptyString).value_or("");
+  board.compatible = table.optionalStringArray("compatible", kNonEmptyString, Duplicates::kRejected)
+                         .value_or(std::vector<std::string>{});
 }
 
 void readCpu(TableReader& table, Board::Cpu& cpu) {

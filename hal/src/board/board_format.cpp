@@ -45,6 +45,7 @@ void appendIdentity(std::string& out, const Board& board) {
     fmt::format_to(line, "  arch: {}\n", archName(board.arch));
   }
   if (!board.soc.empty()) fmt::format_to(line, "  soc: {}\n", board.soc);
+  if (!board.compatible.empty()) fmt::format_to(line, "  compatible: {}\n", joined(board.compatible));
 }
 
 void appendPower(std::string& out, const Board::Power& power) {

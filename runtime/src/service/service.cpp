@@ -159,8 +159,10 @@ Result<void> Service::Impl::build() {
   if (!opened && opened.error().code() == Errc::kNotFound) {
     // The config names a model that is not there: a config error (exit 78, not restarted),
     // not a device that may come back.
-    return makeError(Errc::kInvalidArgument, "{}: service.model: {}", config.sourceName,
-                     opened.error().message());
+    return makeError(Errc::kInvalidArgument,
+                     "{}: service.model: {} (put a model image compiled by edgert-compile there, "
+                     "or point service.model at one)",
+                     config.sourceName, opened.error().message());
   }
   if (!opened) return std::move(opened).error();
   model = std::make_unique<Model>(std::move(*opened));
@@ -594,8 +596,9 @@ void Service::Impl::stopOutputs() {
 ServiceEnd Service::Impl::loop() {
   if (endedWhileWaiting) return *endedWhileWaiting;
   startTime = lastStatus = lastActivity = lastPing = Clock::now();
-  log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}",
-             config.sourceName, source->describe(), config.modelPath);
+  log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}, {}",
+             config.sourceName, source->describe(), config.modelPath,
+             config.boardChoice.empty() ? fmt::format("board {}", config.board.name) : config.boardChoice);
   std::uint64_t lastWarnedLost = 0;
   while (true) {
     if (gStop.load()) break;

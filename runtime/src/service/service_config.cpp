@@ -81,7 +81,8 @@ std::optional<std::array<float, 3>> readTriple(TableReader& table, std::string_v
 }
 
 void readService(TableReader& t, ServiceConfig& c, const std::string& baseDir) {
-  c.boardPath = resolve(baseDir, t.optionalString("board", kNonEmptyString).value_or(""));
+  const std::string board = t.optionalString("board", kNonEmptyString).value_or("");
+  c.boardPath = board == "auto" ? board : resolve(baseDir, board);
   c.modelPath = resolve(baseDir, t.requiredString("model", kNonEmptyString).value_or(""));
   c.threads = static_cast<int>(t.optionalInt("threads", kThreadsRange).value_or(1));
   c.pipeline = t.optionalBool("pipeline").value_or(false);
@@ -162,7 +163,23 @@ Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string
   std::string boardKey;
   if (const toml::node* service = document.get("service"); service != nullptr && service->is_table()) {
     if (const toml::node* b = service->as_table()->get("board"); b != nullptr && b->is_string()) {
-      boardKey = resolve(baseDir, *b->value<std::string>());
+      boardKey = *b->value<std::string>();
+    }
+  }
+  // "auto": the installed board file that matches the device tree, else host-sim.
+  if (boardKey != "auto") {
+    boardKey = boardKey.empty() ? "" : resolve(baseDir, boardKey);
+  } else {
+    std::vector<std::string> skipped;
+    Result<std::optional<std::string>> found = hal::detectBoardFile(hal::installedBoardSearch(), &skipped);
+    for (const std::string& why : skipped) c.boardChoice += fmt::format("skipped {}; ", why);
+    if (found && *found) {
+      boardKey = **found;
+      c.boardChoice += fmt::format("board {} (service.board = \"auto\": matches the device tree)", boardKey);
+    } else {
+      boardKey.clear();
+      c.boardChoice += fmt::format("board host-sim (service.board = \"auto\": {})",
+                                   found ? "no board file matches this device" : found.error().message());
     }
   }
   Result<hal::Board> board = boardKey.empty() ? hal::loadDefaultBoard() : hal::loadBoardFile(boardKey);

@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+#include <unistd.h>
 #include <set>
 
 namespace edgert::hal {
@@ -464,4 +469,99 @@ TEST(BoardFormat, EnumNames) {
 }
 
 }  // namespace
+}  // namespace edgert::hal
+
+namespace edgert::hal {
+
+namespace {
+
+// A device-tree compatible property as the kernel exposes it: NUL-separated strings.
+namespace fs = std::filesystem;
+
+fs::path writeCompatible(const fs::path& dir, std::initializer_list<std::string_view> strings) {
+  fs::create_directories(dir);
+  const fs::path file = dir / "compatible";
+  std::ofstream out(file, std::ios::binary);
+  for (std::string_view s : strings) out << s << '\0';
+  return file;
+}
+
+fs::path scratchDir(const char* name) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("edgert-{}-{}", name, ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+// service.board = "auto": the installed file whose compatible list holds the most specific
+// of the device's strings.
+TEST(BoardDetect, PicksTheBoardFileTheDeviceTreeNames) {
+  const fs::path dir = scratchDir("detect");
+  const std::string boards = std::string(EDGERT_SOURCE_DIR) + "/board";
+  struct Case {
+    std::initializer_list<std::string_view> device;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {{"nvidia,p3768-0000+p3767-0005", "nvidia,p3767-0005", "nvidia,tegra234"}, "jetson-orin-nano.toml"},
+      {{"nvidia,p3768-0000+p3767-0000", "nvidia,p3767-0000", "nvidia,tegra234"}, "jetson-orin-nx.toml"},
+      {{"nvidia,p3737-0000+p3701-0005", "nvidia,p3701-0005", "nvidia,tegra234"}, "jetson-agx-orin.toml"},
+      {{"nvidia,p3509-0000+p3668-0001", "nvidia,p3668-0001", "nvidia,tegra194"}, "jetson-xavier-nx.toml"},
+      {{"nvidia,p3450-0000", "nvidia,tegra210"}, "jetson-nano.toml"},
+  };
+  for (const Case& c : cases) {
+    const fs::path compatible = writeCompatible(dir, c.device);
+    const Result<std::optional<std::string>> found = detectBoardFile({boards, compatible.string()});
+    ASSERT_TRUE(found) << found.error().message();
+    ASSERT_TRUE(found->has_value()) << *c.device.begin();
+    EXPECT_EQ(fs::path(**found).filename(), c.expected) << *c.device.begin();
+  }
+  // A device no file describes, and a host without a device tree: no board file.
+  const fs::path other = writeCompatible(dir, {"rockchip,rk3588-evb1-v10", "rockchip,rk3588"});
+  ASSERT_TRUE(detectBoardFile({boards, other.string()}));
+  EXPECT_FALSE(detectBoardFile({boards, other.string()})->has_value());
+  EXPECT_FALSE(detectBoardFile({boards, (dir / "absent").string()})->has_value());
+  fs::remove_all(dir);
+}
+
+// The more specific match wins over a file that lists only the SoC; a broken file in the
+// directory is skipped and named, not fatal; a missing directory is an error naming it.
+TEST(BoardDetect, MostSpecificMatchBrokenFilesSkippedMissingDirNamed) {
+  const fs::path dir = scratchDir("detect-rank");
+  const fs::path boards = dir / "boards";
+  fs::create_directories(boards);
+  const auto copyWith = [&](const char* from, const char* to, const char* compatibleLine) {
+    std::ifstream in(std::string(EDGERT_SOURCE_DIR) + "/board/" + from);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const std::size_t at = text.find("compatible = [");
+    text.replace(at, text.find('\n', at) - at, compatibleLine);
+    std::string name = to;
+    const std::size_t nameAt = text.find("name = \"");
+    text.replace(nameAt, text.find('\n', nameAt) - nameAt, "name = \"" + name + "\"");
+    std::ofstream(boards / (name + ".toml")) << text;
+  };
+  copyWith("jetson-orin-nx.toml", "a-soc-only", "compatible = [\"nvidia,tegra234\"]");
+  copyWith("jetson-orin-nano.toml", "b-module", "compatible = [\"nvidia,p3767-0005\"]");
+  std::ofstream(boards / "c-broken.toml") << "[board]\nname = 7\n";
+  const fs::path compatible =
+      writeCompatible(dir, {"nvidia,p3768-0000+p3767-0005", "nvidia,p3767-0005", "nvidia,tegra234"});
+  std::vector<std::string> skipped;
+  const Result<std::optional<std::string>> found =
+      detectBoardFile({boards.string(), compatible.string()}, &skipped);
+  ASSERT_TRUE(found) << found.error().message();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(fs::path(**found).filename(), "b-module.toml");
+  ASSERT_EQ(skipped.size(), 1U);
+  EXPECT_NE(skipped[0].find("c-broken.toml:2:8: board.name: expected"), std::string::npos) << skipped[0];
+
+  const Result<std::optional<std::string>> missing =
+      detectBoardFile({(dir / "nowhere").string(), compatible.string()});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Errc::kNotFound);
+  EXPECT_NE(missing.error().message().find("nowhere"), std::string::npos) << missing.error().message();
+  fs::remove_all(dir);
+}
+
 }  // namespace edgert::hal

@@ -121,6 +121,10 @@ struct Board {
   std::string description;
   Arch arch = Arch::kAny;
   std::string soc;
+  // Device-tree compatible strings of the devices this file describes ("nvidia,p3767-0005"):
+  // `service.board = "auto"` picks the board file one of whose strings the running device's
+  // /proc/device-tree/compatible lists (detectBoardFile()).
+  std::vector<std::string> compatible;
 
   Cpu cpu;
   Memory memory;
@@ -144,6 +148,24 @@ Result<Board> loadBoardFile(const std::string& path);
 
 // The embedded host-sim description, for hosts without a board file.
 Result<Board> loadDefaultBoard();
+
+// Where detectBoardFile() looks: the installed board files and the running device's
+// device-tree compatible list (NUL-separated, most specific first).
+struct BoardSearch {
+  std::string boardsDir;       // *.toml, each validated when read
+  std::string compatibleFile;  // /proc/device-tree/compatible
+};
+// The installed layout: <dir of /proc/self/exe>/../share/edgert/boards (/usr/bin/edgert ->
+// /usr/share/edgert/boards) and /proc/device-tree/compatible.
+BoardSearch installedBoardSearch();
+// The board file that describes this device: among the files whose `board.compatible`
+// lists one of the device's compatible strings, the one matching the most specific of
+// them (the earliest; ties go to the first file by name). std::nullopt when the device
+// has no device tree (x86 hosts, QEMU's virt without one) or no file matches. Board files
+// that fail validation are skipped and named in `skipped` ("path: why"); a missing
+// directory is an error (Errc::kNotFound) naming it.
+Result<std::optional<std::string>> detectBoardFile(const BoardSearch& search,
+                                                   std::vector<std::string>* skipped = nullptr);
 
 // A readable multi-line description; the first line is "board: <name>".
 std::string formatBoard(const Board& board);

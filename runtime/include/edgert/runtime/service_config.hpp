@@ -23,7 +23,8 @@ enum class DetectionSinkKind : std::uint8_t { kStdout, kFile, kUnixDatagram, kNo
 
 struct ServiceConfig {
   std::string sourceName;  // the config file, for messages
-  std::string boardPath;   // empty: the embedded host-sim board
+  std::string boardPath;   // empty: the embedded host-sim board; "auto": detected
+  std::string boardChoice;  // how the board was chosen, for the start event
   hal::Board board;
   std::string modelPath;  // relative paths in the file are relative to the file's folder
   hal::CameraConfig camera;
