@@ -20,6 +20,9 @@ HOST_PKGS=(
   libonnx-dev libprotobuf-dev libonnx-testdata
   # the virtual board (tests/vboard): Debian's kernel booted in QEMU with busybox
   qemu-system-x86 qemu-system-arm busybox-static cpio kmod
+  # the Debian package (lintian) and the systemd virtual boards (tests/vboard/systemd): a
+  # Debian rootfs made with mmdebstrap, arm64 through qemu-user binfmt
+  lintian mmdebstrap qemu-user-static binfmt-support arch-test zstd e2fsprogs
   # libFuzzer (the fuzz preset)
   clang-15 libclang-common-15-dev
 )

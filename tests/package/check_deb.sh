@@ -21,7 +21,7 @@ contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|')
 for f in /usr/bin/edgert /usr/lib/systemd/system/edgert.service /etc/edgert/edgert.toml \
          /usr/share/edgert/boards/jetson-orin-nano.toml /usr/share/edgert/boards/host-sim.toml \
          /usr/share/edgert/models/ /usr/lib/udev/rules.d/60-edgert.rules \
-         /usr/lib/sysusers.d/edgert.conf /usr/share/polkit-1/rules.d/50-edgert.rules \
+         /usr/lib/sysusers.d/edgert.conf /usr/lib/modules-load.d/edgert.conf /usr/lib/tmpfiles.d/edgert.conf \
          /usr/share/doc/edgert/copyright /usr/share/doc/edgert/changelog.gz \
          /usr/share/doc/edgert/service.md /usr/share/doc/edgert/README.md; do
   check "installs $f" grep -qxF "$f" <<<"$contents"
@@ -32,7 +32,7 @@ check "/etc/edgert/edgert.toml is a conffile" \
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 names=$(tr ',|' '\n\n' <<<"$depends" | sed 's/^ *//; s/ .*//')
-for d in libsystemd0 libv4l-0 libpng16-16 libfmt9 libstdc++6 libc6; do
+for d in libsystemd0 libv4l-0 libpng16-16 procps libfmt9 libstdc++6 libc6; do
   check "Depends names $d" grep -qxF "$d" <<<"$names"
 done
 check "no protobuf or onnx in Depends" bash -c '! grep -qE "protobuf|onnx" <<<"$0"' "$depends"

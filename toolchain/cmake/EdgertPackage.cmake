@@ -1,6 +1,6 @@
 # Install rules' packaging: `cmake --build --preset host --target package` writes
 # edgert_<version>_<arch>.deb (the device package: /usr/bin/edgert, the systemd unit, the
-# default config as a conffile, the board files, the udev, sysusers and polkit files, the
+# default config as a conffile, the board files, the udev, sysusers, tmpfiles.d and modules-load.d files, the
 # docs) and, on a native build, edgert-tools_<version>_<arch>.deb (the model compiler,
 # which alone needs protobuf and libonnx). Runtime Depends come from dpkg-shlibdeps on
 # the binaries plus the libraries edgert opens with dlopen, which no NEEDED entry names.
@@ -60,11 +60,9 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_DEVICE_PACKAGE_NAME edgert)
 set(CPACK_DEBIAN_DEVICE_PACKAGE_SECTION misc)
 # dlopen'ed when first needed (hal/include/edgert/base/shared_library.hpp): libsystemd
-# (journal, sd_notify, logind), libv4l2 (cameras), libpng (PNG sources). libnss-systemd
-# resolves the unit's dynamic user by name, which polkit needs to apply edgert's rule for
-# idle poweroff; polkitd itself is only needed for that action.
-set(CPACK_DEBIAN_DEVICE_PACKAGE_DEPENDS "libsystemd0, libv4l-0, libpng16-16, systemd, init-system-helpers (>= 1.54~)")
-set(CPACK_DEBIAN_DEVICE_PACKAGE_RECOMMENDS "libnss-systemd, polkitd")
+# (journal, sd_notify, logind), libv4l2 (cameras), libpng (PNG sources).
+# procps: /bin/kill, the unit's ExecReload.
+set(CPACK_DEBIAN_DEVICE_PACKAGE_DEPENDS "libsystemd0, libv4l-0, libpng16-16, systemd, procps, init-system-helpers (>= 1.54~)")
 set(CPACK_DEBIAN_DEVICE_PACKAGE_SUGGESTS "prometheus-node-exporter, edgert-tools")
 # Each package's description starts with its own synopsis line; CPack prepends the
 # project's summary unless the summary is its own default, so it is set to that.

@@ -287,8 +287,11 @@ Result<void> Service::Impl::build() {
 // a second. A stop ends the wait; a valid reload ends it and restarts with the new config.
 Result<void> Service::Impl::startCamera() {
   Result<void> started = source->start();
+  // Not there, or there but not ours yet: udev sets a new node's group a moment after the
+  // kernel creates it, so a camera that just appeared may refuse us (EACCES) briefly.
   const auto absent = [&](const Error& e) {
-    return source->pluggable() && (e.code() == Errc::kNotFound || e.code() == Errc::kDisconnected);
+    return source->pluggable() && (e.code() == Errc::kNotFound || e.code() == Errc::kDisconnected ||
+                                   e.code() == Errc::kPermissionDenied);
   };
   if (started || !absent(started.error())) return started;
 
@@ -323,9 +326,14 @@ Result<void> Service::Impl::startCamera() {
     }
     if (now >= nextTry) {
       nextTry = now + std::chrono::milliseconds(500);
+      const std::string before = started.error().message();
       started = source->start();
       if (started) break;
       if (!absent(started.error())) return started;
+      if (started.error().message() != before) {
+        log::event(gLog, log::Level::kWarning, kCameraWaitId, "waiting for the camera: {}",
+                   started.error().message());
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -659,7 +667,12 @@ ServiceEnd Service::Impl::loop() {
         case IdleAction::kExit: stopOutputs(); return ServiceEnd::kIdleExit;
         case IdleAction::kPoweroff: {
           stopOutputs();
-          if (Result<void> off = requestPoweroff(); !off) {
+          if (notifier.underSystemd()) {
+            // The unit powers off on exit status kExitIdlePoweroff (ExecStopPost, as root,
+            // through logind): a sandboxed dynamic user cannot reach the system bus.
+            log::notice(gLog, "idle poweroff: exiting with {} for the unit to power the device off",
+                        kExitIdlePoweroff);
+          } else if (Result<void> off = requestPoweroff(); !off) {
             log::error(gLog, "{}", off.error().message());
           }
           return ServiceEnd::kIdleExit;

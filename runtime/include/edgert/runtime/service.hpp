@@ -16,6 +16,10 @@ namespace edgert::runtime {
 
 // Exit codes of `edgert run` beyond the CLI's (cli.hpp): the unit file maps them.
 inline constexpr int kExitIdle = 3;  // idle.action = "exit" and the device was idle
+// idle.action = "poweroff" under systemd: the unit powers the device off when the service
+// exits with this (edgert.service's ExecStopPost). Debian 12's dbus-daemon does not resolve
+// DynamicUser= users, so the service cannot ask logind over the bus itself.
+inline constexpr int kExitIdlePoweroff = 4;
 
 struct MemoryItem {
   std::string name;

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# edgert as shipped, on the virtual board: the device package installed with apt in a
+# Debian 12 system (rootfs.sh, cached outside the clone), booted under systemd as PID 1 on
+# Debian's kernel in QEMU (boot.sh), the scenarios of guest/scenarios.sh run inside, and
+# what only the console shows (the status line's rate, a watchdog reset, a poweroff)
+# judged here. Two boots run side by side (one QEMU per core):
+#   camera     vivid at boot: a, b.journal, b.serial, c, d, i, f, k, g.clean-stop, g.reset
+#   cold-plug  no camera until two minutes after boot: j, e, h
+# One "vboard-systemd: PASS|FAIL <scenario> ..." line per scenario, then "N passed, M
+# failed". Exit 0 when every scenario passed; 77 with "SKIP: why" when QEMU, the kernel or
+# Debian's registry cannot be had; 1 otherwise.
+#
+#   tests/vboard/systemd/run-scenarios.sh --arch x86_64|aarch64 --deb EDGERT.deb
+#       (--model FACE.edgm | --onnx blazeface_front_128.onnx --compiler EDGERT-COMPILE) [--keep DIR]
+# With --onnx the model is compiled for the guest's CPU (--target x86_64: AVX2+FMA, which
+# QEMU's TCG has; --target aarch64: NEON): the reference kernels take seconds a frame there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+arch="" deb="" model="" keep="" onnx="" compiler=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --arch) arch=$2; shift 2 ;;
+    --deb) deb=$(realpath "$2"); shift 2 ;;
+    --model) model=$(realpath "$2"); shift 2 ;;
+    --onnx) onnx=$(realpath "$2"); shift 2 ;;
+    --compiler) compiler=$(realpath "$2"); shift 2 ;;
+    --keep) keep=$(realpath -m "$2"); shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "run-scenarios.sh: unknown argument $1" >&2; exit 64 ;;
+  esac
+done
+[ -f "$deb" ] || { echo "run-scenarios.sh: --deb: no package '$deb' (cmake --build BUILD --target package)" >&2; exit 1; }
+start=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/edgert-vboard-scenarios.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+if [ -n "$onnx" ]; then
+  [ -x "$compiler" ] || { echo "run-scenarios.sh: --compiler: no edgert-compile at '$compiler' (build the host preset first)" >&2; exit 1; }
+  model="$work/face.edgm"
+  "$compiler" "$onnx" -o "$model" --target "$arch" || { echo "vboard-systemd: FAIL setup: edgert-compile $onnx --target $arch"; exit 1; }
+fi
+[ -f "$model" ] || { echo "run-scenarios.sh: --model: no model image '$model'" >&2; exit 1; }
+
+# The rootfs holds what the package's Depends and Recommends name (first alternatives, no
+# versions: apt must then find every dependency installed, or the install fails) and what
+# the scenarios use: curl and Debian's prometheus-node-exporter.
+deps=$( { dpkg-deb -f "$deb" Depends; echo ","; dpkg-deb -f "$deb" Recommends; } |
+        tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u | tr '\n' ' ')
+packages="$deps curl prometheus-node-exporter"
+echo "vboard-systemd: rootfs packages: $packages"
+set +e
+rootfs_out=$("$here/rootfs.sh" --arch "$arch" --packages "$packages" 2>&1)
+rc=$?
+set -e
+echo "$rootfs_out" | sed 's/^/  /'
+[ $rc -eq 77 ] && { echo "$rootfs_out" | grep SKIP | tail -1; exit 77; }
+[ $rc -eq 0 ] || { echo "vboard-systemd: FAIL setup: rootfs.sh exited $rc"; exit 1; }
+rootfs=$(echo "$rootfs_out" | tail -1)
+
+g=$here/guest
+copies=(--copy "$model:/usr/share/edgert/models/face.edgm"
+        --copy "$g/edgert.toml:/etc/edgert/edgert.toml"
+        --copy "$g/vboard.toml:/etc/edgert/vboard.toml"
+        --copy "$g/vboard-hw-watchdog.toml:/etc/edgert/vboard-hw-watchdog.toml"
+        --copy "$g/vivid.conf:/etc/modprobe.d/vboard-vivid.conf"
+        --copy "$g/prometheus-node-exporter.default:/etc/default/prometheus-node-exporter"
+        --copy "$g/scenarios.sh:/usr/local/lib/vboard/scenarios.sh"
+        --copy "$g/vboard-scenarios.service:/etc/systemd/system/vboard-scenarios.service")
+# systemd.wants= (systemd-debug-generator) starts the scenarios at boot.
+wants="systemd.wants=vboard-scenarios.service"
+# Timeouts: the camera boot runs ~3 minutes under TCG, the cold-plug boot waits two
+# minutes for its camera by design.
+"$here/boot.sh" --arch "$arch" --rootfs-from "$rootfs" --deb "$deb" "${copies[@]}" --no-vivid \
+  --append "modules-load=vivid,softdog vboard.mode=camera $wants" --timeout 420 \
+  --log "$work/camera.log" ${keep:+--keep "$keep/camera"} >"$work/camera.out" 2>&1 &
+camera_pid=$!
+"$here/boot.sh" --arch "$arch" --rootfs-from "$rootfs" --deb "$deb" "${copies[@]}" --no-vivid \
+  --append "modules-load=softdog vboard.mode=cold-plug $wants" --timeout 420 \
+  --log "$work/cold-plug.log" ${keep:+--keep "$keep/cold-plug"} >"$work/cold-plug.out" 2>&1 &
+cold_pid=$!
+set +e
+wait $camera_pid; camera_rc=$?
+wait $cold_pid; cold_rc=$?
+set -e
+for b in camera cold-plug; do
+  echo "--- boot $b ($arch)"
+  grep -v '^\[ *[0-9.]* s\] vboard-systemd: \(PASS\|FAIL\) ' "$work/$b.out" | sed 's/^/  /'
+done
+[ $camera_rc -eq 77 ] || [ $cold_rc -eq 77 ] && { grep -h '^SKIP' "$work"/*.out | head -1; exit 77; }
+
+results=()
+host() { results+=("$1 $2 ${*:3}"); }
+for b in camera cold-plug; do
+  while IFS= read -r line; do results+=("$line"); done < <(
+    tr -d '\r' <"$work/$b.log" | sed -n 's/.*vboard-systemd: \(\(PASS\|FAIL\) .*\)/\1/p')
+done
+console() { tr -d '\r' <"$work/$1.log"; }
+# b.serial: the status line ("edgert: run ...", period 2 s) on the serial console between
+# the marks (12 s apart in the guest): at least 3, at most 12/2 + 1.
+n=$(console camera | sed -n '/vboard-systemd: mark serial-start/,/vboard-systemd: mark serial-end/p' |
+    grep -c 'edgert\[[0-9]*\]: edgert: run ' || true)
+if console camera | grep -q 'mark serial-end' && [ "$n" -ge 3 ] && [ "$n" -le 7 ]; then
+  host PASS b.serial "$n status lines on the serial console in 12 s (status_interval_s 2)"
+else
+  host FAIL b.serial "$n status lines between the marks (expected 3..7)"
+fi
+# g.reset: after "mark freeze" (edgert SIGSTOPped with softdog armed at 5 s), softdog
+# resets the board before the guest prints "mark no-reset".
+after=$(console camera | sed -n '/vboard-systemd: mark freeze/,$p')
+if [ -n "$after" ] && grep -q 'softdog: Initiating system reboot' <<<"$after" &&
+   ! grep -q 'mark no-reset' <<<"$after" && grep -q 'reboot: Restarting system\|Initiating system reboot' <<<"$after"; then
+  host PASS g.reset "a frozen edgert: softdog reset the board ($(grep -m1 'softdog' <<<"$after" | sed 's/^ *\[[^]]*\] *//'))"
+else
+  host FAIL g.reset "after the freeze: $(tail -3 <<<"$after" | tr '\n' ' ')"
+fi
+# h: after "mark poweroff" (idle.action poweroff, timeout 5 s), the board powers off.
+after=$(console cold-plug | sed -n '/vboard-systemd: mark poweroff/,$p')
+if [ -n "$after" ] && grep -q 'reboot: Power down' <<<"$after" && ! grep -q 'mark no-poweroff\|softdog' <<<"$after"; then
+  host PASS h "idle poweroff: edgert exited 4 and the unit powered the board off through logind"
+else
+  host FAIL h "after the idle config: $(tail -3 <<<"$after" | tr '\n' ' ')"
+fi
+
+expected="a b.journal b.serial c d i f k g.clean-stop g.reset j e h"
+passed=0 failed=0
+for id in $expected; do
+  line=$(printf '%s\n' "${results[@]}" | grep -m1 -E "^(PASS|FAIL) $id( |$)" || true)
+  [ -n "$line" ] || line="FAIL $id (no result: the guest did not get there)"
+  echo "vboard-systemd: $arch: $line"
+  case $line in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
+done
+for b in camera cold-plug; do
+  r=$(console $b | sed -n 's/.*vboard-systemd: \(boot-to-ready .*\)/\1/p' | head -1)
+  [ -n "$r" ] && echo "vboard-systemd: $arch: $b boot: $r"
+done
+if [ $failed -gt 0 ] && [ -n "$keep" ]; then cp "$work"/*.log "$keep/" 2>/dev/null || true; fi
+echo "vboard-systemd: $arch: $passed passed, $failed failed in $(( $(date +%s) - start )) s"
+[ $failed -eq 0 ]
