@@ -25,6 +25,10 @@ for preset in $presets; do
     status=1
   fi
   result[$preset]+=" ($(( $(date +%s) - start )) s)"
+  # The systemd virtual boards' scenario lines (ctest shows a passing test's output only in
+  # its log): one per scenario, the boot-to-READY times and the count.
+  grep -h -E '^vboard-systemd: [a-z0-9_]+: (PASS|FAIL|.*boot-to-ready|[0-9]+ passed)' \
+    "build/$preset/Testing/Temporary/LastTest.log" 2>/dev/null || true
 done
 
 echo "=== edgert: summary"

@@ -30,8 +30,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 self="$here/$(basename "$0")"
 arch="" extra="" cache="${EDGERT_VBOARD_CACHE:-/var/cache/edgert-vboard}"
 format="${EDGERT_VBOARD_ROOTFS_FORMAT:-dir}"
-mirror="${EDGERT_VBOARD_MIRROR:-http://deb.debian.org/debian}"
-security_mirror="${EDGERT_VBOARD_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+# The mirrors: this machine's own apt sources for bookworm and bookworm-security (the
+# registry as set up here), unless given.
+host_repo() {  # host_repo SUITE: the URI of the host's apt source for SUITE, or nothing
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
+    awk -v s="$1" '$2 == s { sub(/\/$/, "", $1); print $1; exit }'
+}
+mirror="${EDGERT_VBOARD_MIRROR:-$(host_repo bookworm)}"
+security_mirror="${EDGERT_VBOARD_SECURITY_MIRROR:-$(host_repo bookworm-security)}"
 while [ $# -gt 0 ]; do
   case $1 in
     --arch) arch=$2; shift 2 ;;
@@ -152,7 +158,9 @@ kver=$(ls "$kdir/lib/modules" | head -1)
 #   packages installed later in boot.sh are trimmed alike).
 rootfs="$work/rootfs"
 t=$(now)
-say "mmdebstrap ($deb_arch) ... (log: $work/mmdebstrap.log while it runs)"
+[ -n "$mirror" ] && [ -n "$security_mirror" ] ||
+  skip "this machine's apt sources name no bookworm and bookworm-security repositories (set EDGERT_VBOARD_MIRROR and EDGERT_VBOARD_SECURITY_MIRROR)"
+say "mmdebstrap ($deb_arch) from $mirror ... (log: $work/mmdebstrap.log while it runs)"
 if ! mmdebstrap --mode=root --variant=minbase --architectures="$deb_arch" \
      --include="$(echo "$packages" | tr ' ' ,)" \
      --aptopt='Acquire::Check-Valid-Until "false"' \
