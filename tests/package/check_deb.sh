@@ -2,8 +2,8 @@
 # Builds the Debian packages of a build tree (`cmake --build BUILD_DIR --target package`)
 # and checks the device package as a user installing it would see it: the files it must
 # install (dpkg-deb -c), the conffile, Depends from dpkg-shlibdeps plus the dlopen'ed
-# libraries, no protobuf and no model compiler in it, and no lintian error (the warnings
-# kept are listed in the README).
+# libraries, no protobuf and no model compiler in it, and no lintian error or warning on
+# it and on edgert-tools.
 #   tests/package/check_deb.sh BUILD_DIR DEB_ARCH
 set -euo pipefail
 build=$1 arch=$2
@@ -23,7 +23,8 @@ for f in /usr/bin/edgert /usr/lib/systemd/system/edgert.service /etc/edgert/edge
          /usr/share/edgert/models/ /usr/lib/udev/rules.d/60-edgert.rules \
          /usr/lib/sysusers.d/edgert.conf /usr/lib/modules-load.d/edgert.conf /usr/lib/tmpfiles.d/edgert.conf \
          /usr/share/doc/edgert/copyright /usr/share/doc/edgert/changelog.gz \
-         /usr/share/doc/edgert/service.md /usr/share/doc/edgert/README.md; do
+         /usr/share/doc/edgert/service.md /usr/share/doc/edgert/README.md \
+         /usr/share/man/man1/edgert.1.gz; do
   check "installs $f" grep -qxF "$f" <<<"$contents"
 done
 check "no model compiler in the device package" bash -c '! grep -q edgert-compile <<<"$0"' "$contents"
@@ -37,10 +38,13 @@ for d in libsystemd0 libv4l-0 libpng16-16 procps libfmt9 libstdc++6 libc6; do
 done
 check "no protobuf or onnx in Depends" bash -c '! grep -qE "protobuf|onnx" <<<"$0"' "$depends"
 check "Architecture is $arch" test "$(dpkg-deb -f "$deb" Architecture)" = "$arch"
+tools="$build/edgert-tools_${version}_${arch}.deb"   # native builds only
+[ -f "$tools" ] || tools=""
 if command -v lintian >/dev/null; then
-  lint=$(lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v 'running with root privileges' || true)
+  lint=$(lintian --tag-display-limit 0 "$deb" $tools 2>&1 | grep -v 'running with root privileges' || true)
   [ -z "$lint" ] || echo "$lint"
   check "lintian reports no error" bash -c '! grep -q "^E: " <<<"$0"' "$lint"
+  check "lintian reports no warning" bash -c '! grep -q "^W: " <<<"$0"' "$lint"
 else
   echo "FAIL: lintian is not installed (toolchain/bootstrap.sh installs it)"; failed=1
 fi

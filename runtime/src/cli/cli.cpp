@@ -49,9 +49,11 @@ constexpr std::array kCommands{
             "                 as a stream) or a video file\n"
             "  --frames N     stop after N frames (demo mode)\n"
             "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the config if it is valid.\n"
+            "A V4L2 camera that is not there yet is waited for (the status line says so).\n"
             "Exit codes: 0 stopped, 1 failure or internal fault, 3 idle (idle.action = exit),\n"
-            "  64 usage, 65 invalid model image, 69 camera or device unavailable, 78 invalid config\n"
-            "  or memory budget exceeded.\n",
+            "  4 idle under systemd with idle.action = poweroff (the unit powers off), 64 usage,\n"
+            "  65 invalid model image, 69 camera or device unavailable, 78 invalid config,\n"
+            "  missing model image or memory budget exceeded.\n",
             runService},
     Command{"camera-test",
             "[--source SRC] [--width W] [--height H] [--fps F] [--format FMT] [--frames N]",
