@@ -144,6 +144,31 @@ std::size_t countOf(const std::vector<Message>& messages, const std::string& pre
   return n;
 }
 
+// `edgert run --config DIR/app.toml` under DIR/notify.sock, its stderr in DIR/stderr.txt.
+pid_t startService(const fs::path& dir) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "600000", 1);
+    ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
+    ::freopen((dir / "stderr.txt").c_str(), "w", stderr);
+    const std::string config = (dir / "app.toml").string();
+    ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Collects until `count` messages start with `prefix` (60 s at most).
+bool waitFor(NotifyListener& listener, std::vector<Message>& messages, const std::string& prefix,
+             std::size_t count) {
+  const Clock::time_point giveUp = Clock::now() + 60s;
+  while (countOf(messages, prefix) < count && Clock::now() < giveUp) {
+    listener.collect(Clock::now() + 50ms, messages);
+  }
+  return countOf(messages, prefix) >= count;
+}
+
 // SIGHUP with a valid new config: RELOADING=1, the pipeline rebuilt on it (its frames are
 // 192 wide, not 160), READY=1 again. SIGHUP with a broken one: the error is logged, the
 // service keeps running on the old config and keeps completing frames (WATCHDOG=1).
@@ -165,24 +190,11 @@ TEST(ServiceReload, ValidConfigIsTakenBrokenOneIsRefused) {
   writeConfig(160);
   NotifyListener listener(dir / "notify.sock");
   ASSERT_TRUE(listener.bound());
-  const pid_t pid = ::fork();
+  const pid_t pid = startService(dir);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
-    ::setenv("WATCHDOG_USEC", "600000", 1);
-    ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
-    ::freopen((dir / "stderr.txt").c_str(), "w", stderr);
-    const std::string config = (dir / "app.toml").string();
-    ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
-    ::_exit(127);
-  }
   std::vector<Message> messages;
   const auto waitFor = [&](const std::string& prefix, std::size_t count) {
-    const Clock::time_point giveUp = Clock::now() + 60s;
-    while (countOf(messages, prefix) < count && Clock::now() < giveUp) {
-      listener.collect(Clock::now() + 50ms, messages);
-    }
-    return countOf(messages, prefix) >= count;
+    return ::waitFor(listener, messages, prefix, count);
   };
   ASSERT_TRUE(waitFor("READY=1", 1)) << readFile(dir / "stderr.txt");
 
@@ -249,19 +261,6 @@ TEST(ServiceCameraWait, WaitsFedAndReportingThenReloadsOrStops) {
   writeConfig(missing.string());
   NotifyListener listener(dir / "notify.sock");
   ASSERT_TRUE(listener.bound());
-  const auto start = [&]() {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
-      ::setenv("WATCHDOG_USEC", "600000", 1);
-      ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
-      ::freopen((dir / "stderr.txt").c_str(), "w", stderr);
-      const std::string config = (dir / "app.toml").string();
-      ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-    return pid;
-  };
   const auto exitStatus = [](pid_t pid) {
     int status = 0;
     const Clock::time_point giveUp = Clock::now() + 10s;
@@ -273,15 +272,11 @@ TEST(ServiceCameraWait, WaitsFedAndReportingThenReloadsOrStops) {
   };
 
   // 1. Waiting: ready, saying so, fed, alive, for 2 s of pings.
-  pid_t pid = start();
+  pid_t pid = startService(dir);
   ASSERT_GT(pid, 0);
   std::vector<Message> messages;
   const auto waitFor = [&](const std::string& prefix, std::size_t count) {
-    const Clock::time_point giveUp = Clock::now() + 60s;
-    while (countOf(messages, prefix) < count && Clock::now() < giveUp) {
-      listener.collect(Clock::now() + 50ms, messages);
-    }
-    return countOf(messages, prefix) >= count;
+    return ::waitFor(listener, messages, prefix, count);
   };
   ASSERT_TRUE(waitFor("READY=1", 1)) << readFile(dir / "stderr.txt");
   ASSERT_TRUE(waitFor("STATUS=waiting for camera " + missing.string(), 1)) << readFile(dir / "stderr.txt");
@@ -308,7 +303,7 @@ TEST(ServiceCameraWait, WaitsFedAndReportingThenReloadsOrStops) {
 
   // 3. SIGTERM while waiting: a clean exit.
   writeConfig(missing.string());
-  pid = start();
+  pid = startService(dir);
   ASSERT_GT(pid, 0);
   messages.clear();
   ASSERT_TRUE(waitFor("STATUS=waiting for camera", 1)) << readFile(dir / "stderr.txt");
