@@ -124,13 +124,9 @@ int runService(Args args, Io io) {
       case runtime::ServiceEnd::kStopped:
       case runtime::ServiceEnd::kSourceEnded: return kExitOk;
       case runtime::ServiceEnd::kIdleExit:
-        if (config.idle.action == runtime::IdleAction::kExit) return runtime::kExitIdle;
-        // Under systemd the unit powers off on this status (edgert.service's ExecStopPost);
-        // elsewhere the service asked logind itself and this is a plain success.
-        if (config.idle.action == runtime::IdleAction::kPoweroff) {
-          return std::getenv("NOTIFY_SOCKET") != nullptr ? runtime::kExitIdlePoweroff : kExitOk;
-        }
-        return kExitOk;
+        return config.idle.action == runtime::IdleAction::kExit ? runtime::kExitIdle : kExitOk;
+      // Under systemd the unit powers off on this status (edgert.service's ExecStopPost).
+      case runtime::ServiceEnd::kIdlePoweroff: return runtime::kExitIdlePoweroff;
       case runtime::ServiceEnd::kFault: return kExitFailure;
       case runtime::ServiceEnd::kReload:
         config = (*service)->reloadedConfig();

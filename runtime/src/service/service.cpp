@@ -144,6 +144,7 @@ struct Service::Impl {
   bool processFrame();
   void publish(std::size_t count, double inferMs, double totalMs);
   void maybeStatus(bool force);
+  void showStatus();
   void maybePing();
   void pingIfDue();
   void enterIdle();
@@ -309,10 +310,7 @@ Result<void> Service::Impl::startCamera() {
       status.clear();
       status.append("waiting for camera {} for {:.0f} s: {}", config.camera.source,
                     std::chrono::duration<double>(now - since).count(), started.error().message());
-      std::fprintf(hooks.console, "edgert: %.*s\n", static_cast<int>(status.view().size()),
-                   status.view().data());
-      std::fflush(hooks.console);
-      notifier.status(status.view());
+      showStatus();
       nextStatus = now + std::chrono::duration_cast<Clock::duration>(config.output.statusInterval);
     }
     pingIfDue();
@@ -466,9 +464,7 @@ void Service::Impl::maybeStatus(bool force) {
       status.append(", {} {:.1f}C", zones[hottest].type, sample.zones[hottest].celsius());
     }
   }
-  std::fprintf(hooks.console, "edgert: %.*s\n", static_cast<int>(status.view().size()), status.view().data());
-  std::fflush(hooks.console);
-  notifier.status(status.view());
+  showStatus();
   if (prometheus.isOpen()) {
     PrometheusFile::Values v;
     v.frames = frames;
@@ -491,6 +487,14 @@ void Service::Impl::maybeStatus(bool force) {
     }
     prometheus.write(v);
   }
+}
+
+// The status line in `status`: on the console (the serial console under the unit) and in
+// systemd's STATUS=.
+void Service::Impl::showStatus() {
+  std::fprintf(hooks.console, "edgert: %.*s\n", static_cast<int>(status.view().size()), status.view().data());
+  std::fflush(hooks.console);
+  notifier.status(status.view());
 }
 
 void Service::Impl::maybePing() {
@@ -672,7 +676,9 @@ ServiceEnd Service::Impl::loop() {
             // through logind): a sandboxed dynamic user cannot reach the system bus.
             log::notice(gLog, "idle poweroff: exiting with {} for the unit to power the device off",
                         kExitIdlePoweroff);
-          } else if (Result<void> off = requestPoweroff(); !off) {
+            return ServiceEnd::kIdlePoweroff;
+          }
+          if (Result<void> off = requestPoweroff(); !off) {
             log::error(gLog, "{}", off.error().message());
           }
           return ServiceEnd::kIdleExit;

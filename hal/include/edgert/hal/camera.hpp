@@ -101,9 +101,10 @@ class FrameSource {
   virtual std::string_view describe() const = 0;
   // Why the last kLost happened or the last re-open failed; empty when nothing did.
   virtual std::string_view lastError() const = 0;
-  // True for a device that may be plugged in after start-up (a V4L2 camera): when start()
-  // fails with kNotFound or kDisconnected it is not there yet, and trying again later can
-  // succeed. Files and synthetic sources are there or not, for good.
+  // True for a device that may be plugged in after start-up (a V4L2 camera): a start() that
+  // fails because it is not there yet (kNotFound, kDisconnected) or not ours yet (udev
+  // has not set the new node's group: kPermissionDenied) can succeed later; the service
+  // waits for it. Files and synthetic sources are there or not, for good.
   virtual bool pluggable() const { return false; }
 };
 

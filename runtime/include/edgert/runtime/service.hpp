@@ -36,7 +36,8 @@ struct MemoryPlan {
 enum class ServiceEnd : std::uint8_t {
   kStopped,     // SIGTERM/SIGINT, or the frame limit
   kReload,      // SIGHUP with a valid new config: reloadedConfig() has it
-  kIdleExit,    // idle.action = "exit"
+  kIdleExit,    // idle.action = "exit", or "poweroff" asked of logind by the service itself
+  kIdlePoweroff,  // idle.action = "poweroff" left to the unit (under systemd): kExitIdlePoweroff
   kSourceEnded, // a file source without looping reached its end
   kFault,       // an internal fault (WATCHDOG=trigger was sent)
 };
