@@ -16,6 +16,8 @@ HOST_PKGS=(
   crossbuild-essential-arm64 qemu-user
   systemd
   libxxhash-dev
+  # OTA bundles: ustar reading and Ed25519 signatures
+  libarchive-dev libssl-dev
   # host-only model compiler and its conformance data
   libonnx-dev libprotobuf-dev libonnx-testdata
   # the virtual board (tests/vboard): Debian's kernel booted in QEMU with busybox
@@ -33,6 +35,7 @@ ARM64_PKGS=(
   libdrm-dev:arm64 libv4l-dev:arm64 ocl-icd-opencl-dev:arm64
   libpng-dev:arm64 libjpeg62-turbo-dev:arm64
   libxxhash-dev:arm64
+  libarchive-dev:arm64 libssl-dev:arm64
 )
 # Node.js and npm fetch the models and run ONNX Runtime (the peer) from npm packages. A
 # machine that already has them (from any source) keeps its own.

@@ -55,6 +55,39 @@ constexpr std::array kCommands{
             "  65 invalid model image, 69 camera or device unavailable, 78 invalid config,\n"
             "  missing model image or memory budget exceeded.\n",
             runService},
+    Command{"update", "install FILE|- | status [--json] | commit | rollback  [options]",
+            "Install an over-the-air bundle into the inactive slot, show, commit or roll back",
+            "  install FILE|-     verify a bundle (.edgb; - reads standard input) and write it into\n"
+            "                     the inactive slot; it runs on trial from the service's next start\n"
+            "    --keys DIR       trusted.d/ and revoked.d/ with Ed25519 *.pub keys\n"
+            "                     (default: update.keys of the config, /etc/edgert/keys)\n"
+            "    --compatible S   this device's compatible string (default: update.compatible,\n"
+            "                     else the board's name)\n"
+            "    --allow-downgrade  install a version below the committed one or the floor\n"
+            "    --max-mib N      refuse payload files over N MiB (default 1024)\n"
+            "  status [--json]    the slots, the current one, the version floor, the service's health\n"
+            "  commit             wait until the service committed the newest install after its\n"
+            "                     health check (exit 0), or rolled it back (exit 1)\n"
+            "    --timeout S      give up after S seconds (default 300)\n"
+            "    --force          commit it now, without the service's health check\n"
+            "  rollback           mark the slot on trial failed and go back to the last good one;\n"
+            "                     with none on trial, switch to the other slot when it is good\n"
+            "Every action: --state-dir DIR (default: update.state_dir of the config, else\n"
+            "  /var/lib/edgert) and --config FILE (the device's config, default\n"
+            "  /etc/edgert/edgert.toml). Format and slots: runtime/BUNDLE_FORMAT.md.\n"
+            "Exit codes: 0 done, 1 failure (commit: rolled back or still on trial), 64 usage,\n"
+            "  65 bundle refused (signature, structure, digest, compatible, version, model or\n"
+            "  config refused), 74 disk error (full), 75 a trial or another install is running,\n"
+            "  78 no keys or config. A refused bundle changes no slot.\n",
+            runUpdate},
+    Command{"health", "[--wait SECONDS] [--state-dir DIR]",
+            "Exit 0 when the service runs and reports healthy (for root-filesystem updaters)",
+            "  --wait SECONDS   keep asking for up to SECONDS (default 0: ask once)\n"
+            "  --state-dir DIR  where the service writes its health (default: update.state_dir\n"
+            "                   of --config FILE, else /var/lib/edgert)\n"
+            "Healthy: a live edgert service of this boot passed its health check (a bundle on\n"
+            "trial: warm-up and trial frames; otherwise: frames flow). Exit 1 otherwise.\n",
+            runHealth},
     Command{"camera-test",
             "[--source SRC] [--width W] [--height H] [--fps F] [--format FMT] [--frames N]",
             "Capture from a camera or file source and print fps, drops and format",

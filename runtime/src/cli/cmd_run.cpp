@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "edgert/base/log.hpp"
 #include "edgert/runtime/service.hpp"
+#include "edgert/runtime/service_bundles.hpp"
 
 namespace edgert::cli {
 
@@ -111,28 +112,49 @@ int runService(Args args, Io io) {
     print(io.err, "{}\n", loaded.error().message());
     return kExitConfigInvalid;
   }
-  runtime::ServiceConfig config = std::move(*loaded);
-  applyOverrides(config);
+  // The device's own config; each start runs it or the active bundle's (update.state_dir).
+  runtime::ServiceBundles bundles(std::move(*loaded));
+  hooks.health = &bundles;
   ServiceSignals signals;
   for (;;) {
+    runtime::ServiceConfig config = bundles.choose();
+    applyOverrides(config);
     Result<std::unique_ptr<runtime::Service>> service = runtime::Service::create(config, hooks);
     if (!service) {
+      // A bundle the device cannot run goes back to the last good one, and the service
+      // keeps running.
+      if (bundles.rollBack(config, service.error())) continue;
       print(io.err, "edgert run: {}\n", service.error().message());
       return exitCodeFor(service.error());
     }
-    switch ((*service)->run()) {
+    bundles.attach(service->get());
+    const runtime::ServiceEnd end = (*service)->run();
+    bundles.attach(nullptr);
+    switch (end) {
       case runtime::ServiceEnd::kStopped:
       case runtime::ServiceEnd::kSourceEnded: return kExitOk;
       case runtime::ServiceEnd::kIdleExit:
         return config.idle.action == runtime::IdleAction::kExit ? runtime::kExitIdle : kExitOk;
       // Under systemd the unit powers off on this status (edgert.service's ExecStopPost).
       case runtime::ServiceEnd::kIdlePoweroff: return runtime::kExitIdlePoweroff;
-      case runtime::ServiceEnd::kFault: return kExitFailure;
-      case runtime::ServiceEnd::kReload:
-        config = (*service)->reloadedConfig();
-        applyOverrides(config);
+      case runtime::ServiceEnd::kFault:
+        if (bundles.rollBack(config, "the service faulted on it (non-finite outputs)")) continue;
+        return kExitFailure;
+      case runtime::ServiceEnd::kTrialFailed:
+        if (bundles.rollBack(config, (*service)->trialFailure())) continue;
+        return kExitFailure;
+      case runtime::ServiceEnd::kReload: {
+        // The device's config again (a bundle's slot may have changed too: the next start
+        // takes it up).
+        Result<runtime::ServiceConfig> device = runtime::loadServiceConfig(*configPath);
+        if (device) {
+          bundles.setDeviceConfig(std::move(*device));
+        } else {
+          log::error(kLog, "reload: {}; keeping the running device config", device.error().message());
+        }
         log::notice(kLog, "running the reloaded config");
         break;
+      }
     }
   }
 }

@@ -40,6 +40,8 @@ int runBenchCold(Args args, Io io);
 int runSensors(Args args, Io io);
 int runCameraTest(Args args, Io io);
 int runService(Args args, Io io);
+int runUpdate(Args args, Io io);
+int runHealth(Args args, Io io);
 
 // Parses options with getopt_long (state reset on each call; errors are reported by the
 // caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.

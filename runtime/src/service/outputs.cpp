@@ -136,6 +136,21 @@ void PrometheusFile::write(const Values& v) {
                v.sample->zones[z].celsius());
     }
   }
+  if (!v.slotStates[0].empty()) {
+    metric("edgert_update_active_info", "gauge",
+           "The bundle the service runs (slot \"\" and version \"\": the device's own config).");
+    t.append("edgert_update_active_info{{version=\"{}\",slot=\"{}\",trial=\"{}\"}} 1\n",
+             v.bundleVersion, v.bundleSlot == 0 ? std::string_view() : std::string_view(&v.bundleSlot, 1),
+             v.bundleTrial ? 1 : 0);
+    metric("edgert_update_slot_state", "gauge", "Each slot's state: 1 for the one it is in.");
+    constexpr std::array<std::string_view, 4> kStates{"empty", "pending", "ok", "failed"};
+    for (std::size_t i = 0; i < 2; ++i) {
+      for (std::string_view state : kStates) {
+        t.append("edgert_update_slot_state{{slot=\"{}\",state=\"{}\"}} {}\n", i == 0 ? "a" : "b", state,
+                 v.slotStates[i] == state ? 1 : 0);
+      }
+    }
+  }
   const int fd = ::open(tmpPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     ++failures_;

@@ -73,6 +73,12 @@ class PrometheusFile {
     double cpuLoad = -1, gpuLoad = -1;  // ratios; -1: unknown
     const hal::Sampler* sampler = nullptr;
     const hal::SensorSample* sample = nullptr;
+    // Over-the-air slots: the bundle running ("" for the device's own config) and each
+    // slot's state ("" when bundles are not used).
+    std::string_view bundleVersion;
+    char bundleSlot = 0;
+    bool bundleTrial = false;
+    std::array<std::string_view, 2> slotStates{};
   };
   void open(const std::string& path);
   bool isOpen() const { return !path_.empty(); }

@@ -134,7 +134,24 @@ struct Service::Impl {
   // early and run() returns this at once.
   std::optional<ServiceEnd> endedWhileWaiting;
 
+  // A bundle on trial (config.bundle.trial): its health check.
+  struct Trial {
+    bool active = false;
+    std::uint64_t goodFrames = 0;
+    std::uint64_t slowFrames = 0;
+    Clock::time_point start{};
+    Clock::time_point lastFrame{};
+    std::string failure;
+  } trial;
+  double lastTotalMs = 0;
+  bool healthTold = false;
+
   Result<void> build();
+  Result<void> warmUp();
+  bool outputsFinite() const;
+  std::optional<ServiceEnd> trackTrial();
+  std::optional<ServiceEnd> trialExpired();
+  void passTrial();
   Result<void> startCamera();
   void addItem(std::string name, std::size_t bytes) { plan.items.push_back({std::move(name), bytes}); }
   ServiceEnd loop();
@@ -195,6 +212,7 @@ Result<void> Service::Impl::build() {
   config.preprocess.width = static_cast<int>(nchw ? s.dims[3] : s.dims[2]);
   input = {reinterpret_cast<float*>(in->data),
            3 * static_cast<std::size_t>(config.preprocess.width) * config.preprocess.height};
+  if (config.bundle.trial) EDGERT_TRY(warmUp());
 
   // The camera: buffers are created by start(). One that is not plugged in yet is waited
   // for.
@@ -279,6 +297,83 @@ Result<void> Service::Impl::build() {
               deviceWatchdog->timeoutSeconds());
   }
   return success();
+}
+
+// A bundle on trial: K inferences on a blank input before the camera starts; every float
+// output of each must be finite.
+Result<void> Service::Impl::warmUp() {
+  for (int k = 0; k < config.update.warmupInferences; ++k) {
+    std::fill(input.begin(), input.end(), 0.0F);
+    engine->invoke();
+    if (!outputsFinite()) {
+      return makeError(Errc::kCorrupt,
+                       "{}: warm-up inference {} of {} (update.warmup_inferences) gave non-finite outputs",
+                       config.modelPath, k + 1, config.update.warmupInferences);
+    }
+  }
+  if (config.update.warmupInferences > 0) {
+    log::info(gLog, "bundle {} on trial: {} warm-up inferences gave finite outputs",
+              config.bundle.version, config.update.warmupInferences);
+  }
+  return success();
+}
+
+bool Service::Impl::outputsFinite() const {
+  for (const Engine::Binding& out : engine->outputs()) {
+    if (out.type.dtype != kernels::DType::kFloat32) continue;
+    std::size_t n = 1;
+    for (int i = 0; i < out.type.shape.rank; ++i) n *= static_cast<std::size_t>(out.type.shape.dims[i]);
+    const auto* values = reinterpret_cast<const float*>(out.data);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(values[i])) return false;
+    }
+  }
+  return true;
+}
+
+// After each frame on trial: non-finite outputs fail it at once; a frame within the latency
+// limit and the watchdog interval counts towards update.trial_frames.
+std::optional<ServiceEnd> Service::Impl::trackTrial() {
+  const Clock::time_point now = Clock::now();
+  if (!outputsFinite()) {
+    trial.failure = fmt::format("health check: frame {} gave non-finite outputs", frames);
+    return ServiceEnd::kTrialFailed;
+  }
+  const auto watchdog = notifier.watchdogInterval().count() > 0
+                            ? std::chrono::duration_cast<Clock::duration>(notifier.watchdogInterval())
+                            : std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::seconds(std::max(1, config.board.watchdog.timeoutSeconds)));
+  const bool inTime = lastTotalMs <= static_cast<double>(config.update.trialMaxLatency.count()) &&
+                      now - trial.lastFrame < watchdog;
+  trial.lastFrame = now;
+  if (inTime) {
+    ++trial.goodFrames;
+  } else {
+    ++trial.slowFrames;
+  }
+  if (trial.goodFrames >= config.update.trialFrames) passTrial();
+  return std::nullopt;
+}
+
+std::optional<ServiceEnd> Service::Impl::trialExpired() {
+  if (!trial.active || Clock::now() - trial.start <= config.update.trialTimeout) return std::nullopt;
+  trial.failure = fmt::format(
+      "health check: {} of {} frames within {} ms (update.trial_frames, trial_max_latency_ms) in "
+      "{:.0f} s (update.trial_timeout_s); {} too slow",
+      trial.goodFrames, config.update.trialFrames, config.update.trialMaxLatency.count(),
+      std::chrono::duration<double>(config.update.trialTimeout).count(), trial.slowFrames);
+  return ServiceEnd::kTrialFailed;
+}
+
+void Service::Impl::passTrial() {
+  trial.active = false;
+  healthTold = true;
+  config.bundle.trial = false;
+  const std::string summary = fmt::format(
+      "{} warm-up inferences finite, {} frames within {} ms in {:.1f} s",
+      config.update.warmupInferences, trial.goodFrames, config.update.trialMaxLatency.count(),
+      msSince(trial.start) / 1000.0);
+  if (hooks.health != nullptr) hooks.health->healthy(summary, true);
 }
 
 // Starts the camera. A pluggable one that is not there yet (a V4L2 camera not plugged in,
@@ -398,6 +493,7 @@ bool Service::Impl::processFrame() {
     }
   }
   const double totalMs = current.preprocessMs + msSince(t1);
+  lastTotalMs = totalMs;
   latency.add(static_cast<float>(inferMs));
   ++frames;
   detectionsTotal += count;
@@ -464,6 +560,11 @@ void Service::Impl::maybeStatus(bool force) {
       status.append(", {} {:.1f}C", zones[hottest].type, sample.zones[hottest].celsius());
     }
   }
+  if (!config.bundle.version.empty()) {
+    status.append(", bundle {} (slot {}", config.bundle.version, config.bundle.slot);
+    if (trial.active) status.append(", on trial {}/{}", trial.goodFrames, config.update.trialFrames);
+    status.append(")");
+  }
   showStatus();
   if (prometheus.isOpen()) {
     PrometheusFile::Values v;
@@ -484,6 +585,12 @@ void Service::Impl::maybeStatus(bool force) {
       v.gpuLoad = window.gpuLoadPercent.count ? window.gpuLoadPercent.avg / 100.0 : -1;
       v.sampler = sampler.get();
       v.sample = &sample;
+    }
+    if (!config.update.stateDir.empty()) {
+      v.bundleVersion = config.bundle.version;
+      v.bundleSlot = config.bundle.slot;
+      v.bundleTrial = trial.active;
+      v.slotStates = {config.bundle.slotStates[0], config.bundle.slotStates[1]};
     }
     prometheus.write(v);
   }
@@ -608,9 +715,21 @@ void Service::Impl::stopOutputs() {
 ServiceEnd Service::Impl::loop() {
   if (endedWhileWaiting) return *endedWhileWaiting;
   startTime = lastStatus = lastActivity = lastPing = Clock::now();
-  log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}, {}",
+  log::event(gLog, log::Level::kInfo, kStartedId, "started: {} on {} with {}{}, {}",
              config.sourceName, source->describe(), config.modelPath,
+             config.bundle.version.empty()
+                 ? std::string()
+                 : fmt::format(" (bundle {}, slot {}{})", config.bundle.version, config.bundle.slot,
+                               config.bundle.trial
+                                   ? fmt::format(", on trial: {} tries left after this one",
+                                                 config.bundle.triesLeft)
+                                   : std::string()),
              config.boardChoice.empty() ? fmt::format("board {}", config.board.name) : config.boardChoice);
+  if (config.bundle.trial) {
+    trial.active = true;
+    trial.start = trial.lastFrame = Clock::now();
+    if (config.update.trialFrames == 0) passTrial();
+  }
   std::uint64_t lastWarnedLost = 0;
   while (true) {
     if (gStop.load()) break;
@@ -619,6 +738,10 @@ ServiceEnd Service::Impl::loop() {
       return ServiceEnd::kReload;
     }
     if (config.frameLimit != 0 && frames >= config.frameLimit) break;
+    if (std::optional<ServiceEnd> expired = trialExpired()) {
+      stopOutputs();
+      return *expired;
+    }
     if (hooks.stallAfterFrames != 0 && frames >= hooks.stallAfterFrames) {
       // The test fault: alive, but no frame completes, so the watchdog is not petted.
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -651,9 +774,21 @@ ServiceEnd Service::Impl::loop() {
     }
     const double change = current.motion;
     const bool detected = processFrame();
+    if (trial.active) {
+      if (std::optional<ServiceEnd> failed = trackTrial()) {
+        log::event(gLog, log::Level::kError, kFaultId, "bundle {} on trial: {}", config.bundle.version,
+                   trial.failure);
+        stopOutputs();
+        return *failed;
+      }
+    }
     if (!readySent) {
       notifier.ready();  // after the first completed inference
       readySent = true;
+    }
+    if (!healthTold && !config.bundle.trial) {
+      healthTold = true;
+      if (hooks.health != nullptr) hooks.health->healthy("frames flow", false);
     }
     if (nonFiniteFrames >= 10) {
       log::event(gLog, log::Level::kCritical, kFaultId,
@@ -736,6 +871,10 @@ const ServiceConfig& Service::reloadedConfig() const { return *impl_->reloaded; 
 std::uint64_t Service::framesCompleted() const { return impl_->frames; }
 std::uint64_t Service::idleTransitions() const { return impl_->idleTransitions; }
 std::uint64_t Service::activeTransitions() const { return impl_->activeTransitions; }
+const std::string& Service::trialFailure() const { return impl_->trial.failure; }
+void Service::setSlotStates(const std::array<std::string, 2>& states) {
+  impl_->config.bundle.slotStates = states;
+}
 
 void Service::requestStop() { gStop.store(true); }
 void Service::requestReload() { gReload.store(true); }

@@ -206,6 +206,22 @@ Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string
     root.requiredTable("postprocess", [&](TableReader& t) { readPostprocess(t, c.postprocess); });
     root.optionalTable("output", [&](TableReader& t) { readOutput(t, c.output, baseDir); });
     root.optionalTable("idle", [&](TableReader& t) { readIdle(t, c.idle); });
+    root.optionalTable("update", [&](TableReader& t) {
+      c.update.present = true;
+      c.update.stateDir = resolve(baseDir, t.optionalString("state_dir", kNonEmptyString).value_or(""));
+      if (auto v = t.optionalString("keys", kNonEmptyString)) c.update.keysDir = resolve(baseDir, *v);
+      c.update.compatible = t.optionalString("compatible", kNonEmptyString).value_or("");
+      if (auto v = t.optionalInt("warmup_inferences", IntRange{0, 1000})) {
+        c.update.warmupInferences = static_cast<int>(*v);
+      }
+      if (auto v = t.optionalInt("trial_frames", IntRange{0, 1'000'000})) {
+        c.update.trialFrames = static_cast<std::uint64_t>(*v);
+      }
+      if (auto v = t.optionalFloat("trial_timeout_s", kSecondsRange)) c.update.trialTimeout = toMs(*v);
+      if (auto v = t.optionalFloat("trial_max_latency_ms", FloatRange{1.0, 600000.0})) {
+        c.update.trialMaxLatency = std::chrono::milliseconds(static_cast<std::int64_t>(*v + 0.5));
+      }
+    });
     root.optionalTable("memory", [&](TableReader& t) {
       if (auto v = t.optionalInt("budget_mib", kBudgetMibRange)) {
         c.memory.budgetBytes = static_cast<std::size_t>(*v) << 20;

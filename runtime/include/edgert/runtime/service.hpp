@@ -4,7 +4,9 @@
 // the biggest items); run() then allocates nothing per frame.
 #pragma once
 
+#include <array>
 #include <cstdio>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,17 @@ enum class ServiceEnd : std::uint8_t {
   kIdlePoweroff,  // idle.action = "poweroff" left to the unit (under systemd): kExitIdlePoweroff
   kSourceEnded, // a file source without looping reached its end
   kFault,       // an internal fault (WATCHDOG=trigger was sent)
+  kTrialFailed, // a bundle on trial failed its health check: trialFailure() says why
+};
+
+// Told once per run when the service is healthy: after its first frame, or, for a bundle on
+// trial (config.bundle.trial), when the trial passed its health check (warm-up inferences
+// finite, then update.trial_frames frames end to end within the latency and watchdog
+// limits, within update.trial_timeout_s). Called on the loop's thread.
+class HealthListener {
+ public:
+  virtual ~HealthListener() = default;
+  virtual void healthy(std::string_view summary, bool trialPassed) = 0;
 };
 
 struct ServiceHooks {
@@ -48,6 +61,7 @@ struct ServiceHooks {
   std::uint64_t stallAfterFrames = 0;
   std::FILE* console = stderr;  // status lines, the memory breakdown
   std::FILE* detections = stdout;  // DetectionSinkKind::kStdout
+  HealthListener* health = nullptr;  // told when the run is healthy
 };
 
 class Service {
@@ -64,6 +78,10 @@ class Service {
   std::uint64_t framesCompleted() const;
   std::uint64_t idleTransitions() const;    // active -> idle
   std::uint64_t activeTransitions() const;  // idle -> active (standby resumed on motion)
+  // After kTrialFailed (or a failed create() on trial): why.
+  const std::string& trialFailure() const;
+  // The bundle's slot states changed (a commit): the status and metrics say so.
+  void setSlotStates(const std::array<std::string, 2>& states);
 
   // Async-signal-safe requests (the CLI's signal handlers call them).
   static void requestStop();

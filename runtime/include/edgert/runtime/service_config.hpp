@@ -59,6 +59,31 @@ struct ServiceConfig {
     bool lock = false;
   } memory;
 
+  // Over-the-air bundles (runtime/BUNDLE_FORMAT.md): where the slots are and how a new
+  // one is tried before it is committed. Only the device's own config sets these; a
+  // bundle's config may not.
+  struct Update {
+    bool present = false;       // the file has an [update] table
+    std::string stateDir;       // empty: bundles are not used
+    std::string keysDir = "/etc/edgert/keys";
+    std::string compatible;     // empty: the board's name
+    int warmupInferences = 3;   // K: on the slot's model before the camera starts
+    std::uint64_t trialFrames = 30;  // M: frames end to end within the latency limit...
+    std::chrono::milliseconds trialTimeout{120000};    // ... within T of the loop's start
+    std::chrono::milliseconds trialMaxLatency{2000};   // a frame's capture-to-result limit
+  } update;
+
+  // Set by `edgert run` from the update state, never read from a file: the bundle this
+  // config came from (version "" for the device's own config) and whether this start is
+  // one of its trial runs.
+  struct Bundle {
+    std::string version;
+    char slot = 0;
+    bool trial = false;
+    int triesLeft = 0;
+    std::array<std::string, 2> slotStates{"empty", "empty"};  // slots a and b
+  } bundle;
+
   int threads = 1;
   // Capture and pre-process frame N+1 on a second thread while frame N is inferred.
   bool pipeline = false;

@@ -1,0 +1,253 @@
+// Reading a bundle: libarchive's tar reader as a stream (never extracted to disk), each
+// entry checked against the order, names, types and sizes the format allows before its
+// data is read, the signature before any payload.
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "edgert/runtime/update/bundle.hpp"
+
+namespace edgert::update {
+
+namespace {
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+
+std::string_view fileTypeName(unsigned type) {
+  switch (type) {
+    case AE_IFLNK: return "a symbolic link";
+    case AE_IFDIR: return "a folder";
+    case AE_IFCHR: return "a character device";
+    case AE_IFBLK: return "a block device";
+    case AE_IFIFO: return "a FIFO";
+    case AE_IFSOCK: return "a socket";
+    default: return "not a regular file";
+  }
+}
+
+std::string_view formatName(int format) {
+  switch (format) {
+    case ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE:
+    case ARCHIVE_FORMAT_TAR_PAX_RESTRICTED: return "a pax tar";
+    case ARCHIVE_FORMAT_TAR_GNUTAR: return "a GNU tar";
+    case ARCHIVE_FORMAT_TAR: return "a pre-POSIX (v7) tar";
+    default: return "not a ustar";
+  }
+}
+
+// Why `name` cannot be an entry at all (empty when it may be).
+std::string badName(std::string_view name) {
+  if (name.empty()) return "an empty name";
+  if (name.front() == '/') return "an absolute path";
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = name.find('/', start);
+    if (name.substr(start, slash == std::string_view::npos ? name.npos : slash - start) == "..") {
+      return "a path with '..'";
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (name.find('/') != std::string_view::npos) return "a path with folders";
+  return {};
+}
+
+class Reader {
+ public:
+  Reader(std::string_view source, const Keyring* keys, const BundleLimits& limits,
+         BundleConsumer* consumer)
+      : source_(source), keys_(keys), limits_(limits), consumer_(consumer) {}
+
+  Result<BundleSummary> run(int fd) {
+    std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+    if (!a) return makeError(Errc::kNoMemory, "{}: cannot create a tar reader", source_);
+    archive_read_support_format_tar(a.get());
+    if (archive_read_open_fd(a.get(), fd, 64 * 1024) != ARCHIVE_OK) {
+      return corrupt("", fmt::format("not a tar archive ({})", archiveError(a.get())));
+    }
+    BundleSummary summary;
+    std::size_t index = 0;  // entries seen
+    for (;;) {
+      archive_entry* e = nullptr;
+      const int r = archive_read_next_header(a.get(), &e);
+      if (r == ARCHIVE_EOF) break;
+      if (r != ARCHIVE_OK) {
+        return corrupt(expectedName(summary, index),
+                       fmt::format("truncated or damaged before this entry ({})", archiveError(a.get())));
+      }
+      const char* rawName = archive_entry_pathname(e);
+      const std::string name = rawName ? rawName : "";
+      EDGERT_TRY(checkEntry(a.get(), e, name, summary, index));
+      if (index == 0) {
+        EDGERT_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, readSmall(a.get(), name, kMaxManifestBytes));
+        summary.manifestText.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      } else if (index == 1) {
+        EDGERT_ASSIGN_OR_RETURN(summary.signature, readSmall(a.get(), name, kSignatureBytes));
+        EDGERT_TRY(acceptHead(summary));
+      } else {
+        EDGERT_TRY(readPayload(a.get(), summary.manifest.payload[index - 2]));
+      }
+      ++index;
+    }
+    if (index < 2 + summary.manifest.payload.size() || index < 2) {
+      return corrupt(expectedName(summary, index), "missing: the archive ends before it");
+    }
+    return summary;
+  }
+
+ private:
+  Error corrupt(std::string_view entry, std::string_view why) const {
+    if (entry.empty()) return makeError(Errc::kCorrupt, "{}: {}", source_, why);
+    return makeError(Errc::kCorrupt, "{}: entry '{}': {}", source_, entry, why);
+  }
+
+  static std::string archiveError(archive* a) {
+    const char* s = archive_error_string(a);
+    return s ? s : "no detail";
+  }
+
+  static std::string expectedName(const BundleSummary& s, std::size_t index) {
+    if (index == 0) return "manifest";
+    if (index == 1) return "manifest.sig";
+    if (index - 2 < s.manifest.payload.size()) return s.manifest.payload[index - 2].name;
+    return {};
+  }
+
+  Result<void> checkEntry(archive* a, archive_entry* e, const std::string& name,
+                          const BundleSummary& summary, std::size_t index) {
+    if (std::string why = badName(name); !why.empty()) return corrupt(name, why);
+    if (archive_entry_hardlink(e) != nullptr) return corrupt(name, "a hard link");
+    if (archive_entry_filetype(e) != AE_IFREG) {
+      return corrupt(name, fileTypeName(archive_entry_filetype(e)));
+    }
+    if (archive_format(a) != ARCHIVE_FORMAT_TAR_USTAR) {
+      return corrupt(name, fmt::format("{} header; bundles are plain ustar", formatName(archive_format(a))));
+    }
+    const std::string expected = expectedName(summary, index);
+    if (expected.empty()) return corrupt(name, "an extra entry after the last file the manifest lists");
+    if (name != expected) {
+      const bool earlier = name == "manifest" || name == "manifest.sig" ||
+                           std::any_of(summary.manifest.payload.begin(),
+                                       summary.manifest.payload.begin() + static_cast<std::ptrdiff_t>(index > 2 ? index - 2 : 0),
+                                       [&](const PayloadEntry& p) { return p.name == name; });
+      const bool later = std::any_of(summary.manifest.payload.begin() + static_cast<std::ptrdiff_t>(index > 2 ? index - 2 : 0),
+                                     summary.manifest.payload.end(),
+                                     [&](const PayloadEntry& p) { return p.name == name; });
+      return corrupt(name, fmt::format("found where '{}' belongs: {}", expected,
+                                       earlier ? "a duplicate of an earlier entry"
+                                       : later ? "out of order"
+                                               : "not in the manifest"));
+    }
+    if (archive_entry_size_is_set(e) == 0 || archive_entry_size(e) < 0) {
+      return corrupt(name, "no size in its header");
+    }
+    const auto size = static_cast<std::uint64_t>(archive_entry_size(e));
+    if (index >= 2) {
+      const PayloadEntry& p = summary.manifest.payload[index - 2];
+      if (size != p.size) {
+        return corrupt(name, fmt::format("{} bytes; the manifest says {}", size, p.size));
+      }
+    }
+    return success();
+  }
+
+  Result<std::vector<std::byte>> readSmall(archive* a, const std::string& name, std::size_t limit) {
+    std::vector<std::byte> bytes;
+    std::array<std::byte, 4096> buf;
+    for (;;) {
+      const la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+      if (n < 0) return corrupt(name, fmt::format("truncated or damaged ({})", archiveError(a)));
+      if (n == 0) break;
+      bytes.insert(bytes.end(), buf.begin(), buf.begin() + n);
+      if (bytes.size() > limit) return corrupt(name, fmt::format("more than {} bytes", limit));
+    }
+    return bytes;
+  }
+
+  Result<void> acceptHead(BundleSummary& summary) {
+    const auto text = std::as_bytes(std::span(summary.manifestText));
+    const PublicKey* signer = nullptr;
+    if (keys_ != nullptr) {
+      // The signature first: nothing of an unsigned manifest is even parsed.
+      Result<const PublicKey*> verified = verifySignature(*keys_, text, summary.signature);
+      if (!verified) {
+        return Error(verified.error().code(), fmt::format("{}: {}", source_, verified.error().message()));
+      }
+      signer = *verified;
+    } else if (summary.signature.size() != kSignatureBytes) {
+      return corrupt("manifest.sig", fmt::format("{} bytes; an Ed25519 signature is {}",
+                                                 summary.signature.size(), kSignatureBytes));
+    }
+    Result<BundleManifest> m = parseBundleManifest(summary.manifestText, std::string(source_) + ":manifest");
+    if (!m) return Error(Errc::kCorrupt, m.error().message());
+    summary.manifest = std::move(*m);
+    std::uint64_t total = 0;
+    for (const PayloadEntry& p : summary.manifest.payload) {
+      if (p.size > limits_.maxPayloadBytes) {
+        return corrupt(p.name, fmt::format("{} bytes in the manifest; the limit is {} bytes per file",
+                                           p.size, limits_.maxPayloadBytes));
+      }
+      total += p.size;
+    }
+    if (total > limits_.maxTotalBytes) {
+      return corrupt("", fmt::format("the payload is {} bytes; the limit is {}", total, limits_.maxTotalBytes));
+    }
+    if (consumer_ != nullptr) {
+      EDGERT_TRY(consumer_->accept(summary.manifest, text, summary.signature, *signer));
+    }
+    return success();
+  }
+
+  Result<void> readPayload(archive* a, const PayloadEntry& p) {
+    if (consumer_ != nullptr) EDGERT_TRY(consumer_->beginPayload(p));
+    Sha256 hash;
+    std::uint64_t seen = 0;
+    std::array<std::byte, 64 * 1024> buf;
+    for (;;) {
+      const la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+      if (n < 0) {
+        return corrupt(p.name, fmt::format("truncated or damaged after {} of {} bytes ({})", seen,
+                                           p.size, archiveError(a)));
+      }
+      if (n == 0) break;
+      seen += static_cast<std::uint64_t>(n);
+      if (seen > p.size) return corrupt(p.name, fmt::format("more than the {} bytes of the manifest", p.size));
+      const std::span<const std::byte> chunk(buf.data(), static_cast<std::size_t>(n));
+      hash.update(chunk);
+      if (consumer_ != nullptr) EDGERT_TRY(consumer_->payloadData(chunk));
+    }
+    if (seen != p.size) {
+      return corrupt(p.name, fmt::format("{} bytes; the manifest says {}", seen, p.size));
+    }
+    if (const Digest d = hash.finish(); d != p.sha256) {
+      return corrupt(p.name, fmt::format("sha256 {} does not match the manifest's {}", toHex(d), toHex(p.sha256)));
+    }
+    if (consumer_ != nullptr) EDGERT_TRY(consumer_->endPayload(p));
+    return success();
+  }
+
+  std::string source_;
+  const Keyring* keys_;
+  BundleLimits limits_;
+  BundleConsumer* consumer_;
+};
+
+}  // namespace
+
+Result<BundleManifest> readBundle(int fd, std::string_view sourceName, const Keyring& keys,
+                                  const BundleLimits& limits, BundleConsumer& consumer) {
+  Reader reader(sourceName, &keys, limits, &consumer);
+  EDGERT_ASSIGN_OR_RETURN(BundleSummary s, reader.run(fd));
+  return std::move(s.manifest);
+}
+
+Result<BundleSummary> inspectBundle(int fd, std::string_view sourceName, const BundleLimits& limits) {
+  Reader reader(sourceName, nullptr, limits, nullptr);
+  return reader.run(fd);
+}
+
+}  // namespace edgert::update

@@ -1,0 +1,19 @@
+// Small model images made in-process (the image writer, no ONNX), for tests that need a
+// model a camera can feed: float32 input 1x3x32x32 ("image"), one Conv 3x3, output 1x4x32x32.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace edgert::testing {
+
+enum class TinyModelOutputs { kFinite, kNaN };
+
+// `seed` varies the weights, so two images differ (two bundle versions).
+std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed = 1);
+
+// Writes it to `path`; aborts the test binary on failure.
+void writeTinyCameraModel(const std::string& path, TinyModelOutputs outputs, int seed = 1);
+
+}  // namespace edgert::testing
