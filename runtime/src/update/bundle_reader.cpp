@@ -130,13 +130,16 @@ class Reader {
     const std::string expected = expectedName(summary, index);
     if (expected.empty()) return corrupt(name, "an extra entry after the last file the manifest lists");
     if (name != expected) {
-      const bool earlier = name == "manifest" || name == "manifest.sig" ||
-                           std::any_of(summary.manifest.payload.begin(),
-                                       summary.manifest.payload.begin() + static_cast<std::ptrdiff_t>(index > 2 ? index - 2 : 0),
-                                       [&](const PayloadEntry& p) { return p.name == name; });
-      const bool later = std::any_of(summary.manifest.payload.begin() + static_cast<std::ptrdiff_t>(index > 2 ? index - 2 : 0),
-                                     summary.manifest.payload.end(),
-                                     [&](const PayloadEntry& p) { return p.name == name; });
+      const std::size_t payloadIndex = index > 2 ? index - 2 : 0;
+      const auto listedIn = [&](std::size_t from, std::size_t to) {
+        return std::any_of(summary.manifest.payload.begin() + static_cast<std::ptrdiff_t>(from),
+                           summary.manifest.payload.begin() + static_cast<std::ptrdiff_t>(to),
+                           [&](const PayloadEntry& p) { return p.name == name; });
+      };
+      const bool earlier = (name == "manifest" && index > 0) || (name == "manifest.sig" && index > 1) ||
+                           listedIn(0, payloadIndex);
+      const bool later = (name == "manifest.sig" && index < 1) ||
+                         listedIn(payloadIndex, summary.manifest.payload.size());
       return corrupt(name, fmt::format("found where '{}' belongs: {}", expected,
                                        earlier ? "a duplicate of an earlier entry"
                                        : later ? "out of order"

@@ -98,7 +98,7 @@ std::strong_ordering compare(const SemVer& a, const SemVer& b) {
   if (auto c = a.patch <=> b.patch; c != 0) return c;
   if (a.prerelease.empty() || b.prerelease.empty()) {
     // A release is above its pre-releases.
-    return b.prerelease.empty() <=> a.prerelease.empty();
+    return a.prerelease.empty() <=> b.prerelease.empty();
   }
   const std::vector<std::string_view> pa = split(a.prerelease), pb = split(b.prerelease);
   for (std::size_t i = 0; i < std::min(pa.size(), pb.size()); ++i) {
