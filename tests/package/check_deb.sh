@@ -24,7 +24,9 @@ for f in /usr/bin/edgert /usr/lib/systemd/system/edgert.service /etc/edgert/edge
          /usr/lib/sysusers.d/edgert.conf /usr/lib/modules-load.d/edgert.conf /usr/lib/tmpfiles.d/edgert.conf \
          /usr/share/doc/edgert/copyright /usr/share/doc/edgert/changelog.gz \
          /usr/share/doc/edgert/service.md /usr/share/doc/edgert/README.md \
-         /usr/share/man/man1/edgert.1.gz; do
+         /usr/share/man/man1/edgert.1.gz /usr/share/doc/edgert/bundle-format.md \
+         /etc/edgert/keys/trusted.d/ /etc/edgert/keys/revoked.d/ \
+         /usr/share/mender/modules/v3/edgert; do
   check "installs $f" grep -qxF "$f" <<<"$contents"
 done
 check "no model compiler in the device package" bash -c '! grep -q edgert-compile <<<"$0"' "$contents"
@@ -40,6 +42,12 @@ check "no protobuf or onnx in Depends" bash -c '! grep -qE "protobuf|onnx" <<<"$
 check "Architecture is $arch" test "$(dpkg-deb -f "$deb" Architecture)" = "$arch"
 tools="$build/edgert-tools_${version}_${arch}.deb"   # native builds only
 [ -f "$tools" ] || tools=""
+if [ -n "$tools" ]; then
+  tool_contents=$(dpkg-deb -c "$tools" | awk '{ print $6 }' | sed 's|^\./|/|')
+  for f in /usr/bin/edgert-compile /usr/bin/edgert-bundle /usr/share/man/man1/edgert-bundle.1.gz; do
+    check "edgert-tools installs $f" grep -qxF "$f" <<<"$tool_contents"
+  done
+fi
 if command -v lintian >/dev/null; then
   lint=$(lintian --tag-display-limit 0 "$deb" $tools 2>&1 | grep -v 'running with root privileges' || true)
   [ -z "$lint" ] || echo "$lint"

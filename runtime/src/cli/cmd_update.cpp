@@ -226,7 +226,11 @@ int status(Args args, Io io) {
   }
   std::optional<Where> where = resolveWhere(io, config, stateDir, {}, {}, false);
   if (!where) return kExitConfigInvalid;
-  Result<update::SlotStore> store = update::SlotStore::open(where->stateDir);
+  Result<update::SlotStore> store = update::SlotStore::open(where->stateDir, nullptr, false);
+  if (!store && store.error().code() == Errc::kNotFound) {
+    print(io.out, "state directory: {} (not there: no bundle was ever installed)\n", where->stateDir);
+    return kExitOk;
+  }
   if (!store) {
     print(io.err, "edgert update status: {}\n", store.error().message());
     return exitFor(store.error());
@@ -255,7 +259,11 @@ int commit(Args args, Io io) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   StopSignals signals;
   for (;;) {
-    Result<update::SlotStore> store = update::SlotStore::open(where->stateDir);
+    Result<update::SlotStore> store = update::SlotStore::open(where->stateDir, nullptr, false);
+    if (!store && store.error().code() == Errc::kNotFound) {
+      print(io.out, "nothing to commit: no bundle was ever installed ({} is not there)\n", where->stateDir);
+      return kExitOk;
+    }
     if (!store) {
       print(io.err, "edgert update commit: {}\n", store.error().message());
       return exitFor(store.error());
@@ -311,7 +319,7 @@ int rollback(Args args, Io io) {
   }
   std::optional<Where> where = resolveWhere(io, config, stateDir, {}, {}, false);
   if (!where) return kExitConfigInvalid;
-  Result<update::SlotStore> store = update::SlotStore::open(where->stateDir);
+  Result<update::SlotStore> store = update::SlotStore::open(where->stateDir, nullptr, false);
   if (!store) {
     print(io.err, "edgert update rollback: {}\n", store.error().message());
     return exitFor(store.error());

@@ -164,9 +164,15 @@ ServiceBundles::~ServiceBundles() {
 }
 
 std::optional<update::SlotStore> ServiceBundles::openStore() {
-  Result<update::SlotStore> store = update::SlotStore::open(device_.update.stateDir);
+  // The state directory is the unit's (StateDirectory=) or edgert update install's to make.
+  Result<update::SlotStore> store = update::SlotStore::open(device_.update.stateDir, nullptr, false);
   if (!store) {
-    log::error(gLog, "{}; running the device's own config", store.error().message());
+    if (store.error().code() == Errc::kNotFound) {
+      log::info(gLog, "{}: not there, so no bundle is installed; running the device's own config",
+                device_.update.stateDir);
+    } else {
+      log::error(gLog, "{}; running the device's own config", store.error().message());
+    }
     return std::nullopt;
   }
   for (const std::string& note : store->notes()) log::warning(gLog, "{}", note);

@@ -266,8 +266,11 @@ auto SlotStore::locked(F&& body) -> decltype(body()) {
   return body();
 }
 
-Result<SlotStore> SlotStore::open(std::string dir, UpdateObserver* observer) {
+Result<SlotStore> SlotStore::open(std::string dir, UpdateObserver* observer, bool create) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (!create && ::access(dir.c_str(), F_OK) != 0) {
+    return Error::fromErrno(errno, "update state " + dir);
+  }
   SlotStore store(std::move(dir), observer);
   EDGERT_TRY(makeDir(store.dir_, 0755));
   EDGERT_TRY(makeDir(store.dir_ + "/slots", 0755));

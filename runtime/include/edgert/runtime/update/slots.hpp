@@ -95,8 +95,9 @@ class SlotStore {
  public:
   // Opens DIR, creating its layout on first use, and reconciles the state with the slots
   // and the link (an interrupted install, activation or rollback is completed or undone).
-  // `notes` receives what was repaired, for the caller to log.
-  static Result<SlotStore> open(std::string dir, UpdateObserver* observer = nullptr);
+  // notes() says what was repaired, for the caller to log. `create` false: a DIR that does
+  // not exist is Errc::kNotFound (nothing was ever installed) instead of being made.
+  static Result<SlotStore> open(std::string dir, UpdateObserver* observer = nullptr, bool create = true);
 
   const std::string& dir() const { return dir_; }
   std::string slotDir(int slot) const;
