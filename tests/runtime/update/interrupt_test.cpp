@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <random>
@@ -192,25 +193,33 @@ TEST_F(Interrupt, KilledAtEveryStateBoundary) {
 }
 
 TEST_F(Interrupt, KilledAtRandomMomentsOfInstalls) {
-  // How long an install takes here, to spread the kills over it.
-  prepare(Action::kInstall);
-  const auto t0 = std::chrono::steady_clock::now();
-  act(Action::kInstall, nullptr);
-  const auto span = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  // How long an install takes here (the fastest of three), to spread the kills over it. A loaded
+  // machine makes some installs finish before their moment comes; those are counted and the test
+  // goes on until it has killed kKills installs.
+  auto span = std::chrono::microseconds::max();
+  for (int i = 0; i < 3; ++i) {
+    prepare(Action::kInstall);
+    const auto t0 = std::chrono::steady_clock::now();
+    act(Action::kInstall, nullptr);
+    span = std::min(span, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+  }
   std::mt19937 rng(20261206);
+  constexpr int kKills = 50;
+  constexpr int kMostInstalls = 250;
   int killed = 0;
-  constexpr int kInstalls = 60;
-  for (int i = 0; i < kInstalls; ++i) {
+  int installs = 0;
+  while (killed < kKills && installs < kMostInstalls) {
     prepare(Action::kInstall);
     const auto delay = std::chrono::microseconds(
-        1 + std::uniform_int_distribution<long>(0, static_cast<long>(span.count() * 11 / 10))(rng));
+        1 + std::uniform_int_distribution<long>(0, static_cast<long>(span.count()))(rng));
     if (actInChild(Action::kInstall, -1, delay)) ++killed;
-    checkNextStart(fmt::format("install {} killed after {} us", i, delay.count()));
+    checkNextStart(fmt::format("install {} killed after {} us", installs, delay.count()));
+    ++installs;
   }
-  std::printf("%d installs (one takes %lld us here), %d killed at random moments, %d finished first; "
-              "every next start ran a good slot: %d old, %d new\n",
-              kInstalls, static_cast<long long>(span.count()), killed, kInstalls - killed, ranOld_, ranNew_);
-  EXPECT_GE(killed, 50);
+  std::printf("%d installs (the fastest of three took %lld us here), %d killed at random moments, %d finished "
+              "first; every next start ran a good slot: %d old, %d new\n",
+              installs, static_cast<long long>(span.count()), killed, installs - killed, ranOld_, ranNew_);
+  EXPECT_EQ(killed, kKills) << "the installs kept finishing before their kill came";
 }
 
 // A full disk: the state directory on a 512 KiB tmpfs (a private mount namespace).
