@@ -31,9 +31,12 @@ const char* const kUsage =
     "      a new Ed25519 key pair: DIR/bundle.key (keep it secret) and DIR/bundle.pub (put it in\n"
     "      the device's /etc/edgert/keys/trusted.d/)\n"
     "  edgert-bundle create --key FILE --version V --compatible STRING [--model FILE]...\n"
-    "                       [--config FILE] [--min-edgert V] [--description TEXT] -o OUT.edgb\n"
+    "                       [--config FILE [--board FILE]] [--min-edgert V] [--description TEXT]\n"
+    "                       -o OUT.edgb\n"
     "      model images are checked with the device's loader and the config (edgert.toml,\n"
-    "      naming its model by file name) with the device's schema before the manifest is signed\n"
+    "      naming its model by file name) with the device's schema before the manifest is signed;\n"
+    "      --board: a copy of the device's board file, read in place of the device path the\n"
+    "      config's service.board names\n"
     "  edgert-bundle inspect FILE\n"
     "      the manifest and the structure checks, without a key\n"
     "  edgert-bundle verify FILE --pub FILE\n"
@@ -46,13 +49,13 @@ int usage(const char* why) {
 }
 
 struct Options {
-  std::optional<std::string> out, key, version, compatible, config, minEdgert, description, pub;
+  std::optional<std::string> out, key, version, compatible, config, board, minEdgert, description, pub;
   std::vector<std::string> models;
   std::vector<std::string> positionals;
 };
 
 std::optional<Options> parse(int argc, char** argv) {
-  enum { kOut = 256, kKey, kVersion, kCompatible, kModel, kConfig, kMinEdgert, kDescription, kPub };
+  enum { kOut = 256, kKey, kVersion, kCompatible, kModel, kConfig, kBoard, kMinEdgert, kDescription, kPub };
   const option longOptions[] = {
       {"out", required_argument, nullptr, kOut},
       {"key", required_argument, nullptr, kKey},
@@ -60,6 +63,7 @@ std::optional<Options> parse(int argc, char** argv) {
       {"compatible", required_argument, nullptr, kCompatible},
       {"model", required_argument, nullptr, kModel},
       {"config", required_argument, nullptr, kConfig},
+      {"board", required_argument, nullptr, kBoard},
       {"min-edgert", required_argument, nullptr, kMinEdgert},
       {"description", required_argument, nullptr, kDescription},
       {"pub", required_argument, nullptr, kPub},
@@ -77,6 +81,7 @@ std::optional<Options> parse(int argc, char** argv) {
       case kCompatible: o.compatible = optarg; break;
       case kModel: o.models.emplace_back(optarg); break;
       case kConfig: o.config = optarg; break;
+      case kBoard: o.board = optarg; break;
       case kMinEdgert: o.minEdgert = optarg; break;
       case kDescription: o.description = optarg; break;
       case kPub: o.pub = optarg; break;
@@ -102,12 +107,14 @@ int keygen(const Options& o) {
 
 // The bundle's files under their bundle names in a temporary folder (links), checked the
 // way a device's `edgert update install` checks them.
-Result<void> checkLikeTheDevice(const std::vector<bundle::PayloadFile>& files, const update::BundleManifest& m) {
+Result<void> checkLikeTheDevice(const std::vector<bundle::PayloadFile>& files, const update::BundleManifest& m,
+                                const std::optional<std::string>& board) {
   char pattern[] = "/tmp/edgert-bundle-XXXXXX";
   if (::mkdtemp(pattern) == nullptr) return Error::fromErrno(errno, "mkdtemp");
   const std::string dir = pattern;
   runtime::ServiceConfig device;
   runtime::BundlePayloadValidator validator(device);
+  if (board) validator.readConfigWithBoard(*board);
   Result<void> result = success();
   for (const bundle::PayloadFile& f : files) {
     const std::string link = dir + "/" + f.entry.name;
@@ -122,7 +129,14 @@ Result<void> checkLikeTheDevice(const std::vector<bundle::PayloadFile>& files, c
       }
     }
   }
-  if (result) result = validator.checkBundle(dir, m);
+  if (result) {
+    result = validator.checkBundle(dir, m);
+    if (!result && !board && result.error().message().find("service.board: ") != std::string::npos) {
+      result = Error(result.error().code(), result.error().message() +
+                                                " (a path on the device? --board FILE reads a copy of the "
+                                                "device's board file instead)");
+    }
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return result;
@@ -158,7 +172,10 @@ int create(const Options& o) {
   }
   Result<update::BundleManifest> manifest = bundle::makeManifest(spec);
   if (!manifest) return fail(manifest.error(), kExitDataInvalid);
-  if (Result<void> ok = checkLikeTheDevice(spec.files, *manifest); !ok) return fail(ok.error(), kExitDataInvalid);
+  if (o.board && !o.config) return usage("create: --board checks a --config; there is none");
+  if (Result<void> ok = checkLikeTheDevice(spec.files, *manifest, o.board); !ok) {
+    return fail(ok.error(), kExitDataInvalid);
+  }
   const std::string text = update::formatBundleManifest(*manifest);
   Result<std::vector<std::byte>> sig = bundle::signWithKeyFile(*o.key, std::as_bytes(std::span(text)));
   if (!sig) return fail(sig.error());
@@ -219,7 +236,7 @@ int verify(const Options& o) {
   if (!key) return fail(key.error());
   update::Keyring ring;
   ring.trusted.push_back(*key);
-  ring.dir = std::filesystem::path(*o.pub).parent_path().string();
+  ring.source = *o.pub;
   const int fd = openBundle(o.positionals[0]);
   if (fd < 0) return 1;
   Discard sink;

@@ -55,7 +55,7 @@ constexpr std::array kCommands{
             "  65 invalid model image, 69 camera or device unavailable, 78 invalid config,\n"
             "  missing model image or memory budget exceeded.\n",
             runService},
-    Command{"update", "install FILE|- | status [--json] | commit | rollback  [options]",
+    Command{"update", "install FILE|- | status [--json] [--verify] | commit | rollback  [options]",
             "Install an over-the-air bundle into the inactive slot, show, commit or roll back",
             "  install FILE|-     verify a bundle (.edgb; - reads standard input) and write it into\n"
             "                     the inactive slot; it runs on trial from the service's next start\n"
@@ -66,6 +66,8 @@ constexpr std::array kCommands{
             "    --allow-downgrade  install a version below the committed one or the floor\n"
             "    --max-mib N      refuse payload files over N MiB (default 1024)\n"
             "  status [--json]    the slots, the current one, the version floor, the service's health\n"
+            "    --verify         re-hash each slot that may run against its manifest; exit 1 when\n"
+            "                     one is damaged\n"
             "  commit             wait until the service committed the newest install after its\n"
             "                     health check (exit 0), or rolled it back (exit 1)\n"
             "    --timeout S      give up after S seconds (default 300)\n"

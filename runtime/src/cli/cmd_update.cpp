@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "commands.hpp"
@@ -165,7 +167,21 @@ int install(Args args, Io io) {
   return kExitOk;
 }
 
-void printStatus(Io io, const update::SlotStore& store, bool json) {
+// --verify: each slot holding a bundle re-hashed against its manifest ("" when intact).
+using SlotChecks = std::array<std::optional<std::string>, 2>;
+
+SlotChecks verifySlots(const update::SlotStore& store) {
+  SlotChecks checks;
+  for (int i = 0; i < 2; ++i) {
+    const update::SlotState st = store.state().slots[static_cast<std::size_t>(i)].state;
+    if (st != update::SlotState::kOk && st != update::SlotState::kPending) continue;
+    Result<void> ok = store.verifySlot(i);
+    checks[static_cast<std::size_t>(i)] = ok ? std::string() : std::string(ok.error().message());
+  }
+  return checks;
+}
+
+void printStatus(Io io, const update::SlotStore& store, bool json, const SlotChecks& checks) {
   const update::UpdateState& s = store.state();
   std::string why;
   const std::optional<runtime::HealthRecord> health = runtime::readHealthFile(store.dir(), why);
@@ -181,9 +197,11 @@ void printStatus(Io io, const update::SlotStore& store, bool json) {
     out += ",\"slots\":{";
     for (int i = 0; i < 2; ++i) {
       const update::SlotRecord& r = s.slots[static_cast<std::size_t>(i)];
-      out += fmt::format("{}\"{}\":{{\"state\":\"{}\",\"version\":{},\"tries_left\":{},\"boot_id\":{},\"reason\":{}}}",
+      const std::optional<std::string>& check = checks[static_cast<std::size_t>(i)];
+      out += fmt::format("{}\"{}\":{{\"state\":\"{}\",\"version\":{},\"tries_left\":{},\"boot_id\":{},\"reason\":{}{}}}",
                          i ? "," : "", letter(i), update::slotStateName(r.state), jsonString(r.version),
-                         r.triesLeft, jsonString(r.bootId), jsonString(r.reason));
+                         r.triesLeft, jsonString(r.bootId), jsonString(r.reason),
+                         check ? ",\"damage\":" + (check->empty() ? std::string("null") : jsonString(*check)) : "");
     }
     out += "},\"notes\":[";
     for (std::size_t i = 0; i < store.notes().size(); ++i) out += (i ? "," : "") + jsonString(store.notes()[i]);
@@ -202,8 +220,10 @@ void printStatus(Io io, const update::SlotStore& store, bool json) {
   print(io.out, "version floor: {}\n", s.floor.empty() ? "none" : s.floor);
   for (int i = 0; i < 2; ++i) {
     const update::SlotRecord& r = s.slots[static_cast<std::size_t>(i)];
-    print(io.out, "slot {}: {:<8} {:<12} {}\n", letter(i), update::slotStateName(r.state),
-          r.version.empty() ? "-" : r.version, r.reason);
+    const std::optional<std::string>& check = checks[static_cast<std::size_t>(i)];
+    print(io.out, "slot {}: {:<8} {:<12} {}{}\n", letter(i), update::slotStateName(r.state),
+          r.version.empty() ? "-" : r.version, r.reason,
+          !check ? "" : check->empty() ? " [files intact]" : " [DAMAGED: " + *check + "]");
   }
   print(io.out, "service: {}\n",
         health ? fmt::format("healthy (pid {}, {})", health->pid,
@@ -213,9 +233,11 @@ void printStatus(Io io, const update::SlotStore& store, bool json) {
 }
 
 int status(Args args, Io io) {
-  std::optional<std::string> config, stateDir, json;
+  std::optional<std::string> config, stateDir, json, verify;
   std::vector<std::string> positionals;
-  if (int rc = parseOptions(args, io, {{"config", true, &config}, {"state-dir", true, &stateDir}, {"json", false, &json}},
+  if (int rc = parseOptions(args, io,
+                            {{"config", true, &config}, {"state-dir", true, &stateDir}, {"json", false, &json},
+                             {"verify", false, &verify}},
                             positionals);
       rc != kExitOk) {
     return rc < 0 ? kExitOk : rc;
@@ -235,7 +257,12 @@ int status(Args args, Io io) {
     print(io.err, "edgert update status: {}\n", store.error().message());
     return exitFor(store.error());
   }
-  printStatus(io, *store, json.has_value());
+  const SlotChecks checks = verify ? verifySlots(*store) : SlotChecks{};
+  printStatus(io, *store, json.has_value(), checks);
+  // --verify: a slot that may run (ok, on trial) with damaged files is a failure.
+  for (const std::optional<std::string>& c : checks) {
+    if (c && !c->empty()) return kExitFailure;
+  }
   return kExitOk;
 }
 
@@ -359,6 +386,11 @@ int runUpdate(Args args, Io io) {
     return kExitUsage;
   }
   const std::string_view verb = args.argv[1];
+  // Installs, commits, rollbacks and refusals are the device's audit trail: their events go
+  // to the journal (MESSAGE_IDs in runtime/BUNDLE_FORMAT.md) also when an administrator or an
+  // updater (Mender's module, whose output Mender keeps) runs this; what the command prints
+  // tells them the same. EDGERT_LOG_TARGET still decides when set. No journal: stderr.
+  if (std::getenv("EDGERT_LOG_TARGET") == nullptr) log::setTarget(log::Target::kJournal);
   // The verb's own options follow it; messages name the command as "edgert update".
   std::vector<char*> argv(args.argv + 1, args.argv + args.argc);
   argv[0] = args.argv[0];

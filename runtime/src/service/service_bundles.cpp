@@ -89,7 +89,7 @@ Result<void> BundlePayloadValidator::checkModel(const std::string& path) {
 Result<void> BundlePayloadValidator::checkBundle(const std::string& dir, const update::BundleManifest& manifest) {
   if (!hasConfig(manifest)) return onlyModel(manifest).ok() ? success() : Result<void>(onlyModel(manifest).error());
   const std::string path = dir + "/" + std::string(update::kBundleConfigName);
-  Result<ServiceConfig> c = loadServiceConfig(path);
+  Result<ServiceConfig> c = loadServiceConfig(path, boardFile_);
   const auto named = [&](const std::string& message) {
     // Messages name the file as the bundle does, not by where it was staged.
     std::string text = message;

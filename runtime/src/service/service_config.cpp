@@ -156,7 +156,7 @@ std::string_view idleActionName(IdleAction action) { return enumNameOf(kIdleActi
 namespace {
 
 Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string_view sourceName,
-                                        const std::string& baseDir) {
+                                        const std::string& baseDir, const std::string& boardFile) {
   ServiceConfig c;
   c.sourceName = std::string(sourceName);
   // The board comes first: the camera defaults and the memory budget are the board's.
@@ -167,7 +167,10 @@ Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string
     }
   }
   // "auto": the installed board file that matches the device tree, else host-sim.
-  if (boardKey != "auto") {
+  if (!boardFile.empty()) {
+    boardKey = boardFile;
+    c.boardChoice = fmt::format("board {} (given in place of service.board)", boardFile);
+  } else if (boardKey != "auto") {
     boardKey = boardKey.empty() ? "" : resolve(baseDir, boardKey);
   } else {
     std::vector<std::string> skipped;
@@ -237,12 +240,12 @@ Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string
 Result<ServiceConfig> parseServiceConfig(std::string_view text, std::string_view sourceName,
                                          const std::string& baseDir) {
   EDGERT_ASSIGN_OR_RETURN(const toml::table document, parseToml(text, sourceName));
-  return readServiceConfig(document, sourceName, baseDir);
+  return readServiceConfig(document, sourceName, baseDir, {});
 }
 
-Result<ServiceConfig> loadServiceConfig(const std::string& path) {
+Result<ServiceConfig> loadServiceConfig(const std::string& path, const std::string& boardFile) {
   EDGERT_ASSIGN_OR_RETURN(const toml::table document, parseTomlFile(path));
-  return readServiceConfig(document, path, std::filesystem::path(path).parent_path().string());
+  return readServiceConfig(document, path, std::filesystem::path(path).parent_path().string(), boardFile);
 }
 
 }  // namespace edgert::runtime

@@ -179,7 +179,7 @@ Result<PublicKey> loadPublicKey(const std::string& path) {
 
 Result<Keyring> loadKeyring(const std::string& dir) {
   Keyring ring;
-  ring.dir = dir;
+  ring.source = dir + "/trusted.d";
   EDGERT_ASSIGN_OR_RETURN(auto trusted, pubFiles(dir + "/trusted.d", false));
   EDGERT_ASSIGN_OR_RETURN(auto revoked, pubFiles(dir + "/revoked.d", true));
   // A revoked key that cannot be read would be silently trusted: refuse instead.
@@ -228,8 +228,8 @@ Result<const PublicKey*> verifySignature(const Keyring& keys, std::span<const st
     if (verifies(k)) return &k;
   }
   return makeError(Errc::kPermissionDenied,
-                   "manifest.sig: no trusted key in {}/trusted.d verifies the manifest ({} key{} tried)",
-                   keys.dir, keys.trusted.size(), keys.trusted.size() == 1 ? "" : "s");
+                   "manifest.sig: no trusted key in {} verifies the manifest ({} key{} tried)",
+                   keys.source, keys.trusted.size(), keys.trusted.size() == 1 ? "" : "s");
 }
 
 }  // namespace edgert::update

@@ -388,7 +388,10 @@ Result<void> SlotStore::persist() {
   const std::string tmp = dir_ + "/state.tmp";
   const std::string path = statePath(dir_, static_cast<int>(state_.generation % 2));
   {
-    EDGERT_ASSIGN_OR_RETURN(Fd fd, openFile(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    // A new file, never one left over: a killed `edgert update` run as root leaves a root-owned
+    // one that the service (its own user) may unlink in the folder it owns but not truncate.
+    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) return Error::fromErrno(errno, "unlink " + tmp);
+    EDGERT_ASSIGN_OR_RETURN(Fd fd, openFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644));
     step("state:write");
     EDGERT_TRY(writeAll(fd.get(), std::as_bytes(std::span(text)), tmp));
     step("state:fsync");
@@ -420,6 +423,21 @@ Result<void> SlotStore::relink(std::optional<int> slot) {
   EDGERT_TRY(syncDirectory(dir_));
   current_ = slot;
   step("link:done");
+  return success();
+}
+
+Result<void> SlotStore::verifySlot(int slot) const {
+  const std::string dir = slotDir(slot);
+  const SlotRecord& r = state_.slots[static_cast<std::size_t>(slot)];
+  EDGERT_ASSIGN_OR_RETURN(std::string text, readText(dir + "/manifest", kMaxManifestBytes));
+  if (toHex(sha256Of(std::as_bytes(std::span(text)))) != r.manifestSha256) {
+    return makeError(Errc::kCorrupt, "{}/manifest is not the manifest installed in slot {}", dir, kSlotNames[static_cast<std::size_t>(slot)]);
+  }
+  EDGERT_ASSIGN_OR_RETURN(BundleManifest m, parseBundleManifest(text, dir + "/manifest"));
+  for (const PayloadEntry& p : m.payload) {
+    EDGERT_ASSIGN_OR_RETURN(Digest d, sha256OfFile(dir + "/" + p.name));
+    if (d != p.sha256) return makeError(Errc::kCorrupt, "{}/{}: sha256 differs from the manifest's", dir, p.name);
+  }
   return success();
 }
 

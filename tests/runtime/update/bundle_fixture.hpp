@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -72,6 +73,8 @@ inline void writeRawArchive(const std::string& path, const std::vector<RawEntry>
 class BundleFixture : public ::testing::Test {
  protected:
   void SetUp() override {
+    // `edgert update` sends its events to the journal unless told otherwise: not this host's.
+    ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
     char pattern[] = "/tmp/edgert-update-test-XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     root_ = pattern;

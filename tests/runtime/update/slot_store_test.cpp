@@ -143,5 +143,21 @@ TEST_F(SlotStoreTest, OneInstallAtATime) {
   EXPECT_EQ(r.error().code(), Errc::kBusy);
 }
 
+// What `edgert update status --verify` reports: a slot whose files no longer match.
+TEST_F(SlotStoreTest, VerifySlotNamesADamagedFile) {
+  SlotStore store = open();
+  ASSERT_TRUE(install(store, makeBundle("v1.edgb", "1.0.0", {"good.edgm"})).ok());
+  ASSERT_TRUE(store.verifySlot(0).ok());
+  std::string model = readText(store.slotDir(0) + "/good.edgm");
+  model[model.size() / 2] ^= 0x01;
+  writeText(store.slotDir(0) + "/good.edgm", model);
+  Result<void> damaged = store.verifySlot(0);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.error().code(), Errc::kCorrupt);
+  EXPECT_NE(damaged.error().message().find("good.edgm: sha256 differs"), std::string::npos) << damaged.error().message();
+  writeText(store.slotDir(0) + "/manifest", readText(store.slotDir(0) + "/manifest") + "\n");
+  EXPECT_NE(store.verifySlot(0).error().message().find("is not the manifest installed in slot a"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace edgert::update::test

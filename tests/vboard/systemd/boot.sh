@@ -4,7 +4,7 @@
 #
 #   tests/vboard/systemd/boot.sh --arch x86_64|aarch64 --rootfs-from KEY|DIR --deb FILE.deb
 #       [--deb FILE.deb]... [--copy SRC:DEST]... [--timeout S] [--append "kernel args"]
-#       [--log FILE] [--no-vivid] [--size MB] [--cache DIR] [--keep DIR]
+#       [--log FILE] [--no-vivid] [--size MB] [--cache DIR] [--keep DIR] [--power-cuts MAX]
 #
 #   --rootfs-from  the folder rootfs.sh printed, or its key (<arch>-<hash> or <hash>)
 #   --deb          installed with `apt-get install ./FILE.deb` in a chroot of a copy of the
@@ -21,6 +21,12 @@
 #                  n_devs=1 node_types=0x1 through modules-load.d: a board with a camera)
 #   --size         the ext4 image's size in MiB (default: the tree + 512 MiB, at least 1 GiB)
 #   --keep DIR     keep the image, initramfs and log in DIR
+#   --power-cuts MAX  power cuts on the guest's demand, up to MAX: a console line
+#                  "vboard-systemd: mark cut K MS" makes the host kill QEMU with SIGKILL MS
+#                  milliseconds later (no sync, no shutdown: the guest's page cache and the
+#                  requests QEMU had not yet taken are lost), then boot the same disk image
+#                  again. The log holds every launch, each begun by "vboard-systemd: host:
+#                  launch N"; "vboard-systemd: host: cut K after MS ms" follows a cut.
 #
 # Steps and their seconds are printed: copy of the rootfs, apt-get install, copies, mke2fs,
 # initramfs (cached in <cache>/initrd/), boot. The guest runs with -no-reboot, so a
@@ -32,7 +38,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache="${EDGERT_VBOARD_CACHE:-/var/cache/edgert-vboard}"
-arch="" from="" timeout_s=240 append="" log="" vivid=1 size_mb="" keep=""
+arch="" from="" timeout_s=240 append="" log="" vivid=1 size_mb="" keep="" cuts_max=0
 debs=() copies=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -47,6 +53,7 @@ while [ $# -gt 0 ]; do
     --size) size_mb=$2; shift 2 ;;
     --cache) cache=$2; shift 2 ;;
     --keep) keep=$(realpath -m "$2"); shift 2 ;;
+    --power-cuts) cuts_max=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "boot.sh: unknown argument $1" >&2; exit 64 ;;
   esac
@@ -93,9 +100,10 @@ if [ "$deb_arch" != "$(dpkg --print-architecture)" ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/edgert-vboard-systemd.XXXXXX")
-qpid=""
+qpid="" cutter=""
 cleanup() {
   if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then kill "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true; fi
+  [ -n "$cutter" ] && kill "$cutter" 2>/dev/null || true
   if [ -n "$keep" ]; then
     mkdir -p "$keep"
     for f in image.ext4 initrd.gz console.log apt.log; do [ -e "$work/$f" ] && cp --sparse=always "$work/$f" "$keep/"; done
@@ -224,22 +232,44 @@ qemu_cmd=("$qemu" "${qemu_args[@]}" -smp 1 -m 1024 -nographic -no-reboot -nic no
           -device virtio-gpu-pci -kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline"
           -drive "file=$work/image.ext4,format=raw,if=virtio")
 say "booting $kver: timeout $timeout_s ${qemu_cmd[*]}"
+# The power cut: SIGKILL to QEMU itself (its -pidfile: $qpid is timeout's), MS ms after the
+# guest asked for it.
+cut_after() {  # cut_after K MS
+  sleep "$(awk -v ms="$2" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  kill -9 "$(cat "$work/qemu.pid")" 2>/dev/null && echo "$1 $2" >"$work/cut"
+}
 mkfifo "$work/console.fifo"
 start=$(now)
-timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null >"$work/console.fifo" 2>&1 &
-qpid=$!
-while IFS= read -r line; do
-  line=${line//$'\r'/}
-  printf '%s\n' "$line" >>"$log"
-  case $line in
-    *vboard-systemd:*) printf '[%6.1f s] %s\n' "$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')" "vboard-systemd:${line#*vboard-systemd:}" ;;
-  esac
-done <"$work/console.fifo"
-set +e
-wait "$qpid"
-status=$?
-set -e
-qpid=""
+launch=1 cuts=0
+while :; do
+  rm -f "$work/cut" "$work/qemu.pid"
+  [ "$cuts_max" -gt 0 ] && echo "vboard-systemd: host: launch $launch" | tee -a "$log"
+  timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" -pidfile "$work/qemu.pid" </dev/null >"$work/console.fifo" 2>&1 &
+  qpid=$!
+  while IFS= read -r line; do
+    line=${line//$'\r'/}
+    printf '%s\n' "$line" >>"$log"
+    case $line in
+      *vboard-systemd:*) printf '[%6.1f s] %s\n' "$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')" "vboard-systemd:${line#*vboard-systemd:}" ;;
+    esac
+    if [ "$cuts_max" -gt 0 ] && [[ $line =~ vboard-systemd:\ mark\ cut\ ([0-9]+)\ ([0-9]+) ]]; then
+      cut_after "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" &
+      cutter=$!
+    fi
+  done <"$work/console.fifo"
+  set +e
+  wait "$qpid"
+  status=$?
+  set -e
+  qpid=""
+  if [ -n "$cutter" ]; then wait "$cutter" 2>/dev/null || true; cutter=""; fi
+  [ -f "$work/cut" ] || break
+  read -r k ms <"$work/cut"
+  cuts=$((cuts + 1))
+  echo "vboard-systemd: host: cut $k after $ms ms" | tee -a "$log"
+  if [ $cuts -gt "$cuts_max" ]; then say "the guest asked for more cuts than --power-cuts $cuts_max"; status=1; break; fi
+  launch=$((launch + 1))
+done
 took=$(since "$start")
 if [ $status -eq 124 ] || [ $status -eq 137 ]; then how="timeout after $timeout_s s"
 elif grep -q 'reboot: Power down' "$log"; then how="powered off"

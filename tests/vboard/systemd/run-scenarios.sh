@@ -12,8 +12,7 @@
 #
 #   tests/vboard/systemd/run-scenarios.sh --arch x86_64|aarch64 --deb EDGERT.deb
 #       (--model FACE.edgm | --onnx blazeface_front_128.onnx --compiler EDGERT-COMPILE) [--keep DIR]
-# With --onnx the model is compiled for the guest's CPU (--target x86_64: AVX2+FMA, which
-# QEMU's TCG has; --target aarch64: NEON): the reference kernels take seconds a frame there.
+# With --onnx the model is compiled for the guest's CPU (prepare.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 arch="" deb="" model="" keep="" onnx="" compiler=""
@@ -25,7 +24,7 @@ while [ $# -gt 0 ]; do
     --onnx) onnx=$(realpath "$2"); shift 2 ;;
     --compiler) compiler=$(realpath "$2"); shift 2 ;;
     --keep) keep=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run-scenarios.sh: unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -33,28 +32,10 @@ done
 start=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/edgert-vboard-scenarios.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-if [ -n "$onnx" ]; then
-  [ -x "$compiler" ] || { echo "run-scenarios.sh: --compiler: no edgert-compile at '$compiler' (build the host preset first)" >&2; exit 1; }
-  model="$work/face.edgm"
-  "$compiler" "$onnx" -o "$model" --target "$arch" || { echo "vboard-systemd: FAIL setup: edgert-compile $onnx --target $arch"; exit 1; }
-fi
-[ -f "$model" ] || { echo "run-scenarios.sh: --model: no model image '$model'" >&2; exit 1; }
-
-# The rootfs holds what the package's Depends and Recommends name (first alternatives, no
-# versions: apt must then find every dependency installed, or the install fails) and what
-# the scenarios use: curl and Debian's prometheus-node-exporter.
-deps=$( { dpkg-deb -f "$deb" Depends; echo ","; dpkg-deb -f "$deb" Recommends; } |
-        tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u | tr '\n' ' ')
-packages="$deps curl prometheus-node-exporter"
-echo "vboard-systemd: rootfs packages: $packages"
-set +e
-rootfs_out=$("$here/rootfs.sh" --arch "$arch" --packages "$packages" 2>&1)
-rc=$?
-set -e
-echo "$rootfs_out" | sed 's/^/  /'
-[ $rc -eq 77 ] && { echo "$rootfs_out" | grep SKIP | tail -1; exit 77; }
-[ $rc -eq 0 ] || { echo "vboard-systemd: FAIL setup: rootfs.sh exited $rc"; exit 1; }
-rootfs=$(echo "$rootfs_out" | tail -1)
+. "$here/prepare.sh"
+vboard_prepare_model || exit 1
+rc=0; vboard_prepare_rootfs || rc=$?
+[ $rc -eq 0 ] || exit $rc
 
 g=$here/guest
 copies=(--copy "$model:/usr/share/edgert/models/face.edgm"
@@ -66,7 +47,7 @@ copies=(--copy "$model:/usr/share/edgert/models/face.edgm"
         --copy "$g/scenarios.sh:/usr/local/lib/vboard/scenarios.sh"
         --copy "$g/vboard-scenarios.service:/etc/systemd/system/vboard-scenarios.service")
 # systemd.wants= (systemd-debug-generator) starts the scenarios at boot.
-wants="systemd.wants=vboard-scenarios.service"
+wants="systemd.wants=vboard-scenarios.service systemd.mask=mender-client.service"
 # Timeouts: the camera boot runs ~3 minutes under TCG, the cold-plug boot waits two
 # minutes for its camera by design.
 "$here/boot.sh" --arch "$arch" --rootfs-from "$rootfs" --deb "$deb" "${copies[@]}" --no-vivid \

@@ -33,11 +33,15 @@ Result<ServiceConfig> slotServiceConfig(const ServiceConfig& device, const std::
 class BundlePayloadValidator final : public update::PayloadValidator {
  public:
   explicit BundlePayloadValidator(const ServiceConfig& device) : device_(device) {}
+  // edgert-bundle on a host: the bundle's config is read with this board file in place of
+  // the device path its service.board names.
+  void readConfigWithBoard(std::string boardFile) { boardFile_ = std::move(boardFile); }
   Result<void> checkModel(const std::string& path) override;
   Result<void> checkBundle(const std::string& dir, const update::BundleManifest& manifest) override;
 
  private:
   const ServiceConfig& device_;
+  std::string boardFile_;
 };
 
 // The health file DIR/health: "pid boot_id version" while a service that passed its health

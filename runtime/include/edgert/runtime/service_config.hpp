@@ -93,7 +93,9 @@ struct ServiceConfig {
 // `text` is TOML; `sourceName` names it in messages; `baseDir` resolves relative paths.
 Result<ServiceConfig> parseServiceConfig(std::string_view text, std::string_view sourceName,
                                          const std::string& baseDir);
-Result<ServiceConfig> loadServiceConfig(const std::string& path);
+// `boardFile`: read this board file instead of the one service.board names (a host checking
+// a device's config, whose board path is the device's, with a copy of that board file).
+Result<ServiceConfig> loadServiceConfig(const std::string& path, const std::string& boardFile = {});
 
 std::string_view idleActionName(IdleAction action);
 

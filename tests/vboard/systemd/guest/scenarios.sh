@@ -5,6 +5,7 @@
 #                          then g (the hardware watchdog resets the board; the host sees it)
 #   vboard.mode=cold-plug  no camera at boot (modules-load=softdog): j, e (vivid loaded two
 #                          minutes after boot), then h (idle poweroff; the host sees it)
+#   vboard.mode=ota        over-the-air bundles and power cuts: ota.sh
 # Each check prints "vboard-systemd: PASS|FAIL <scenario> <what>" on the console; marks
 # ("vboard-systemd: mark ...") bracket what the host judges from the console itself. The
 # guest's edgert runs the packaged unit with /etc/edgert/edgert.toml from guest/edgert.toml.
@@ -33,6 +34,7 @@ set_config() {  # set_config SED_EXPRESSION: the good config, changed
   sed "$1" /root/edgert.toml.good > "$config.new" && mv "$config.new" "$config"
 }
 mode=$(sed -n 's/.*vboard\.mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
+[ "$mode" = ota ] && exec /usr/local/lib/vboard/ota.sh
 say "mode $mode, uptime $(up) s, kernel $(uname -r) $(uname -m), edgert $(edgert version | head -1)"
 STARTED_ID=5c1a8d2e0f3b4e7a9c6d1b2a3f4e5d60
 RELOAD_ID=de8bfcad7a6d4b9e8dbccadb3cd46e77

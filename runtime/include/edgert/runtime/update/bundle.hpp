@@ -61,7 +61,7 @@ Result<PublicKey> loadPublicKey(const std::string& path);
 struct Keyring {
   std::vector<PublicKey> trusted;
   std::vector<PublicKey> revoked;
-  std::string dir;
+  std::string source;  // where the trusted keys came from, for messages ("DIR/trusted.d")
 };
 Result<Keyring> loadKeyring(const std::string& dir);
 

@@ -126,6 +126,10 @@ class SlotStore {
   // The bundle version running, "" for none.
   std::string activeVersion() const;
 
+  // Re-reads a slot that holds a bundle: its manifest must be the one recorded for it and
+  // every payload file must match the manifest's sha256. kCorrupt names what differs.
+  Result<void> verifySlot(int slot) const;
+
  private:
   SlotStore(std::string dir, UpdateObserver* observer) : dir_(std::move(dir)), observer_(observer) {}
   Result<void> load();       // state files + link (caller holds the lock)
