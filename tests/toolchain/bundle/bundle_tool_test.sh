@@ -66,7 +66,9 @@ size=$(stat -c %s flipped.edgb)
 printf '\x5a' | dd of=flipped.edgb bs=1 seek=$((size / 2)) conv=notrunc status=none
 export EDGERT_LOG_TARGET=stderr
 expect "the device refuses the flipped bundle" 65 "sha256" "$edgert" update install flipped.edgb --config device.toml
-expect "the device installs the bundle" 0 "activated slot [ab]" "$edgert" update install face-1.0.0.edgb --config device.toml
+# Through a pipe (not seekable): the install streams.
+expect "the device installs the bundle from a pipe" 0 "activated slot [ab]" \
+  sh -c 'cat "$1" | "$2" update install - --config device.toml' sh face-1.0.0.edgb "$edgert"
 expect "status --verify finds the slot intact" 0 "files intact" "$edgert" update status --verify --config device.toml
 slot=$(ls -d state/slots/*/face.edgm | head -1)
 printf '\x5a' | dd of="$slot" bs=1 seek=100 conv=notrunc status=none

@@ -150,5 +150,5 @@ for id in $expected; do
   case $line in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
 done
 if [ $failed -gt 0 ] && [ -n "$keep" ]; then mkdir -p "$keep"; cp "$work"/ota.log "$work"/ota.out "$keep/" 2>/dev/null || true; fi
-echo "vboard-systemd: $arch: ota: $passed passed, $failed failed in $(( $(date +%s) - start )) s"
+echo "vboard-systemd: $arch: $passed passed, $failed failed (over-the-air bundles) in $(( $(date +%s) - start )) s"
 [ $failed -eq 0 ]

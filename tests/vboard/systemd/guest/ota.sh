@@ -244,6 +244,11 @@ check_after_cut() {  # check_after_cut K
   what="$(st_active) in slot ${s:-none} ($(st_state "$s")"
   [ "$(st_state "$s")" = pending ] && what+=", $(sed -n "s/.*\"$s\":{[^}]*\"tries_left\":\([0-9]*\).*/\1/p" <<<"$st") tries left"
   what+=")"
+  # What the store repaired when the service opened it at boot (an install or a link change
+  # the cut interrupted), as the service logged it.
+  local repaired
+  repaired=$(journalctl -b -u edgert --no-pager -o cat | grep -E 'interrupted|set aside|rebuilt' | head -3 | tr '\n' ';')
+  [ -n "$repaired" ] && what+="; repaired at start: $repaired"
   if [ -n "$s" ]; then
     case $(st_state "$s") in ok|pending) ;; *) bad="$bad current slot is $(st_state "$s");" ;; esac
   fi
