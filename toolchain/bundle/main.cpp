@@ -114,6 +114,8 @@ Result<void> checkLikeTheDevice(const std::vector<bundle::PayloadFile>& files, c
   const std::string dir = pattern;
   runtime::ServiceConfig device;
   runtime::BundlePayloadValidator validator(device);
+  // A bundle is made on a host for devices of any architecture.
+  validator.checkModelsFor(CheckFor::kItsTarget);
   if (board) validator.readConfigWithBoard(*board);
   Result<void> result = success();
   for (const bundle::PayloadFile& f : files) {

@@ -55,6 +55,10 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
 
 Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std::byte> arena,
                                                const Options& options) {
+  if (!model.runsHere()) {
+    return makeError(Errc::kUnsupported, "{}: checked for its own target, not for this machine: it cannot run here",
+                     model.sourceName());
+  }
   if (options.threads < 1 || options.threads > kernels::kMaxThreads) {
     return makeError(Errc::kInvalidArgument, "{}: {} threads requested, expected 1..{}", model.sourceName(),
                      options.threads, kernels::kMaxThreads);

@@ -66,6 +66,7 @@ Model& Model::operator=(Model&& o) noexcept {
     stringsBytes_ = o.stringsBytes_;
     params_ = o.params_;
     weights_ = o.weights_;
+    checkFor_ = o.checkFor_;
   }
   return *this;
 }
@@ -74,7 +75,7 @@ Model::~Model() {
   if (mapping_) ::munmap(mapping_, bytes_.size());
 }
 
-Result<Model> Model::open(const std::string& path) {
+Result<Model> Model::open(const std::string& path, CheckFor checkFor) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error::fromErrno(errno, "open " + path);
   struct stat st {};
@@ -99,6 +100,7 @@ Result<Model> Model::open(const std::string& path) {
   m.sourceName_ = path;
   m.mapping_ = p;
   m.bytes_ = {static_cast<const std::byte*>(p), size};
+  m.checkFor_ = checkFor;
   EDGERT_TRY(m.validate());
   return m;
 }
@@ -176,7 +178,8 @@ Result<void> Model::validate() {
     case model::Target::kX86_64:
     case model::Target::kX86_64Avx512:
     case model::Target::kAarch64: {
-      if (std::string_view(kernels::compiledArch()) != model::targetArch(h.target)) {
+      if (checkFor_ == CheckFor::kThisMachine &&
+          std::string_view(kernels::compiledArch()) != model::targetArch(h.target)) {
         return makeError(Errc::kUnsupported, "{}: compiled for {} kernels, this edgert is {}", src,
                          model::targetName(h.target), kernels::compiledArch());
       }
@@ -288,11 +291,11 @@ Result<void> Model::validate() {
       return fail(Errc::kUnsupported,
                   fmt::format("{} kernel variant {} is not in this build", info->name, op.variant));
     }
-    if (variant->run == nullptr) {
+    if (checkFor_ == CheckFor::kThisMachine && variant->run == nullptr) {
       return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' is not built for {}", info->name,
                                                   variant->name, kernels::compiledArch()));
     }
-    if (!isaAvailable(variant->isa)) {
+    if (checkFor_ == CheckFor::kThisMachine && !isaAvailable(variant->isa)) {
       return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' needs a CPU feature this CPU lacks",
                                                   info->name, variant->name));
     }

@@ -77,7 +77,7 @@ Result<ServiceConfig> slotServiceConfig(const ServiceConfig& device, const std::
 }
 
 Result<void> BundlePayloadValidator::checkModel(const std::string& path) {
-  Result<Model> m = Model::open(path);
+  Result<Model> m = Model::open(path, checkModelsFor_);
   if (!m) {
     return Error(Errc::kCorrupt, fmt::format("{}: the device's loader refuses it: {}",
                                              std::filesystem::path(path).filename().string(),

@@ -1,5 +1,6 @@
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
+#include "edgert/kernels/cpu_features.hpp"
 
 #include "arena_plan.hpp"
 #include "image_writer.hpp"
@@ -222,6 +223,38 @@ TEST(Model, HeaderProblemsAreNamed) {
     EXPECT_EQ(loadError(img), fmt::format("m.edgm: tensors section (96 bytes at {0}) lies outside the {0}-byte file",
                                           img.span().size()));
   }
+}
+
+// edgert-bundle on an x86_64 host checks a model made for an aarch64 device (and back): for
+// its own target, everything but what depends on this machine; such a Model never runs here.
+TEST(Model, AnotherArchitecturesImageIsCheckedForItsTarget) {
+  const bool x86 = std::string_view(kernels::compiledArch()) == "x86_64";
+  const model::Target other = x86 ? model::Target::kAarch64 : model::Target::kX86_64;
+  const std::string path = ::testing::TempDir() + "edgert_other_arch.edgm";
+  const auto write = [&](AlignedImage& img) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(img.data()), static_cast<std::streamsize>(img.span().size()));
+  };
+  AlignedImage img(smallImage());
+  img.header().target = other;
+  img.reseal();
+  write(img);
+  auto here = Model::open(path);
+  ASSERT_FALSE(here.ok());
+  EXPECT_EQ(here.error().message(), fmt::format("{}: compiled for {} kernels, this edgert is {}", path,
+                                                model::targetName(other), kernels::compiledArch()));
+  auto checked = Model::open(path, CheckFor::kItsTarget);
+  ASSERT_TRUE(checked.ok()) << checked.error().message();
+  EXPECT_FALSE(checked->runsHere());
+  auto engine = Engine::create(*checked);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_NE(engine.error().message().find("it cannot run here"), std::string::npos);
+  // Damage is still damage.
+  img.data()[img.span().size() - 1] ^= std::byte{1};
+  write(img);
+  auto damaged = Model::open(path, CheckFor::kItsTarget);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.error().message().find("checksum mismatch"), std::string::npos);
 }
 
 // Edits one record of a valid image (checksum recomputed) and returns the loader's verdict.

@@ -5,8 +5,9 @@
 # exit status and the message that names what is wrong. Then the device side of the same
 # bundle: `edgert update install` into a fresh state directory.
 #   bundle_tool_test.sh EDGERT-BUNDLE EDGERT-TEST-MODEL EDGERT BOARD.toml (its name: "vboard")
+#       EDGERT-COMPILE ONNX-MODEL (one Debian's ONNX node tests: compiled for the other arch)
 set -uo pipefail
-tool=$1 make_model=$2 edgert=$3 board=$(realpath "$4")
+tool=$1 make_model=$2 edgert=$3 board=$(realpath "$4") compile=$5 onnx=$6
 work=$(mktemp -d "${TMPDIR:-/tmp}/edgert-bundle-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 failed=0
@@ -34,14 +35,27 @@ source = "synthetic"
 kind = "none"
 TOML
 head -c $(( $(stat -c %s face.edgm) / 2 )) face.edgm >truncated.edgm
+# A device: its config, keys and state directory.
+mkdir -p device/trusted.d device/revoked.d
+printf '[service]\nmodel = "%s/face.edgm"\nboard = "%s"\n[camera]\nsource = "synthetic"\n[postprocess]\nkind = "none"\n[update]\nstate_dir = "%s/state"\nkeys = "%s/device"\n' \
+  "$work" "$board" "$work" "$work" >device.toml
+export EDGERT_LOG_TARGET=stderr
 
 expect "keygen writes the key pair" 0 "wrote keys/bundle.key and keys/bundle.pub \(key [0-9a-f]+\)" "$tool" keygen --out keys
 expect "keygen of a second key" 0 "wrote" "$tool" keygen --out other
+cp keys/bundle.pub device/trusted.d/release.pub
 expect "create with one model" 0 "wrote face-1.0.0.edgb: bundle 1.0.0 for vboard, 1 file" \
   "$tool" create --key keys/bundle.key --version 1.0.0 --compatible vboard --model face.edgm -o face-1.0.0.edgb
 expect "inspect lists the manifest" 0 "bundle 1.0.0 for vboard" "$tool" inspect face-1.0.0.edgb
 expect "verify with the signing key" 0 "." "$tool" verify face-1.0.0.edgb --pub keys/bundle.pub
 expect "verify with another key is refused" 65 "no trusted key in other/bundle.pub verifies the manifest" "$tool" verify face-1.0.0.edgb --pub other/bundle.pub
+# A release engineer's host makes bundles for devices of another architecture.
+other=$([ "$(uname -m)" = x86_64 ] && echo aarch64 || echo x86_64)
+"$compile" "$onnx" -o other-arch.edgm --target "$other" >/dev/null || { echo "FAIL: edgert-compile --target $other"; exit 1; }
+expect "a model compiled for $other is checked for its own target" 0 "wrote other-1.0.0.edgb" \
+  "$tool" create --key keys/bundle.key --version 1.0.0 --compatible vboard --model other-arch.edgm -o other-1.0.0.edgb
+expect "the $(uname -m) device refuses the $other model" 65 "compiled for $other kernels, this edgert is $(uname -m)" \
+  "$edgert" update install other-1.0.0.edgb --config device.toml
 expect "a truncated model is refused before signing" 65 "truncated.edgm" \
   "$tool" create --key keys/bundle.key --version 1.0.1 --compatible vboard --model truncated.edgm -o never.edgb
 expect "a config naming a board only the device has asks for --board" 65 "service.board: .*--board FILE" \
@@ -58,13 +72,9 @@ expect "a bad version is a usage error" 64 "--version" \
 [ ! -e never.edgb ] && echo "PASS: no refused bundle was written" || { echo "FAIL: never.edgb was written"; failed=$((failed + 1)); }
 
 # The device: the bundle installs; a flipped byte in its model does not.
-mkdir -p device/trusted.d device/revoked.d && cp keys/bundle.pub device/trusted.d/release.pub
-printf '[service]\nmodel = "%s/face.edgm"\nboard = "%s"\n[camera]\nsource = "synthetic"\n[postprocess]\nkind = "none"\n[update]\nstate_dir = "%s/state"\nkeys = "%s/device"\n' \
-  "$work" "$board" "$work" "$work" >device.toml
 cp face-1.0.0.edgb flipped.edgb
 size=$(stat -c %s flipped.edgb)
 printf '\x5a' | dd of=flipped.edgb bs=1 seek=$((size / 2)) conv=notrunc status=none
-export EDGERT_LOG_TARGET=stderr
 expect "the device refuses the flipped bundle" 65 "sha256" "$edgert" update install flipped.edgb --config device.toml
 # Through a pipe (not seekable): the install streams.
 expect "the device installs the bundle from a pipe" 0 "activated slot [ab]" \

@@ -15,12 +15,19 @@
 
 namespace edgert {
 
+// Which machine an image is checked for. kThisMachine: it must run here (its target is this
+// build's architecture, every kernel variant is built and this CPU has its features).
+// kItsTarget: everything that does not depend on the machine (structure, checksum, types,
+// each variant's applicability, plans, lifetimes), for a host checking an image made for a
+// device of another architecture (edgert-bundle); such a Model cannot be run here.
+enum class CheckFor : std::uint8_t { kThisMachine, kItsTarget };
+
 class Model {
  public:
   // Maps `path` read-only (MAP_PRIVATE, every page mapped in at once: MAP_POPULATE) and
   // validates it. Errors name the file and what is wrong: "face.edgm: checksum mismatch
   // (file says 0x..., contents give 0x...)".
-  static Result<Model> open(const std::string& path);
+  static Result<Model> open(const std::string& path, CheckFor checkFor = CheckFor::kThisMachine);
 
   // Validates an image held by the caller (tests, fuzzing). The bytes must outlive the
   // Model and be 64-byte aligned (misaligned input is rejected).
@@ -45,6 +52,8 @@ class Model {
 
   const std::string& sourceName() const { return sourceName_; }
   std::size_t fileBytes() const { return bytes_.size(); }
+  // Checked for this machine: an Engine can run it.
+  bool runsHere() const { return checkFor_ == CheckFor::kThisMachine; }
 
  private:
   Model() = default;
@@ -63,6 +72,7 @@ class Model {
   std::size_t stringsBytes_ = 0;
   const std::byte* params_ = nullptr;
   const std::byte* weights_ = nullptr;
+  CheckFor checkFor_ = CheckFor::kThisMachine;
 };
 
 }  // namespace edgert

@@ -10,6 +10,7 @@
 
 #include "edgert/base/log.hpp"
 #include "edgert/base/result.hpp"
+#include "edgert/runtime/model.hpp"
 #include "edgert/runtime/service.hpp"
 #include "edgert/runtime/service_config.hpp"
 #include "edgert/runtime/update/slots.hpp"
@@ -34,14 +35,17 @@ class BundlePayloadValidator final : public update::PayloadValidator {
  public:
   explicit BundlePayloadValidator(const ServiceConfig& device) : device_(device) {}
   // edgert-bundle on a host: the bundle's config is read with this board file in place of
-  // the device path its service.board names.
+  // the device path its service.board names, and the models are checked for the CPU they
+  // were compiled for (the device's), not for the host's.
   void readConfigWithBoard(std::string boardFile) { boardFile_ = std::move(boardFile); }
+  void checkModelsFor(CheckFor checkFor) { checkModelsFor_ = checkFor; }
   Result<void> checkModel(const std::string& path) override;
   Result<void> checkBundle(const std::string& dir, const update::BundleManifest& manifest) override;
 
  private:
   const ServiceConfig& device_;
   std::string boardFile_;
+  CheckFor checkModelsFor_ = CheckFor::kThisMachine;
 };
 
 // The health file DIR/health: "pid boot_id version" while a service that passed its health
