@@ -1,5 +1,7 @@
 #include "edgert/kernels/registry.hpp"
 
+#include "edgert/kernels/cpu_features.hpp"
+
 #include "conv_variants.hpp"
 #include "elementwise_variants.hpp"
 #include "ref/ref_ops.hpp"
@@ -113,5 +115,17 @@ const KernelVariant* findVariant(OpCode code, std::uint16_t id) {
 }
 
 std::span<const KernelVariant> allVariants() { return kVariants; }
+
+bool isaAvailable(Isa isa) {
+  const CpuFeatures& f = cpuFeatures();
+  switch (isa) {
+    case Isa::kAny: return true;
+    case Isa::kAvx2: return f.avx2 && f.fma;
+    case Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vl;
+    case Isa::kNeon: return f.neon;
+    case Isa::kNeonFp16: return f.neon && f.neonFp16;
+  }
+  return false;
+}
 
 }  // namespace edgert::kernels

@@ -28,23 +28,11 @@
 namespace edgert::kernels::test {
 namespace {
 
-bool cpuRuns(const KernelVariant& v) {
-  if (v.run == nullptr) return false;
-  switch (v.isa) {
-    case Isa::kAny: return true;
-    case Isa::kAvx2: return cpuFeatures().avx2 && cpuFeatures().fma;
-    case Isa::kNeon: return cpuFeatures().neon;
-    case Isa::kAvx512:
-    case Isa::kNeonFp16: return false;
-  }
-  return false;
-}
-
 // The fast variants of `op` this build and CPU can run (the reference excluded).
 std::vector<const KernelVariant*> fastVariants(OpCode op) {
   std::vector<const KernelVariant*> out;
   for (const KernelVariant& v : allVariants()) {
-    if (v.code == op && v.id != 0 && cpuRuns(v)) out.push_back(&v);
+    if (v.code == op && v.id != 0 && runsHere(v)) out.push_back(&v);
   }
   return out;
 }

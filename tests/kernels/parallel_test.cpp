@@ -100,23 +100,25 @@ bool waitFor(const std::atomic<bool>& flag) {
 
 TEST(WorkerPool, EachWorkerStartsAtTheFrontOfItsOwnShare) {
   // Worker w owns [w * count / N, (w + 1) * count / N) and claims it from the front, so
-  // that the same worker touches the same part of the data op after op. Worker 0's first
-  // task holds it until worker 1 has started one: nobody can steal before both have made
+  // that the same worker touches the same part of the data op after op. Each worker's first
+  // task holds it until the other has started one: nobody can steal before both have made
   // their first claim, which must then be the front of their own shares (0 and 4 of 8).
+  // (Holding only worker 0 let a worker 1 that ran first on a loaded machine finish its
+  // share and steal task 0 before worker 0 was scheduled.)
   for (int round = 0; round < 20; ++round) {
     auto pool = makePool(2);
     ASSERT_NE(pool, nullptr);
     std::atomic<std::int64_t> first[2] = {-1, -1};
-    std::atomic<bool> workerStarted{false};
+    std::atomic<bool> started[2] = {false, false};
     std::atomic<bool> timedOut{false};
     auto task = [&](std::int64_t i, int worker) {
       std::int64_t none = -1;
-      first[worker].compare_exchange_strong(none, i);
-      if (worker == 1) workerStarted.store(true);
-      if (worker == 0 && i == 0 && !waitFor(workerStarted)) timedOut.store(true);
+      const bool firstTask = first[worker].compare_exchange_strong(none, i);
+      started[worker].store(true);
+      if (firstTask && !waitFor(started[1 - worker])) timedOut.store(true);
     };
     pool->parallelFor(8, task);
-    ASSERT_FALSE(timedOut.load()) << "worker 1 took no task in 10 s";
+    ASSERT_FALSE(timedOut.load()) << "a worker took no task in 10 s";
     EXPECT_EQ(first[0].load(), 0) << "round " << round;
     EXPECT_EQ(first[1].load(), 4) << "round " << round;
   }

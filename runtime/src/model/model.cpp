@@ -35,18 +35,6 @@ std::string describe(const kernels::TensorType& t) {
   return fmt::format("{} {}", kernels::dtypeName(t.dtype), kernels::formatShape(t.shape));
 }
 
-bool isaAvailable(kernels::Isa isa) {
-  const kernels::CpuFeatures& f = kernels::cpuFeatures();
-  switch (isa) {
-    case kernels::Isa::kAny: return true;
-    case kernels::Isa::kAvx2: return f.avx2 && f.fma;
-    case kernels::Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vl;
-    case kernels::Isa::kNeon: return f.neon;
-    case kernels::Isa::kNeonFp16: return f.neon && f.neonFp16;
-  }
-  return false;
-}
-
 }  // namespace
 
 Model::Model(Model&& o) noexcept { *this = std::move(o); }
@@ -295,7 +283,7 @@ Result<void> Model::validate() {
       return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' is not built for {}", info->name,
                                                   variant->name, kernels::compiledArch()));
     }
-    if (checkFor_ == CheckFor::kThisMachine && !isaAvailable(variant->isa)) {
+    if (checkFor_ == CheckFor::kThisMachine && !kernels::isaAvailable(variant->isa)) {
       return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' needs a CPU feature this CPU lacks",
                                                   info->name, variant->name));
     }

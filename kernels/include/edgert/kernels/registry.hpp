@@ -90,4 +90,9 @@ std::span<const OpInfo> allOps();
 const KernelVariant* findVariant(OpCode code, std::uint16_t id);
 std::span<const KernelVariant> allVariants();
 
+// This CPU has the features `isa` needs (cpuFeatures()).
+bool isaAvailable(Isa isa);
+// Built for this architecture and runnable on this CPU.
+inline bool runsHere(const KernelVariant& v) { return v.run != nullptr && isaAvailable(v.isa); }
+
 }  // namespace edgert::kernels
