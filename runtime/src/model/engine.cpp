@@ -49,6 +49,14 @@ Engine::~Engine() {
   if (ownedArena_ != nullptr) ::munmap(ownedArena_, ownedBytes_);
 }
 
+Result<void> Engine::startWorkers() {
+  if (pool_ || threads_ <= 1) return success();
+  auto pool = kernels::WorkerPool::create(threads_, workerScratch_);
+  if (!pool) return makeError(pool.error().code(), "{}: {}", sourceName_, pool.error().message());
+  pool_ = std::move(*pool);
+  return success();
+}
+
 Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std::byte> arena) {
   return create(model, arena, Options{});
 }
@@ -122,15 +130,16 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
     if (op.scratchBytes > 0) p.scratch = {base + op.scratchOffset, op.scratchBytes};
     e->ops_.push_back(p);
   }
+  e->threads_ = options.threads;
+  e->sourceName_ = model.sourceName();
   if (options.threads > 1) {
     // Every worker gets a copy of the largest scratch any op plans (the caller, worker 0,
     // uses the op's own region in the arena): kernels that split their work give each
     // worker its own copy, whichever op runs.
     std::uint64_t scratch = 0;
     for (const model::OpRecord& op : model.ops()) scratch = std::max<std::uint64_t>(scratch, op.scratchBytes);
-    auto pool = kernels::WorkerPool::create(options.threads, static_cast<std::size_t>(scratch));
-    if (!pool) return makeError(pool.error().code(), "{}: {}", model.sourceName(), pool.error().message());
-    e->pool_ = std::move(*pool);
+    e->workerScratch_ = static_cast<std::size_t>(scratch);
+    if (options.startWorkers) EDGERT_TRY(e->startWorkers());
   }
   for (const model::BindingRecord& b : model.bindings()) {
     Binding binding{model.string(b.name), model.tensorType(b.tensor), dataOf(b.tensor)};

@@ -187,7 +187,9 @@ Result<void> Service::Impl::build() {
   const std::size_t arenaBytes = model->header().arenaBytes;
 
   // The input the frames go to: float32, 1x3xHxW (NCHW) or 1xHxWx3 (NHWC).
-  EDGERT_ASSIGN_OR_RETURN(auto built, Engine::create(*model, {}, Engine::Options{config.threads}));
+  // Its worker threads start after the memory budget check, below.
+  EDGERT_ASSIGN_OR_RETURN(auto built, Engine::create(*model, {}, Engine::Options{.threads = config.threads,
+                                                                                  .startWorkers = false}));
   engine = std::move(built);
   const Engine::Binding* in = config.modelInput.empty()
                                   ? (engine->inputs().size() == 1 ? &engine->inputs()[0] : nullptr)
@@ -282,6 +284,7 @@ Result<void> Service::Impl::build() {
   }
 
   // Within the budget: the threads start here, so run() creates nothing.
+  EDGERT_TRY(engine->startWorkers());
   if (config.pipeline) {
     for (std::vector<float>& tensor : staging) tensor.assign(input.size(), 0.0F);
     captureThread = std::make_unique<CaptureThread>(&Impl::captureJob, this);

@@ -28,6 +28,7 @@
 #include "edgert/kernels/cpu_features.hpp"
 #include "edgert/runtime/service.hpp"
 #include "support/alloc_counter.hpp"
+#include "support/thread_counter.hpp"
 
 namespace edgert::runtime {
 namespace {
@@ -190,6 +191,41 @@ std::string withoutTimings(const std::string& line) {
   const std::size_t to = line.find("\"width\":");
   if (from == std::string::npos || to == std::string::npos || to < from) return line;
   return line.substr(0, from) + line.substr(to);
+}
+
+// Nothing of a service that does not fit its memory budget starts: create() fails naming
+// the budget before the engine's worker threads (or any other) exist. Within the budget
+// the same config starts them.
+TEST(ServiceBudget, NoThreadStartsWhenTheBudgetIsExceeded) {
+  ASSERT_TRUE(fs::exists(kFrontModel)) << kFrontModel << " is compiled by postprocess.compile_blazeface";
+  TempDir dir;
+  const auto config = [&](int budgetMib) {
+    std::ostringstream text;
+    text << "[service]\nmodel = \"" << kFrontModel.string() << "\"\nthreads = 2\nframes = 1\n"
+         << "[camera]\nsource = \"synthetic\"\nwidth = 3840\nheight = 2160\nrealtime = false\n"
+         << "[postprocess]\nkind = \"blazeface\"\n"
+         << "[output]\ndetections = \"file:" << (dir.path() / "detections.jsonl").string() << "\"\n"
+         << "[memory]\nbudget_mib = " << budgetMib << "\n";
+    return parse(text.str(), dir.path());
+  };
+  std::FILE* console = std::tmpfile();
+  ASSERT_NE(console, nullptr);
+  test::startCountingThreads();
+  Result<std::unique_ptr<Service>> over = Service::create(config(16), {.console = console});
+  const long startedOver = test::stopCountingThreads();
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code(), Errc::kNoMemory);
+  EXPECT_NE(over.error().message().find("more than the memory budget of 16.0 MiB"), std::string::npos)
+      << over.error().message();
+  EXPECT_EQ(startedOver, 0) << "threads started before the budget check";
+
+  test::startCountingThreads();
+  Result<std::unique_ptr<Service>> within = Service::create(config(4096), {.console = console});
+  const long startedWithin = test::stopCountingThreads();
+  ASSERT_TRUE(within.ok()) << within.error().message();
+  EXPECT_GE(startedWithin, 1) << "the engine's worker";
+  EXPECT_EQ((*within)->run(), ServiceEnd::kStopped);
+  std::fclose(console);
 }
 
 TEST(ServicePipeline, SameDetectionsAsSequentialOnTheAstronaut) {

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,10 @@ class Engine {
     // threads - 1 workers are started in create() and live as long as the engine. Usually
     // the board's cpu.inference_threads. 1: everything on the calling thread, no pool.
     int threads = 1;
+    // false: create() only sizes the workers' scratch; startWorkers() starts them (and
+    // allocates that scratch). Until then invoke() runs on the calling thread alone, with
+    // the same results. The service starts them once its memory budget check has passed.
+    bool startWorkers = true;
   };
 
   // `arena`: at least model.header().arenaBytes bytes, 64-byte aligned, owned by the caller
@@ -60,11 +65,13 @@ class Engine {
 
   std::size_t arenaBytes() const { return arena_.size(); }
   std::span<const std::byte> arena() const { return arena_; }
-  int threads() const { return pool_ ? pool_->threads() : 1; }
-  // Bytes allocated beside the arena for the worker threads' scratch (0 with one thread).
-  std::size_t workerScratchBytes() const {
-    return pool_ ? pool_->scratchBytes() * static_cast<std::size_t>(pool_->threads() - 1) : 0;
-  }
+  // The threads invoke() runs on once the workers are started.
+  int threads() const { return threads_; }
+  // Bytes beside the arena for the worker threads' scratch (0 with one thread), allocated
+  // when the workers start.
+  std::size_t workerScratchBytes() const { return workerScratch_ * static_cast<std::size_t>(threads_ - 1); }
+  // Starts the threads - 1 workers of Options::startWorkers = false; nothing when they run.
+  Result<void> startWorkers();
 
  private:
   Engine() = default;
@@ -84,7 +91,10 @@ class Engine {
   std::span<std::byte> arena_;
   std::byte* ownedArena_ = nullptr;  // the engine's own mapping, when no arena was given
   std::size_t ownedBytes_ = 0;
-  std::unique_ptr<kernels::WorkerPool> pool_;  // nullptr: one thread
+  std::unique_ptr<kernels::WorkerPool> pool_;  // nullptr: one thread, or not started yet
+  int threads_ = 1;
+  std::size_t workerScratch_ = 0;  // each worker's
+  std::string sourceName_;
   std::vector<PreparedOp> ops_;
   std::vector<kernels::InTensor> opInputs_;
   std::vector<kernels::OutTensor> opOutputs_;
