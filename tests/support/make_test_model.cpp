@@ -1,5 +1,7 @@
-// edgert-test-model finite|nan OUT.edgm [SEED]: a tiny camera model image (test_models.hpp)
-// for the service and bundle tests and the virtual boards; "nan" gives non-finite outputs.
+// edgert-test-model finite|nan|huge-arena OUT.edgm [SEED]: a tiny camera model image
+// (test_models.hpp) for the service, bundle and CLI tests and the virtual boards; "nan"
+// gives non-finite outputs; "huge-arena" is the finite one claiming a 32 TiB arena (valid,
+// but no machine maps it).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -7,12 +9,15 @@
 #include "test_models.hpp"
 
 int main(int argc, char** argv) {
-  if (argc < 3 || (std::string(argv[1]) != "finite" && std::string(argv[1]) != "nan")) {
-    std::fprintf(stderr, "usage: edgert-test-model finite|nan OUT.edgm [SEED]\n");
+  const std::string kind = argc >= 3 ? argv[1] : "";
+  if (kind != "finite" && kind != "nan" && kind != "huge-arena") {
+    std::fprintf(stderr, "usage: edgert-test-model finite|nan|huge-arena OUT.edgm [SEED]\n");
     return 64;
   }
-  const auto kind = std::string(argv[1]) == "nan" ? edgert::testing::TinyModelOutputs::kNaN
-                                                  : edgert::testing::TinyModelOutputs::kFinite;
-  edgert::testing::writeTinyCameraModel(argv[2], kind, argc > 3 ? std::atoi(argv[3]) : 1);
+  const int seed = argc > 3 ? std::atoi(argv[3]) : 1;
+  using edgert::testing::TinyModelOutputs;
+  auto image = edgert::testing::tinyCameraModel(kind == "nan" ? TinyModelOutputs::kNaN : TinyModelOutputs::kFinite, seed);
+  if (kind == "huge-arena") image = edgert::testing::withArenaBytes(std::move(image), std::uint64_t{1} << 45);
+  edgert::testing::writeImage(argv[2], image);
   return 0;
 }

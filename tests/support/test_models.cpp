@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "arena_plan.hpp"
+#include "edgert/runtime/model_format.hpp"
 #include "image_writer.hpp"
 
 namespace edgert::testing {
@@ -77,7 +78,22 @@ std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed) {
 }
 
 void writeTinyCameraModel(const std::string& path, TinyModelOutputs outputs, int seed) {
-  const std::vector<std::byte> bytes = tinyCameraModel(outputs, seed);
+  writeImage(path, tinyCameraModel(outputs, seed));
+}
+
+std::vector<std::byte> withArenaBytes(std::vector<std::byte> image, std::uint64_t arenaBytes) {
+  model::Header h;
+  if (image.size() < sizeof h) die("withArenaBytes: not an image");
+  std::memcpy(&h, image.data(), sizeof h);
+  h.arenaBytes = arenaBytes;
+  h.checksum = 0;
+  std::memcpy(image.data(), &h, sizeof h);
+  h.checksum = model::computeChecksum(image.data(), image.size());
+  std::memcpy(image.data(), &h, sizeof h);
+  return image;
+}
+
+void writeImage(const std::string& path, const std::vector<std::byte>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!out) die("cannot write " + path);

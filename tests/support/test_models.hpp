@@ -16,4 +16,9 @@ std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed = 1);
 // Writes it to `path`; aborts the test binary on failure.
 void writeTinyCameraModel(const std::string& path, TinyModelOutputs outputs, int seed = 1);
 
+// The image with its header's arena size replaced (and the checksum made anew): a valid
+// image whose arena may be too big to map.
+std::vector<std::byte> withArenaBytes(std::vector<std::byte> image, std::uint64_t arenaBytes);
+void writeImage(const std::string& path, const std::vector<std::byte>& bytes);
+
 }  // namespace edgert::testing

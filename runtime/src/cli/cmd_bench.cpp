@@ -45,7 +45,8 @@ struct Cold {
 };
 
 // Starts `edgert bench-cold MODEL THREADS` as a new process and measures from just before the
-// spawn to the moment the child reports its first inference done (over a pipe).
+// spawn to the moment the child reports its first inference done (over a pipe: the 8-byte
+// monotonic time, or, when it could not get there, the text of its error).
 Result<Cold> measureColdStart(const std::string& self, const std::string& modelPath, int threads) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::fromErrno(errno, "pipe");
@@ -66,16 +67,27 @@ Result<Cold> measureColdStart(const std::string& self, const std::string& modelP
     ::close(fds[0]);
     return Error::fromErrno(rc, "spawn " + self);
   }
-  std::int64_t done = 0;
-  const ssize_t n = ::read(fds[0], &done, sizeof done);
+  char report[512];
+  std::size_t got = 0;
+  for (ssize_t n; got < sizeof report && (n = ::read(fds[0], report + got, sizeof report - got)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    got += static_cast<std::size_t>(n);
+  }
   ::close(fds[0]);
   int status = 0;
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
-  if (n != sizeof done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return makeError(Errc::kInternal, "the cold-start child failed (exit status {})", status);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == sizeof(std::int64_t)) {
+    std::int64_t done = 0;
+    std::memcpy(&done, report, sizeof done);
+    return Cold{static_cast<double>(done - t0) / 1e6, usage.ru_maxrss};
   }
-  return Cold{static_cast<double>(done - t0) / 1e6, usage.ru_maxrss};
+  const std::string how = WIFEXITED(status)   ? fmt::format("exit status {}", WEXITSTATUS(status))
+                          : WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                                : fmt::format("wait status {}", status);
+  if (got > 0 && !WIFSIGNALED(status)) return makeError(Errc::kInternal, "{} ({})", std::string(report, got), how);
+  return makeError(Errc::kInternal, "the cold-start process ended before its first inference ({})", how);
 }
 
 // Mean time per op over `iters` profiled runs: the ops by time, then the totals by op and
@@ -135,10 +147,16 @@ void printProfile(Io io, const Model& model, std::span<const std::uint64_t> opNa
 // engine (and its worker threads), runs it once, writes the monotonic time to fd 3.
 int runBenchCold(Args args, Io io) {
   if (args.argc != 3) return kExitUsage;
+  // What went wrong goes to the parent over the same pipe, which names it.
+  const auto report = [](const Error& e, int code) {
+    const std::string text(e.message());
+    if (::write(3, text.data(), std::min<std::size_t>(text.size(), 500)) < 0) return code;
+    return code;
+  };
   Result<Model> model = Model::open(args.argv[1]);
-  if (!model) return kExitDataInvalid;
+  if (!model) return report(model.error(), kExitDataInvalid);
   auto engine = Engine::create(*model, {}, Engine::Options{std::atoi(args.argv[2])});
-  if (!engine) return kExitFailure;
+  if (!engine) return report(engine.error(), kExitFailure);
   fillInputs(**engine);
   (*engine)->invoke();
   const std::int64_t t = nowNs();
