@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <vector>
 
 namespace edgert::compiler {
 namespace {
@@ -150,17 +151,18 @@ Result<ArenaPlan> planArena(const Graph& graph) {
       return makeError(Errc::kInternal, "node '{}': no kernel variant {}", node.name, node.variant);
     }
     if (variant->scratch == nullptr) continue;
-    kernels::TensorType ins[64], outs[4];
-    for (std::size_t i = 0; i < node.inputs.size() && i < 64; ++i) {
+    // As many types as the node has inputs and outputs (a fixed array once passed more
+    // outputs than it held).
+    std::vector<kernels::TensorType> ins(node.inputs.size()), outs(node.outputs.size());
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] == kNoValue) {
         ins[i].shape.rank = kernels::kAbsentRank;
       } else {
         ins[i] = graph.value(node.inputs[i]).type;
       }
     }
-    for (std::size_t i = 0; i < node.outputs.size() && i < 4; ++i) outs[i] = graph.value(node.outputs[i]).type;
-    const std::uint64_t bytes = variant->scratch(node.params.data(), {ins, node.inputs.size()},
-                                                 {outs, node.outputs.size()});
+    for (std::size_t i = 0; i < node.outputs.size(); ++i) outs[i] = graph.value(node.outputs[i]).type;
+    const std::uint64_t bytes = variant->scratch(node.params.data(), ins, outs);
     plan.scratchBytes[static_cast<std::size_t>(k)] = bytes;
     if (bytes == 0) continue;
     bufferOfScratch[static_cast<std::size_t>(k)] = static_cast<int>(buffers.size());

@@ -1,5 +1,6 @@
 #include "compile.hpp"
 
+#include "edgert/kernels/activation.hpp"
 #include "edgert/kernels/cpu_features.hpp"
 #include "edgert/kernels/registry.hpp"
 #include "edgert/kernels/shape_check.hpp"
@@ -37,18 +38,9 @@ Result<void> verifyWithLoader(const std::vector<std::byte>& image) {
 
 std::string describeOp(const Node& node) {
   std::string s(kernels::findOp(node.op)->name);
+  // "+Relu" and the like for a fused activation, nothing for none.
   auto act = [](const kernels::ActivationParams& a) -> const char* {
-    switch (a.kind) {
-      case kernels::Activation::kRelu: return "Relu";
-      case kernels::Activation::kLeakyRelu: return "LeakyRelu";
-      case kernels::Activation::kClip: return "Clip";
-      case kernels::Activation::kSigmoid: return "Sigmoid";
-      case kernels::Activation::kHardSigmoid: return "HardSigmoid";
-      case kernels::Activation::kHardSwish: return "HardSwish";
-      case kernels::Activation::kTanh: return "Tanh";
-      case kernels::Activation::kHardSwishAffine: return "HardSwishAffine";
-      default: return nullptr;
-    }
+    return a.kind == kernels::Activation::kNone ? nullptr : kernels::activationName(a.kind).data();
   };
   if (node.op == kernels::OpCode::kConv) {
     const auto p = node.paramsAs<kernels::ConvParams>();

@@ -75,6 +75,24 @@ struct Graph {
   }
   Value& value(ValueId id) { return values[static_cast<std::size_t>(id)]; }
   const Value& value(ValueId id) const { return values[static_cast<std::size_t>(id)]; }
+
+  // For each value, the index of the node that computes it (-1: an input or a constant).
+  std::vector<int> producers() const {
+    std::vector<int> byValue(values.size(), -1);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      for (ValueId id : nodes[i].outputs) byValue[static_cast<std::size_t>(id)] = static_cast<int>(i);
+    }
+    return byValue;
+  }
+  // Drops the nodes marked in `removed` (one flag per node), keeping the others' order.
+  void eraseNodes(const std::vector<bool>& removed) {
+    std::vector<Node> kept;
+    kept.reserve(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (!removed[i]) kept.push_back(std::move(nodes[i]));
+    }
+    nodes = std::move(kept);
+  }
 };
 
 }  // namespace edgert::compiler

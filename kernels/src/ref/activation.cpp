@@ -19,18 +19,9 @@ namespace {
 
 // The ONNX op name of a kind, for error messages ("Activation" for an unknown kind).
 std::string_view activationOpName(Activation kind) {
-  switch (kind) {
-    case Activation::kNone: return "Identity";
-    case Activation::kRelu: return "Relu";
-    case Activation::kLeakyRelu: return "LeakyRelu";
-    case Activation::kClip: return "Clip";
-    case Activation::kSigmoid: return "Sigmoid";
-    case Activation::kHardSigmoid: return "HardSigmoid";
-    case Activation::kHardSwish: return "HardSwish";
-    case Activation::kTanh: return "Tanh";
-    case Activation::kHardSwishAffine: return "HardSwishAffine";
-  }
-  return "Activation";
+  if (kind == Activation::kNone) return "Identity";
+  const std::string_view name = activationName(kind);
+  return name == "invalid" ? "Activation" : name;
 }
 
 bool worksOnIntegers(Activation kind) {

@@ -31,21 +31,6 @@ std::string_view binaryOpName(BinaryOp op) {
   return "Binary";
 }
 
-std::string_view activationName(Activation kind) {
-  switch (kind) {
-    case Activation::kNone: return "None";
-    case Activation::kRelu: return "Relu";
-    case Activation::kLeakyRelu: return "LeakyRelu";
-    case Activation::kClip: return "Clip";
-    case Activation::kSigmoid: return "Sigmoid";
-    case Activation::kHardSigmoid: return "HardSigmoid";
-    case Activation::kHardSwish: return "HardSwish";
-    case Activation::kTanh: return "Tanh";
-    case Activation::kHardSwishAffine: return "HardSwishAffine";
-  }
-  return "invalid";
-}
-
 bool isBinaryDType(DType dtype) {
   return dtype == DType::kFloat32 || dtype == DType::kInt32 || dtype == DType::kInt64 ||
          dtype == DType::kUint8 || dtype == DType::kInt8;

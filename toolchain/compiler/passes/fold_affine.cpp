@@ -223,10 +223,7 @@ void fold(Graph& graph, Node& conv, const Affine& a, ValueId newOutput, std::vec
 }  // namespace
 
 Result<void> foldAffine(Graph& graph) {
-  std::vector<int> producer(graph.values.size(), -1);
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-    for (ValueId id : graph.nodes[i].outputs) producer[static_cast<std::size_t>(id)] = static_cast<int>(i);
-  }
+  std::vector<int> producer = graph.producers();
   std::vector<int> uses = countConsumers(graph);
   std::vector<bool> removed(graph.nodes.size(), false);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -250,12 +247,7 @@ Result<void> foldAffine(Graph& graph) {
       break;
     }
   }
-  std::vector<Node> kept;
-  kept.reserve(graph.nodes.size());
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-    if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
-  }
-  graph.nodes = std::move(kept);
+  graph.eraseNodes(removed);
   return success();
 }
 

@@ -24,24 +24,6 @@ namespace {
 using kernels::Activation;
 using kernels::OpCode;
 
-std::vector<int> producers(const Graph& graph) {
-  std::vector<int> producer(graph.values.size(), -1);
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-    for (ValueId id : graph.nodes[i].outputs)
-      producer[static_cast<std::size_t>(id)] = static_cast<int>(i);
-  }
-  return producer;
-}
-
-void eraseNodes(Graph& graph, const std::vector<bool>& removed) {
-  std::vector<Node> kept;
-  kept.reserve(graph.nodes.size());
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-    if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
-  }
-  graph.nodes = std::move(kept);
-}
-
 // The value is computed by a node, read by exactly one input slot, and not a graph output.
 bool isPrivateIntermediate(const Graph& graph, const std::vector<int>& uses, ValueId id) {
   return uses[static_cast<std::size_t>(id)] == 1 && !graph.value(id).isGraphOutput &&
@@ -86,7 +68,7 @@ bool fuseResidual(Graph& graph, const std::vector<int>& producer, const std::vec
 }
 
 void fuseResiduals(Graph& graph) {
-  const std::vector<int> producer = producers(graph);
+  const std::vector<int> producer = graph.producers();
   const std::vector<int> uses = countConsumers(graph);
   std::vector<bool> removed(graph.nodes.size(), false);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -95,7 +77,7 @@ void fuseResiduals(Graph& graph) {
       fuseResidual(graph, producer, uses, removed, i, 1);
     }
   }
-  eraseNodes(graph, removed);
+  graph.eraseNodes(removed);
 }
 
 // The value of a float32 constant with one element (any rank), if `id` is one.
@@ -199,13 +181,13 @@ bool recognizeHardSwishAt(Graph& graph, const std::vector<int>& producer, const 
 }
 
 void recognizeHardSwish(Graph& graph) {
-  const std::vector<int> producer = producers(graph);
+  const std::vector<int> producer = graph.producers();
   const std::vector<int> uses = countConsumers(graph);
   std::vector<bool> removed(graph.nodes.size(), false);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     if (!removed[i]) recognizeHardSwishAt(graph, producer, uses, removed, i);
   }
-  eraseNodes(graph, removed);
+  graph.eraseNodes(removed);
 }
 
 // The fused activation of a Conv, ConvTranspose or Binary node; nullopt for other ops.
@@ -242,7 +224,7 @@ bool setActivation(Node& node, const kernels::ActivationParams& act) {
 }
 
 void fuseActivations(Graph& graph) {
-  const std::vector<int> producer = producers(graph);
+  const std::vector<int> producer = graph.producers();
   const std::vector<int> uses = countConsumers(graph);
   std::vector<bool> removed(graph.nodes.size(), false);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -258,11 +240,11 @@ void fuseActivations(Graph& graph) {
     prod.outputs[0] = act.outputs[0];
     removed[i] = true;
   }
-  eraseNodes(graph, removed);
+  graph.eraseNodes(removed);
 }
 
 void fuseActivationAffine(Graph& graph) {
-  std::vector<int> producer = producers(graph);
+  std::vector<int> producer = graph.producers();
   const std::vector<int> uses = countConsumers(graph);
   std::vector<bool> removed(graph.nodes.size(), false);
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -312,7 +294,7 @@ void fuseActivationAffine(Graph& graph) {
     producer[static_cast<std::size_t>(node.outputs[0])] = from;
     removed[i] = true;
   }
-  eraseNodes(graph, removed);
+  graph.eraseNodes(removed);
 }
 
 }  // namespace

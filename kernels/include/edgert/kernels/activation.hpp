@@ -7,8 +7,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 namespace edgert::kernels {
+
+// The ONNX name of an activation kind ("None" for none, "invalid" for a value outside the
+// enum), for messages and reports.
+constexpr std::string_view activationName(Activation kind) {
+  switch (kind) {
+    case Activation::kNone: return "None";
+    case Activation::kRelu: return "Relu";
+    case Activation::kLeakyRelu: return "LeakyRelu";
+    case Activation::kClip: return "Clip";
+    case Activation::kSigmoid: return "Sigmoid";
+    case Activation::kHardSigmoid: return "HardSigmoid";
+    case Activation::kHardSwish: return "HardSwish";
+    case Activation::kTanh: return "Tanh";
+    case Activation::kHardSwishAffine: return "HardSwishAffine";
+  }
+  return "invalid";
+}
 
 inline float applyActivation(const ActivationParams& a, float x) {
   switch (a.kind) {
