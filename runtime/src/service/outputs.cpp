@@ -88,7 +88,33 @@ void PrometheusFile::open(const std::string& path) {
   tmpPath_ = path + ".tmp";
 }
 
-void PrometheusFile::write(const Values& v) {
+void formatStatusLine(TextBuffer& out, const StatusSnapshot& s) {
+  out.clear();
+  out.append("{} {:.1f} fps, infer p50 {:.1f} ms p99 {:.1f} ms, {} det, frames {}, drops {}",
+             s.idle ? "idle" : s.cameraLostNow ? "camera-lost" : "run", s.fps, s.latencyP50 * 1000.0,
+             s.latencyP99 * 1000.0, s.detections, s.frames, s.dropped);
+  if (s.cpuLoad >= 0) out.append(", cpu {:.0f}%", s.cpuLoad * 100.0);
+  if (s.gpuLoad >= 0) out.append(", gpu {:.0f}%", s.gpuLoad * 100.0);
+  if (s.haveWatts) out.append(", {:.2f} W, {:.1f} mJ/inf", s.watts, s.joulesPerInference * 1000.0);
+  if (s.sampler != nullptr && s.sample != nullptr) {
+    const auto zones = s.sampler->sensors().thermal().zones();
+    std::size_t hottest = zones.size();
+    for (std::size_t z = 0; z < zones.size(); ++z) {
+      if (s.sample->zones[z].state != hal::ReadingState::kOk) continue;
+      if (hottest == zones.size() || s.sample->zones[z].milliCelsius > s.sample->zones[hottest].milliCelsius) {
+        hottest = z;
+      }
+    }
+    if (hottest < zones.size()) out.append(", {} {:.1f}C", zones[hottest].type, s.sample->zones[hottest].celsius());
+  }
+  if (!s.bundleVersion.empty()) {
+    out.append(", bundle {} (slot {}", s.bundleVersion, std::string_view(&s.bundleSlot, 1));
+    if (s.bundleTrial) out.append(", on trial {}/{}", s.trialGoodFrames, s.trialFrames);
+    out.append(")");
+  }
+}
+
+void PrometheusFile::write(const StatusSnapshot& v) {
   TextBuffer& t = text_;
   t.clear();
   const auto metric = [&](const char* name, const char* type, const char* help) {

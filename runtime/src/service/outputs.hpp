@@ -62,29 +62,37 @@ class DetectionSink {
   std::uint64_t dropped_ = 0;
 };
 
+// What the service reports every status period, taken once: the status line
+// (formatStatusLine) and the Prometheus file are written from the same numbers.
+struct StatusSnapshot {
+  std::uint64_t frames = 0, detections = 0, dropped = 0, cameraLost = 0, idleTransitions = 0;
+  double fps = 0, latencyP50 = 0, latencyP99 = 0;  // seconds
+  bool idle = false;
+  bool cameraLostNow = false;  // the camera is gone and being re-opened
+  double watts = 0, joulesPerInference = 0;
+  bool haveWatts = false;
+  double cpuLoad = -1, gpuLoad = -1;  // ratios; -1: unknown
+  const hal::Sampler* sampler = nullptr;
+  const hal::SensorSample* sample = nullptr;
+  // Over-the-air slots: the bundle running ("" for the device's own config) and each
+  // slot's state ("" when bundles are not used); a bundle on trial: its good frames of M.
+  std::string_view bundleVersion;
+  char bundleSlot = 0;
+  bool bundleTrial = false;
+  std::uint64_t trialGoodFrames = 0, trialFrames = 0;
+  std::array<std::string_view, 2> slotStates{};
+};
+
+// "run 2.9 fps, infer p50 322.0 ms p99 565.5 ms, 0 det, frames 6, drops 0, cpu 100%, ...".
+void formatStatusLine(TextBuffer& out, const StatusSnapshot& s);
+
 class PrometheusFile {
  public:
-  struct Values {
-    std::uint64_t frames = 0, detections = 0, dropped = 0, cameraLost = 0, idleTransitions = 0;
-    double fps = 0, latencyP50 = 0, latencyP99 = 0;
-    bool idle = false;
-    double watts = 0, joulesPerInference = 0;
-    bool haveWatts = false;
-    double cpuLoad = -1, gpuLoad = -1;  // ratios; -1: unknown
-    const hal::Sampler* sampler = nullptr;
-    const hal::SensorSample* sample = nullptr;
-    // Over-the-air slots: the bundle running ("" for the device's own config) and each
-    // slot's state ("" when bundles are not used).
-    std::string_view bundleVersion;
-    char bundleSlot = 0;
-    bool bundleTrial = false;
-    std::array<std::string_view, 2> slotStates{};
-  };
   void open(const std::string& path);
   bool isOpen() const { return !path_.empty(); }
   std::size_t capacity() const { return text_.capacity(); }
   // Writes every metric to PATH.tmp and renames it over PATH. Failures are counted, not fatal.
-  void write(const Values& v);
+  void write(const StatusSnapshot& v);
 
  private:
   std::string path_;

@@ -540,63 +540,36 @@ void Service::Impl::maybeStatus(bool force) {
   hal::WindowStats window;
   const bool haveSensors = sampler && sampler->latest(sample);
   if (haveSensors) window = sampler->stats(std::max<std::size_t>(1, static_cast<std::size_t>(seconds)));
-  const float p50 = latency.percentile(0.5), p99 = latency.percentile(0.99);
-  status.clear();
-  status.append("{} {:.1f} fps, infer p50 {:.1f} ms p99 {:.1f} ms, {} det, frames {}, drops {}",
-                idle ? "idle" : cameraLost ? "camera-lost" : "run", fps, p50, p99,
-                detectionsTotal, frames, cameraStats.dropped);
-  double watts = 0;
+  // One snapshot for the status line and the Prometheus file.
+  StatusSnapshot v;
+  v.frames = frames;
+  v.detections = detectionsTotal;
+  v.fps = fps;
+  v.latencyP50 = latency.percentile(0.5) / 1000.0;
+  v.latencyP99 = latency.percentile(0.99) / 1000.0;
+  v.dropped = cameraStats.dropped;
+  v.cameraLost = cameraStats.lost;
+  v.cameraLostNow = cameraLost;
+  v.idle = idle;
+  v.idleTransitions = idleTransitions;
   if (haveSensors) {
-    if (window.cpuLoadPercent.count > 0) status.append(", cpu {:.0f}%", window.cpuLoadPercent.avg);
-    if (window.gpuLoadPercent.count > 0) status.append(", gpu {:.0f}%", window.gpuLoadPercent.avg);
-    if (window.totalMilliwatts.count > 0) {
-      watts = window.totalMilliwatts.avg / 1000.0;
-      status.append(", {:.2f} W, {:.1f} mJ/inf", watts, watts * p50);
-    }
-    const auto zones = sampler->sensors().thermal().zones();
-    std::size_t hottest = zones.size();
-    for (std::size_t z = 0; z < zones.size(); ++z) {
-      if (sample.zones[z].state != hal::ReadingState::kOk) continue;
-      if (hottest == zones.size() || sample.zones[z].milliCelsius > sample.zones[hottest].milliCelsius) hottest = z;
-    }
-    if (hottest < zones.size()) {
-      status.append(", {} {:.1f}C", zones[hottest].type, sample.zones[hottest].celsius());
-    }
+    v.cpuLoad = window.cpuLoadPercent.count ? window.cpuLoadPercent.avg / 100.0 : -1;
+    v.gpuLoad = window.gpuLoadPercent.count ? window.gpuLoadPercent.avg / 100.0 : -1;
+    v.haveWatts = window.totalMilliwatts.count > 0;
+    v.watts = v.haveWatts ? window.totalMilliwatts.avg / 1000.0 : 0;
+    v.joulesPerInference = v.watts * v.latencyP50;
+    v.sampler = sampler.get();
+    v.sample = &sample;
   }
-  if (!config.bundle.version.empty()) {
-    status.append(", bundle {} (slot {}", config.bundle.version, config.bundle.slot);
-    if (trial.active) status.append(", on trial {}/{}", trial.goodFrames, config.update.trialFrames);
-    status.append(")");
-  }
+  v.bundleVersion = config.bundle.version;
+  v.bundleSlot = config.bundle.slot;
+  v.bundleTrial = trial.active;
+  v.trialGoodFrames = trial.goodFrames;
+  v.trialFrames = static_cast<std::uint64_t>(config.update.trialFrames);
+  if (!config.update.stateDir.empty()) v.slotStates = {config.bundle.slotStates[0], config.bundle.slotStates[1]};
+  formatStatusLine(status, v);
   showStatus();
-  if (prometheus.isOpen()) {
-    PrometheusFile::Values v;
-    v.frames = frames;
-    v.detections = detectionsTotal;
-    v.fps = fps;
-    v.latencyP50 = p50 / 1000.0;
-    v.latencyP99 = p99 / 1000.0;
-    v.dropped = cameraStats.dropped;
-    v.cameraLost = cameraStats.lost;
-    v.idle = idle;
-    v.idleTransitions = idleTransitions;
-    v.watts = watts;
-    v.haveWatts = watts > 0;
-    v.joulesPerInference = watts * p50 / 1000.0;
-    if (haveSensors) {
-      v.cpuLoad = window.cpuLoadPercent.count ? window.cpuLoadPercent.avg / 100.0 : -1;
-      v.gpuLoad = window.gpuLoadPercent.count ? window.gpuLoadPercent.avg / 100.0 : -1;
-      v.sampler = sampler.get();
-      v.sample = &sample;
-    }
-    if (!config.update.stateDir.empty()) {
-      v.bundleVersion = config.bundle.version;
-      v.bundleSlot = config.bundle.slot;
-      v.bundleTrial = trial.active;
-      v.slotStates = {config.bundle.slotStates[0], config.bundle.slotStates[1]};
-    }
-    prometheus.write(v);
-  }
+  if (prometheus.isOpen()) prometheus.write(v);
 }
 
 // The status line in `status`: on the console (the serial console under the unit) and in
