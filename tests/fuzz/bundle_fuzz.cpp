@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < key.raw.size(); ++i) key.raw[i] = static_cast<std::uint8_t>(i * 37 + 11);
     key.id = "fuzz";
     k.trusted.push_back(key);
-    k.dir = "fuzz";
+    k.source = "fuzz";
     return k;
   }();
   fd = memoryFile(data, size);
