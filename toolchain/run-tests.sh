@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of edgert: the host build (which also fetches the real models and ONNX
 # Runtime, toolchain/fetch-models.sh), the host build under AddressSanitizer and UBSan, the
-# aarch64 cross build with its tests under qemu-aarch64, and 60 s of libFuzzer on the model
-# loader. Installs what it needs first (toolchain/bootstrap.sh). The host preset runs first:
+# aarch64 cross build with its tests under qemu-aarch64, and libFuzzer on every parser of
+# outside input (tests/fuzz). Installs what it needs first (toolchain/bootstrap.sh). The host preset runs first:
 # the others replay the model images it exports. Set EDGERT_PRESETS for a subset, e.g.
 #   EDGERT_PRESETS=host toolchain/run-tests.sh
 set -euo pipefail
