@@ -8,6 +8,9 @@ Result<void> validateShape(const Shape& shape, std::string_view op) {
   if (shape.rank < 0 || shape.rank > kMaxRank) {
     return makeError(Errc::kCorrupt, "{}: rank {} outside 0..{}", op, shape.rank, kMaxRank);
   }
+  // The bound holds for the product of the non-zero dimensions too: an empty tensor's
+  // other dimensions still enter stride arithmetic (0x2^33x2^32 once overflowed a
+  // kernel's strides; the model fuzzer found it).
   std::int64_t n = 1;
   for (int i = 0; i < shape.rank; ++i) {
     const std::int64_t d = shape.dims[i];
@@ -18,7 +21,7 @@ Result<void> validateShape(const Shape& shape, std::string_view op) {
       return makeError(Errc::kCorrupt, "{}: shape {} has more than 2^40 elements", op,
                        formatShape(shape));
     }
-    n *= d;
+    if (d != 0) n *= d;
   }
   return success();
 }

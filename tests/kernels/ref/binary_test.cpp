@@ -1,6 +1,7 @@
 // Reference Binary kernel (Add, Sub, Mul, Div): broadcasting, fused activation, integer
 // semantics, in-place operation and infer errors, through the registry as the loader uses it.
 #include "edgert/kernels/registry.hpp"
+#include "edgert/kernels/shape_check.hpp"
 
 #include "ref_harness.hpp"
 
@@ -303,6 +304,16 @@ TEST(RefBinary, InferRejectsABroadcastWithTooManyElements) {
   EXPECT_EQ(inferError(params(BinaryOp::kAdd), {{DType::kFloat32, Shape::of({big, 1})},
                                                 {DType::kFloat32, Shape::of({1, big})}}),
             "Add: shape 1099511627776x1099511627776 has more than 2^40 elements");
+}
+
+// Found by the model fuzzer: an empty input whose other dimensions multiply past 2^63
+// overflowed the reference kernel's broadcast strides. Such a shape is refused.
+TEST(RefBinary, AnEmptyShapeWithHugeOtherDimensionsIsRefused) {
+  const Shape hostile = Shape::of({0, std::int64_t{3} << 32, (std::int64_t{1} << 32) + 265});
+  EXPECT_EQ(inferError(params(BinaryOp::kAdd), {{DType::kFloat32, hostile}, {DType::kFloat32, hostile}}),
+            "Add: shape 0x12884901888x4294967561 has more than 2^40 elements");
+  EXPECT_TRUE(validateShape(Shape::of({0, std::int64_t{1} << 20, std::int64_t{1} << 20}), "t").ok());
+  EXPECT_FALSE(validateShape(Shape::of({std::int64_t{1} << 21, 0, std::int64_t{1} << 20}), "t").ok());
 }
 
 TEST(RefBinary, InferAcceptsEveryIntegerTypeWithoutActivation) {
