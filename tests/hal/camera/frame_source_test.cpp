@@ -11,11 +11,8 @@
 #include <string>
 #include <vector>
 
-// After <cstdio>: jpeglib.h needs FILE and size_t declared.
-#include <jpeglib.h>
-#include <png.h>
-
 #include "edgert/hal/camera.hpp"
+#include "support/image_files.hpp"
 
 namespace edgert::hal {
 namespace {
@@ -180,43 +177,10 @@ std::vector<std::uint8_t> testPixels() {
   return rgb;
 }
 
-void writePng(const std::string& path, const std::vector<std::uint8_t>& rgb) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  image.width = kImgW;
-  image.height = kImgH;
-  image.format = PNG_FORMAT_RGB;
-  ASSERT_NE(png_image_write_to_file(&image, path.c_str(), 0, rgb.data(), 0, nullptr), 0);
-}
-
-void writeJpeg(const std::string& path, const std::vector<std::uint8_t>& rgb, int width, int height) {
-  jpeg_compress_struct info{};
-  jpeg_error_mgr err{};
-  info.err = jpeg_std_error(&err);
-  jpeg_create_compress(&info);
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  jpeg_stdio_dest(&info, f);
-  info.image_width = static_cast<JDIMENSION>(width);
-  info.image_height = static_cast<JDIMENSION>(height);
-  info.input_components = 3;
-  info.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&info);
-  jpeg_set_quality(&info, 100, TRUE);
-  jpeg_start_compress(&info, TRUE);
-  while (info.next_scanline < info.image_height) {
-    JSAMPROW row = const_cast<std::uint8_t*>(rgb.data()) + info.next_scanline * width * 3;
-    jpeg_write_scanlines(&info, &row, 1);
-  }
-  jpeg_finish_compress(&info);
-  jpeg_destroy_compress(&info);
-  std::fclose(f);
-}
-
 TEST(ImageFileSource, PngIsReplayedPixelExact) {
   TempDir dir;
   const std::vector<std::uint8_t> rgb = testPixels();
-  writePng(dir.file("still.png"), rgb);
+  ASSERT_TRUE(edgert::testing::writePng(dir.file("still.png"), rgb, kImgW, kImgH));
   CameraConfig config;
   config.source = dir.file("still.png");
   config.realtime = false;
@@ -244,7 +208,7 @@ TEST(ImageFileSource, JpegDecodesToRgb) {
     rgb[i + 1] = 40;
     rgb[i + 2] = 90;
   }
-  writeJpeg(dir.file("still.JPG"), rgb, w, h);
+  ASSERT_TRUE(edgert::testing::writeJpeg(dir.file("still.JPG"), rgb, w, h, 100));
   CameraConfig config;
   config.source = dir.file("still.JPG");
   auto source = started(config);
@@ -262,7 +226,7 @@ TEST(ImageFileSource, BrokenFilesAreNamed) {
   config.source = dir.file("missing.png");
   EXPECT_NE(startError(config).find("missing.png"), std::string::npos);
 
-  writePng(dir.file("good.png"), testPixels());
+  ASSERT_TRUE(edgert::testing::writePng(dir.file("good.png"), testPixels(), kImgW, kImgH));
   std::ifstream in(dir.file("good.png"), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   writeBytes(dir.file("truncated.png"), bytes.substr(0, bytes.size() / 2));
