@@ -122,10 +122,7 @@ echo "--- boot ota ($arch)"
 grep -v '^\[ *[0-9.]* s\] vboard-systemd: \(PASS\|FAIL\) ' "$work/ota.out" | sed 's/^/  /'
 [ $boot_rc -eq 77 ] && { grep -h '^SKIP' "$work/ota.out" | head -1; exit 77; }
 
-results=()
-host() { results+=("$1 $2 ${*:3}"); }
-while IFS= read -r line; do results+=("$line"); done < <(
-  tr -d '\r' <"$work/ota.log" | sed -n 's/.*vboard-systemd: \(\(PASS\|FAIL\) .*\)/\1/p')
+vboard_collect "$work/ota.log"
 n_cut=$(grep -c '^vboard-systemd: host: cut ' "$work/ota.log" || true)
 n_launch=$(grep -c '^vboard-systemd: host: launch ' "$work/ota.log" || true)
 if [ "$n_cut" -eq "$cuts" ] && [ "$n_launch" -eq $((cuts + 1)) ] && grep -q 'reboot: Power down' "$work/ota.log"; then
@@ -142,13 +139,8 @@ fi
 expected="ota.a ota.refused ota.b ota.mender.commit ota.mender.nan ota.mender.rollback"
 for k in $(seq 1 "$cuts"); do expected+=" ota.cut.$k"; done
 expected+=" ota.cut.final ota.cuts ota.fsck"
-passed=0 failed=0
-for id in $expected; do
-  line=$(printf '%s\n' "${results[@]}" | grep -m1 -E "^(PASS|FAIL) $id( |$)" || true)
-  [ -n "$line" ] || line="FAIL $id (no result: the guest did not get there)"
-  echo "vboard-systemd: $arch: $line"
-  case $line in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
-done
+# shellcheck disable=SC2086  # the ids, one word each
+vboard_report $expected
 if [ $failed -gt 0 ] && [ -n "$keep" ]; then mkdir -p "$keep"; cp "$work"/ota.log "$work"/ota.out "$keep/" 2>/dev/null || true; fi
 echo "vboard-systemd: $arch: $passed passed, $failed failed (over-the-air bundles) in $(( $(date +%s) - start )) s"
 [ $failed -eq 0 ]

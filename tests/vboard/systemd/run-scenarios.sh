@@ -68,12 +68,7 @@ for b in camera cold-plug; do
 done
 [ $camera_rc -eq 77 ] || [ $cold_rc -eq 77 ] && { grep -h '^SKIP' "$work"/*.out | head -1; exit 77; }
 
-results=()
-host() { results+=("$1 $2 ${*:3}"); }
-for b in camera cold-plug; do
-  while IFS= read -r line; do results+=("$line"); done < <(
-    tr -d '\r' <"$work/$b.log" | sed -n 's/.*vboard-systemd: \(\(PASS\|FAIL\) .*\)/\1/p')
-done
+vboard_collect "$work/camera.log" "$work/cold-plug.log"
 console() { tr -d '\r' <"$work/$1.log"; }
 # b.serial: the status line ("edgert: run ...", period 2 s) on the serial console between
 # the marks (12 s apart in the guest): at least 3, at most 12/2 + 1.
@@ -101,14 +96,7 @@ else
   host FAIL h "after the idle config: $(tail -3 <<<"$after" | tr '\n' ' ')"
 fi
 
-expected="a b.journal b.serial c d i f k g.clean-stop g.reset j e h"
-passed=0 failed=0
-for id in $expected; do
-  line=$(printf '%s\n' "${results[@]}" | grep -m1 -E "^(PASS|FAIL) $id( |$)" || true)
-  [ -n "$line" ] || line="FAIL $id (no result: the guest did not get there)"
-  echo "vboard-systemd: $arch: $line"
-  case $line in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
-done
+vboard_report a b.journal b.serial c d i f k g.clean-stop g.reset j e h
 for b in camera cold-plug; do
   r=$(console $b | sed -n 's/.*vboard-systemd: \(boot-to-ready .*\)/\1/p' | head -1)
   [ -n "$r" ] && echo "vboard-systemd: $arch: $b boot: $r"

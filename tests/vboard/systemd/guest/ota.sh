@@ -1,4 +1,3 @@
-#!/bin/bash
 # Over-the-air bundles on the virtual board (vboard.mode=ota; tests/vboard/systemd/ota-scenarios.sh
 # prepares the bundles in /root/ota and judges the power cuts). Run by scenarios.sh. The
 # same disk is booted again after each power cut; /var/lib/vboard-ota says where we are.
@@ -13,20 +12,8 @@
 # /root/ota/cut-2.0.K.edgb and restarts the service (what Mender's module does); the host
 # kills QEMU MS ms after the mark. The cuts are spread over the install and over the
 # service's start and trial that follow it.
-set -u
-export SYSTEMD_PAGER= SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
-say() { echo "vboard-systemd: $*"; }
-pass() { say "PASS $1 ${*:2}"; }
-fail() { say "FAIL $1 ${*:2}"; }
-prop() { systemctl show -p "$1" --value edgert; }
-wait_for() {
-  local until=$(( $(date +%s) + $1 )); shift
-  while ! "$@"; do
-    [ "$(date +%s)" -lt "$until" ] || return 1
-    sleep 0.5
-  done
-}
-active() { [ "$(prop ActiveState)" = active ]; }
+# Sourced by scenarios.sh, whose helpers it uses (say, pass, fail, prop, wait_for, active,
+# lines, more_lines).
 ms() { date +%s%3N; }
 ids() {  # the journal's update events of this boot, in order: "<event> <message>"
   journalctl -b --no-pager -o cat "$@" 2>/dev/null
@@ -62,10 +49,7 @@ healthy_with() {  # edgert health says the service runs bundle $1
   edgert health --wait "${2:-90}" >/tmp/health.out 2>&1 && grep -q "bundle $1" /tmp/health.out
 }
 frames_flow() {
-  local n
-  n=$(wc -l </run/edgert/detections.jsonl 2>/dev/null || echo 0)
-  wait_for 30 bash -c "[ \$(wc -l </run/edgert/detections.jsonl 2>/dev/null || echo 0) -gt $((n + 1)) ]" &&
-    tail -1 /run/edgert/detections.jsonl | grep -q '"width":640,'
+  wait_for 30 more_lines $(( $(lines) + 1 )) && tail -1 /run/edgert/detections.jsonl | grep -q '"width":640,'
 }
 
 ota_a() {

@@ -34,7 +34,7 @@ set_config() {  # set_config SED_EXPRESSION: the good config, changed
   sed "$1" /root/edgert.toml.good > "$config.new" && mv "$config.new" "$config"
 }
 mode=$(sed -n 's/.*vboard\.mode=\([a-z-]*\).*/\1/p' /proc/cmdline)
-[ "$mode" = ota ] && exec /usr/local/lib/vboard/ota.sh
+if [ "$mode" = ota ]; then . /usr/local/lib/vboard/ota.sh; exit; fi
 say "mode $mode, uptime $(up) s, kernel $(uname -r) $(uname -m), edgert $(edgert version | head -1)"
 STARTED_ID=5c1a8d2e0f3b4e7a9c6d1b2a3f4e5d60
 RELOAD_ID=de8bfcad7a6d4b9e8dbccadb3cd46e77
