@@ -1,8 +1,12 @@
-# cmake -P script: copies SEEDS (files separated by |; those missing are skipped) into the
-# fuzzer's corpus, then runs libFuzzer for SECONDS with inputs up to MAX_LEN bytes.
+# cmake -P script (also included by run_fuzzer.cmake and run_bundle_fuzzer.cmake after they
+# made their seeds): copies SEEDS (files separated by | or ;, those missing are skipped)
+# into the fuzzer's CORPUS, then runs libFuzzer for SECONDS with inputs up to MAX_LEN bytes
+# (UNIT_TIMEOUT: seconds one input may take, libFuzzer's default when not given). Fails on
+# a crash, a leak, undefined behaviour or a timeout, leaving the input in the working
+# directory.
 file(MAKE_DIRECTORY "${CORPUS}")
 set(count 0)
-string(REPLACE "|" ";" SEEDS "${SEEDS}")  # the list, passed with | between the files
+string(REPLACE "|" ";" SEEDS "${SEEDS}")
 foreach(seed IN LISTS SEEDS)
   if(EXISTS "${seed}" AND NOT IS_DIRECTORY "${seed}")
     get_filename_component(name "${seed}" NAME)
@@ -10,9 +14,13 @@ foreach(seed IN LISTS SEEDS)
     math(EXPR count "${count} + 1")
   endif()
 endforeach()
+set(unit_timeout)
+if(UNIT_TIMEOUT)
+  set(unit_timeout -timeout=${UNIT_TIMEOUT})
+endif()
 message(STATUS "fuzzing ${FUZZER} for ${SECONDS} s from ${count} seed files")
 execute_process(
-  COMMAND "${FUZZER}" -max_total_time=${SECONDS} -rss_limit_mb=2048 -max_len=${MAX_LEN} -timeout=10
+  COMMAND "${FUZZER}" -max_total_time=${SECONDS} -rss_limit_mb=2048 -max_len=${MAX_LEN} ${unit_timeout}
           -print_final_stats=1 "${CORPUS}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
