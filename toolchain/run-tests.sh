@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test of edgert: the host build (which also fetches the real models and ONNX
 # Runtime, toolchain/fetch-models.sh), the host build under AddressSanitizer and UBSan, the
-# aarch64 cross build with its tests under qemu-aarch64, and libFuzzer on every parser of
-# outside input (tests/fuzz). Installs what it needs first (toolchain/bootstrap.sh). The
-# host preset runs first: the others replay the model images it exports. Set EDGERT_PRESETS for a subset, e.g.
+# tests of the threaded code under ThreadSanitizer, the aarch64 cross build with its tests
+# under qemu-aarch64, and libFuzzer on every parser of outside input (tests/fuzz). Installs
+# what it needs first (toolchain/bootstrap.sh). The host preset runs first: the others
+# replay the model images it exports. Set EDGERT_PRESETS for a subset, e.g.
 #   EDGERT_PRESETS=host toolchain/run-tests.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./toolchain/bootstrap.sh
 
-presets=${EDGERT_PRESETS:-host host-asan aarch64 fuzz}
+presets=${EDGERT_PRESETS:-host host-asan host-tsan aarch64 fuzz}
 declare -A result
 status=0
 for preset in $presets; do

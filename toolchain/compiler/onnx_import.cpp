@@ -742,6 +742,10 @@ class OnnxImporter {
     if (entry == nullptr || ctx.opset < entry->sinceOpset || ctx.opset > entry->untilOpset) {
       return unsupportedOp(ctx, ctx.opType(), ctx.opset);
     }
+    // Every operator edgert imports has a first output, and the handlers bind it.
+    if (ctx.proto.output_size() == 0 || ctx.proto.output(0).empty()) {
+      return nodeError(ctx, Errc::kSchema, "has no output (its first output needs a name)");
+    }
     return (this->*entry->handler)(ctx);
   }
 
@@ -1243,6 +1247,10 @@ class OnnxImporter {
       if (d < 0)
         return nodeError(ctx, Errc::kInvalidArgument, "shape [{}] has dimension {}",
                          fmt::join(spec, ", "), d);
+      if (d > kernels::kMaxElements || (d != 0 && known > kernels::kMaxElements / d)) {
+        return nodeError(ctx, Errc::kInvalidArgument, "shape [{}] has more than 2^40 elements",
+                         fmt::join(spec, ", "));
+      }
       out.dims[i] = d;
       known *= d;
     }

@@ -131,7 +131,7 @@ ServiceConfig parse(const std::string& text, const fs::path& dir) {
 class ServiceLoop : public ::testing::TestWithParam<bool> {};
 
 // 1,000 frames natively; under emulation (qemu-aarch64 runs NEON some hundred times slower)
-// the same loop over EDGERT_LOOP_FRAMES.
+// and ThreadSanitizer the same loop over EDGERT_LOOP_FRAMES (tests/CMakeLists.txt).
 constexpr int kLoopFrames = EDGERT_LOOP_FRAMES;
 
 TEST_P(ServiceLoop, ThousandFramesAllocateNothing) {

@@ -429,6 +429,29 @@ TEST(OnnxImport, UnknownInputNameIsRejected) {
             "an earlier node");
 }
 
+// Found by tests/fuzz/onnx_import_fuzz: a node without outputs read output 0 anyway.
+TEST(OnnxImport, NodeWithoutAnOutputIsRejected) {
+  for (bool emptyName : {false, true}) {
+    OnnxModel m(13);
+    m.input("x", std::vector<std::int64_t>{4}).output("x");
+    m.ints("axes", {1}, {0});
+    m.node("Unsqueeze", {"x", "axes"}, emptyName ? std::vector<std::string>{""} : std::vector<std::string>{},
+           "u");
+    EXPECT_EQ(importError(m), "node u (Unsqueeze): has no output (its first output needs a name)");
+  }
+}
+
+// Found by tests/fuzz/onnx_import_fuzz: the product of a Reshape target's dimensions
+// overflowed before the element count was compared.
+TEST(OnnxImport, ReshapeTargetBeyond2To40ElementsIsRejected) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{4}).output("y");
+  m.ints("shape", {3}, {25332747903959037, 32127, -1});
+  m.node("Reshape", {"x", "shape"}, {"y"}, "r");
+  EXPECT_EQ(importError(m),
+            "node r (Reshape): shape [25332747903959037, 32127, -1] has more than 2^40 elements");
+}
+
 TEST(OnnxImport, InferErrorsNameTheNode) {
   OnnxModel m(13);
   m.input("a", std::vector<std::int64_t>{2, 3})
