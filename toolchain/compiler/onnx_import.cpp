@@ -863,7 +863,7 @@ class OnnxImporter {
     out.type = types[0];
     const ValueId id = graph_.addValue(std::move(out));
     node.outputs = {id};
-    if (hasOnlyConstantInputs(graph_, node)) {
+    if (foldsAtCompileTime(graph_, node)) {
       EDGERT_TRY(evaluateNode(graph_, node));
     } else {
       graph_.nodes.push_back(std::move(node));
@@ -1682,6 +1682,7 @@ class OnnxImporter {
       type.dtype = v.type.dtype;
       element = v.data;
     }
+    EDGERT_TRY(checkFoldedBytes(type, ctx.label()));
     std::vector<std::byte> data;
     data.reserve(type.bytes());
     for (std::int64_t i = 0; i < type.shape.numel(); ++i)
@@ -1707,6 +1708,7 @@ class OnnxImporter {
     }
     if (ctx.proto.output_size() > 1 && isUsed(ctx.proto.output(1))) {
       const TensorType maskType{DType::kBool, typeOf(x).shape};
+      EDGERT_TRY(checkFoldedBytes(maskType, ctx.label() + ": mask"));
       Value mask;
       mask.name = ctx.proto.output(1);
       mask.type = maskType;
@@ -1741,6 +1743,8 @@ class OnnxImporter {
     const std::int64_t outer = product(ds, 0, axis);
     const std::int64_t inner = product(ds, axis + 1, ds.rank);
     const std::size_t chunk = static_cast<std::size_t>(inner) * kernels::dtypeSize(data.type.dtype);
+    EDGERT_TRY(kernels::validateShape(type.shape, ctx.label()));
+    EDGERT_TRY(checkFoldedBytes(type, ctx.label()));
     const std::vector<std::int64_t> idx = intsOf(indices);
     std::vector<std::byte> out;
     out.reserve(type.bytes());
@@ -1771,6 +1775,7 @@ class OnnxImporter {
       return unsupportedOp(ctx, ctx.opType(), ctx.opset);
     }
     const TensorType type{dtype, v.type.shape};
+    EDGERT_TRY(checkFoldedBytes(type, ctx.label()));
     std::vector<std::byte> out(type.bytes());
     const bool fromFloat = v.type.dtype == DType::kFloat32;
     for (std::size_t i = 0; i < static_cast<std::size_t>(type.shape.numel()); ++i) {

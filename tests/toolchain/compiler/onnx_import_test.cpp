@@ -746,6 +746,36 @@ TEST(OnnxImport, ConstantAndConstantOfShape) {
   EXPECT_EQ(out[1], (std::vector<float>{1.25f, 2.25f, 3.25f, 4.25f, 5.25f, 6.25f}));
 }
 
+// A few bytes of model must not make the compiler allocate terabytes or compute for hours.
+TEST(OnnxImport, ConstantsOverTheFoldingLimitAreRefusedBeforeTheyAreAllocated) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{1}).output("y");
+  m.ints("shape", {2}, {1 << 20, 1 << 19});  // 2^39 floats: 2 TiB
+  m.node("ConstantOfShape", {"shape"}, {"big"}, "fill");
+  m.node("Add", {"x", "big"}, {"y"});
+  EXPECT_EQ(importError(m),
+            "node fill (ConstantOfShape): a constant of 1048576x524288 float32 (2199023255552 bytes) "
+            "is over the 256 MiB edgert-compile computes at compile time");
+}
+
+TEST(OnnxImport, ConstantNodesOverTheWorkLimitRunOnTheDevice) {
+  // A Conv on constants: 64x64 output pixels x 64 channels x (64 x 7 x 7) weights each is
+  // 822 M multiply-adds, under the limit; 256 input channels make it 3.3 G, over it.
+  for (std::int64_t channels : {64, 256}) {
+    OnnxModel m(13);
+    m.input("x", std::vector<std::int64_t>{1, 64, 64, 64}).output("y");
+    m.ints("xshape", {4}, {1, channels, 70, 70});
+    m.ints("wshape", {4}, {64, channels, 7, 7});
+    m.node("ConstantOfShape", {"xshape"}, {"cx"});
+    m.node("ConstantOfShape", {"wshape"}, {"cw"});
+    m.node("Conv", {"cx", "cw"}, {"c"}, "conv");
+    m.node("Add", {"x", "c"}, {"y"});
+    const Graph g = importOk(m);
+    const bool folded = g.nodes.size() == 1;
+    EXPECT_EQ(folded, channels == 64) << channels << " channels: " << g.nodes.size() << " nodes";
+  }
+}
+
 TEST(OnnxImport, TransposeOfAConstantIsFolded) {
   OnnxModel m(13);
   m.input("x", std::vector<std::int64_t>{3, 2}).floats("w", {2, 3}, {1, 2, 3, 4, 5, 6}).output("y");

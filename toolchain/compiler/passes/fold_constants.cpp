@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <new>
 
@@ -69,6 +71,69 @@ bool hasOnlyConstantInputs(const Graph& graph, const Node& node) {
     any = true;
   }
   return any;
+}
+
+Result<void> checkFoldedBytes(const kernels::TensorType& type, std::string_view what) {
+  if (type.bytes() <= kMaxFoldedBytes) return success();
+  return makeError(Errc::kUnsupported,
+                   "{}: a constant of {} {} ({} bytes) is over the {} MiB edgert-compile computes "
+                   "at compile time",
+                   what, kernels::formatShape(type.shape), kernels::dtypeName(type.dtype), type.bytes(),
+                   kMaxFoldedBytes >> 20);
+}
+
+namespace {
+
+// Multiply-adds (window reads for pools, element reads and writes for the rest) of a node
+// with validated types: an upper bound, for the folding limit only.
+std::uint64_t foldingWork(const Graph& graph, const Node& node) {
+  const auto numel = [&](ValueId id) -> std::uint64_t {
+    return id == kNoValue ? 0 : static_cast<std::uint64_t>(graph.value(id).type.shape.numel());
+  };
+  const auto dim = [&](std::size_t input, int axis) -> std::uint64_t {
+    const kernels::Shape& s = graph.value(node.inputs[input]).type.shape;
+    return axis < s.rank ? static_cast<std::uint64_t>(s.dims[axis]) : 1;
+  };
+  std::uint64_t elements = 0;
+  for (ValueId id : node.inputs) elements += numel(id);
+  for (ValueId id : node.outputs) elements += numel(id);
+  const std::uint64_t out = node.outputs.empty() ? 0 : numel(node.outputs[0]);
+  // Saturating: each factor is at most 2^40 (validateShape), a product may not fit.
+  const auto times = [](std::uint64_t a, std::uint64_t b) {
+    std::uint64_t p = 0;
+    return __builtin_mul_overflow(a, b, &p) ? std::numeric_limits<std::uint64_t>::max() : p;
+  };
+  using kernels::OpCode;
+  switch (node.op) {
+    case OpCode::kConv:  // each output: C/group x kH x kW weights
+    case OpCode::kConvTranspose: {  // each input: O/group x kH x kW weights
+      const std::uint64_t perWeightRow = numel(node.inputs[1]) / std::max<std::uint64_t>(dim(1, 0), 1);
+      const std::uint64_t rows = node.op == OpCode::kConv ? out : times(numel(node.inputs[0]), dim(1, 1));
+      return times(rows, std::max<std::uint64_t>(perWeightRow, 1));
+    }
+    case OpCode::kGemm:  // each output: K products (K is one of A's two dims)
+      return times(out, std::max(dim(0, 0), dim(0, 1)));
+    case OpCode::kMatMul: {
+      const kernels::Shape& a = graph.value(node.inputs[0]).type.shape;
+      return times(out, a.rank > 0 ? static_cast<std::uint64_t>(a.dims[a.rank - 1]) : 1);
+    }
+    case OpCode::kMaxPool:
+    case OpCode::kAveragePool: {
+      const auto p = node.paramsAs<kernels::PoolParams>();
+      return times(out, static_cast<std::uint64_t>(p.kernel[0]) * static_cast<std::uint64_t>(p.kernel[1]));
+    }
+    default: return elements;
+  }
+}
+
+}  // namespace
+
+bool foldsAtCompileTime(const Graph& graph, const Node& node) {
+  if (!hasOnlyConstantInputs(graph, node)) return false;
+  for (ValueId id : node.outputs) {
+    if (graph.value(id).type.bytes() > kMaxFoldedBytes) return false;
+  }
+  return foldingWork(graph, node) <= kMaxFoldedWork;
 }
 
 Result<void> evaluateNode(Graph& graph, const Node& node) {
@@ -204,7 +269,7 @@ Result<void> foldConstants(Graph& graph) {
   std::vector<Node> kept;
   kept.reserve(graph.nodes.size());
   for (Node& node : graph.nodes) {
-    if (hasOnlyConstantInputs(graph, node)) {
+    if (foldsAtCompileTime(graph, node)) {
       EDGERT_TRY(evaluateNode(graph, node));
     } else {
       kept.push_back(std::move(node));

@@ -59,6 +59,21 @@ Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Nod
 // True when every present input of `node` is a constant (and it has at least one).
 bool hasOnlyConstantInputs(const Graph& graph, const Node& node);
 
+// What the compiler computes at compile time is bounded, whatever the model says: a
+// constant it makes (a folded node's output, ConstantOfShape, Gather or Cast on constants,
+// Dropout's mask) holds at most kMaxFoldedBytes, and a node it folds does at most
+// kMaxFoldedWork multiply-adds or window reads (about a second of the reference kernels).
+inline constexpr std::uint64_t kMaxFoldedBytes = std::uint64_t{256} << 20;
+inline constexpr std::uint64_t kMaxFoldedWork = std::uint64_t{1} << 30;
+
+// A constant of `type` within kMaxFoldedBytes, else kUnsupported naming `what` and the size.
+Result<void> checkFoldedBytes(const kernels::TensorType& type, std::string_view what);
+
+// Whether `node` is folded: every input constant (hasOnlyConstantInputs), its outputs within
+// kMaxFoldedBytes and its work within kMaxFoldedWork. A node over the bounds stays in the
+// graph and runs on the device like any other (its output types must be set).
+bool foldsAtCompileTime(const Graph& graph, const Node& node);
+
 // Runs `node` with its op's reference kernel (variant 0) on constant inputs and stores the
 // results in its output values, which become constants. The output types must already be
 // set (inferNode).
