@@ -25,8 +25,8 @@ inline float applyScalar(BinaryOp op, float a, float b) {
     case BinaryOp::kSub: return a - b;
     case BinaryOp::kMul: return a * b;
     case BinaryOp::kDiv: return a / b;
+    default: return 0.0f;  // binaryApplies takes Add, Sub, Mul and Div only
   }
-  return 0.0f;
 }
 
 template <typename V, BinaryOp kOp>
@@ -114,8 +114,9 @@ void runBinaryWith(const KernelArgs& args) {
     case BinaryOp::kSub: row = pickRow<V, BinaryOp::kSub>(act); break;
     case BinaryOp::kMul: row = pickRow<V, BinaryOp::kMul>(act); break;
     case BinaryOp::kDiv: row = pickRow<V, BinaryOp::kDiv>(act); break;
+    default: break;
   }
-  if (row == nullptr) return;  // unreachable: inferBinary rejects other ops
+  if (row == nullptr) return;  // unreachable: binaryApplies takes Add, Sub, Mul and Div only
   const BinaryPlan plan = planBinary(a.type.shape, b.type.shape, y.type.shape);
   // Ranges of output elements, one per task: every element is computed exactly as on one
   // thread (lane by lane, as the scalar tail would), so the split changes no bit.

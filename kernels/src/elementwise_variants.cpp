@@ -61,9 +61,12 @@ BinaryPlan planBinary(const Shape& a, const Shape& b, const Shape& y) {
   return plan;
 }
 
-bool binaryApplies(const void*, std::span<const TensorType> inputs,
+bool binaryApplies(const void* params, std::span<const TensorType> inputs,
                    std::span<const TensorType> outputs) {
-  return inputs.size() == 2 && outputs.size() == 1 && outputs[0].dtype == DType::kFloat32;
+  // The row loops compute Add, Sub, Mul and Div (binary_rows.hpp).
+  const BinaryOp op = static_cast<const BinaryParams*>(params)->op;
+  return op <= BinaryOp::kDiv && inputs.size() == 2 && outputs.size() == 1 &&
+         outputs[0].dtype == DType::kFloat32;
 }
 
 bool maxPoolApplies(const void* params, std::span<const TensorType> inputs,

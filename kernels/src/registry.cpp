@@ -31,7 +31,8 @@ constexpr std::array kOps{
     OpInfo{OpCode::kSlice, "Slice", sizeof(SliceParams), 1, 1, 1, 0, ref::inferSlice},
     OpInfo{OpCode::kPad, "Pad", sizeof(PadParams), 1, 1, 1, 0, ref::inferPad},
     OpInfo{OpCode::kResize, "Resize", sizeof(ResizeParams), 1, 1, 1, 0, ref::inferResize},
-    OpInfo{OpCode::kReduceMean, "ReduceMean", sizeof(ReduceParams), 1, 1, 1, 0, ref::inferReduceMean},
+    OpInfo{OpCode::kReduce, "Reduce", sizeof(ReduceParams), 1, 1, 1, 0, ref::inferReduce},
+    OpInfo{OpCode::kUnary, "Unary", sizeof(UnaryParams), 1, 1, 1, 0b1, ref::inferUnary},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -90,7 +91,8 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kPad, 0, "ref", Isa::kAny, ref::runPad, nullptr, nullptr},
     KernelVariant{OpCode::kResize, 0, "ref", Isa::kAny, ref::runResize, nullptr, nullptr},
     KernelVariant{OpCode::kResize, 1, "nearest-rows", Isa::kAny, elementwise::runResizeNearestPortable, elementwise::resizeNearestScratch, elementwise::resizeNearestApplies},
-    KernelVariant{OpCode::kReduceMean, 0, "ref", Isa::kAny, ref::runReduceMean, nullptr, nullptr},
+    KernelVariant{OpCode::kReduce, 0, "ref", Isa::kAny, ref::runReduce, nullptr, nullptr},
+    KernelVariant{OpCode::kUnary, 0, "ref", Isa::kAny, ref::runUnary, nullptr, nullptr},
 };
 
 #undef EDGERT_X86

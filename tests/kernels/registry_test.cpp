@@ -55,7 +55,8 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kSlice, sizeof(SliceParams)},
     ExpectedOp{OpCode::kPad, sizeof(PadParams)},
     ExpectedOp{OpCode::kResize, sizeof(ResizeParams)},
-    ExpectedOp{OpCode::kReduceMean, sizeof(ReduceParams)},
+    ExpectedOp{OpCode::kReduce, sizeof(ReduceParams)},
+    ExpectedOp{OpCode::kUnary, sizeof(UnaryParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -117,7 +118,7 @@ TEST(Registry, ListsEachOpOnceAndEachVariantOnce) {
 TEST(Registry, OnlyElementwiseOpsReshapeAndConvResidualMayAliasAnInput) {
   const std::map<OpCode, unsigned> aliasing = {{OpCode::kBinary, 0b11u},    {OpCode::kActivation, 0b1u},
                                                {OpCode::kBatchNorm, 0b1u}, {OpCode::kReshape, 0b1u},
-                                               {OpCode::kConv, 0b1000u}};
+                                               {OpCode::kConv, 0b1000u},  {OpCode::kUnary, 0b1u}};
   for (const OpInfo& op : allOps()) {
     const auto it = aliasing.find(op.code);
     EXPECT_EQ(op.aliasInputs, it == aliasing.end() ? 0u : it->second) << op.name;
@@ -145,7 +146,8 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kConcat: return {f32({2, 3, 4}), f32({2, 5, 4}), f32({2, 1, 4})};
     case OpCode::kReshape:
     case OpCode::kTranspose:
-    case OpCode::kReduceMean: return {f32({2, 3, 4})};
+    case OpCode::kReduce:
+    case OpCode::kUnary: return {f32({2, 3, 4})};
     case OpCode::kSlice: return {f32({5, 7})};
     case OpCode::kPad: return {f32({2, 3})};
     case OpCode::kResize: return {f32({1, 2, 4, 4})};
@@ -250,9 +252,16 @@ std::vector<std::byte> seedParams(OpCode code) {
       p.scale[2] = p.scale[3] = 2.0f;
       return bytesOf(p);
     }
-    case OpCode::kReduceMean: {
+    case OpCode::kReduce: {
       ReduceParams p;
       p.axesMask = 0b110;
+      return bytesOf(p);
+    }
+    case OpCode::kUnary: {
+      UnaryParams p;
+      p.kind = UnaryKind::kSelu;
+      p.alpha = 1.67f;
+      p.beta = 1.05f;
       return bytesOf(p);
     }
   }

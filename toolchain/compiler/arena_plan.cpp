@@ -104,7 +104,10 @@ Result<ArenaPlan> planArena(const Graph& graph) {
     for (std::size_t i = 0; i < node.inputs.size() && i < 8; ++i) {
       const ValueId in = node.inputs[i];
       if (!(info->aliasInputs & (1u << i)) || in == kNoValue || !inArena(in) ||
-          graph.value(in).type.bytes() != graph.value(out).type.bytes()) {
+          graph.value(in).type.bytes() != graph.value(out).type.bytes() ||
+          // Same bytes and same element type: the same element count, so no broadcast (a
+          // comparison's bool output has as many bytes as a float input 4 times smaller).
+          graph.value(in).type.dtype != graph.value(out).type.dtype) {
         continue;
       }
       const ValueId g = root(in);

@@ -14,7 +14,7 @@ namespace edgert::kernels::ref {
 
 // Compute ops (conv.cpp, conv_transpose.cpp, gemm.cpp, matmul.cpp, softmax.cpp,
 // max_pool.cpp, average_pool.cpp, global_average_pool.cpp, batch_norm.cpp, resize.cpp,
-// reduce_mean.cpp).
+// reduce.cpp).
 EDGERT_REF_OP(Conv);
 EDGERT_REF_OP(ConvTranspose);
 EDGERT_REF_OP(Gemm);
@@ -25,11 +25,12 @@ EDGERT_REF_OP(AveragePool);
 EDGERT_REF_OP(GlobalAveragePool);
 EDGERT_REF_OP(BatchNorm);
 EDGERT_REF_OP(Resize);
-EDGERT_REF_OP(ReduceMean);
+EDGERT_REF_OP(Reduce);
 
-// Elementwise and data-movement ops (binary.cpp, activation.cpp, concat.cpp, reshape.cpp,
-// transpose.cpp, slice.cpp, pad.cpp).
+// Elementwise and data-movement ops (binary.cpp, unary.cpp, activation.cpp, concat.cpp,
+// reshape.cpp, transpose.cpp, slice.cpp, pad.cpp).
 EDGERT_REF_OP(Binary);
+EDGERT_REF_OP(Unary);
 EDGERT_REF_OP(Activation);
 EDGERT_REF_OP(Concat);
 EDGERT_REF_OP(Reshape);

@@ -425,7 +425,12 @@ Result<void> Model::validatePlan() const {
     for (std::size_t i = 0; i < ins.size() && i < 8; ++i) {
       if (!(info->aliasInputs & (1u << i)) || ins[i] == model::kNoTensor) continue;
       const TensorRecord& in = tensors_[ins[i]];
-      if (in.storage != model::Storage::kArena || in.offset != out.offset || in.bytes != out.bytes) continue;
+      // Same element type too: a bool result as large as a float input 4 times smaller is
+      // a broadcast, which would overwrite elements it reads again.
+      if (in.storage != model::Storage::kArena || in.offset != out.offset || in.bytes != out.bytes ||
+          in.dtype != out.dtype) {
+        continue;
+      }
       group[root(opOutputs(op)[0])] = root(ins[i]);
       if (static_cast<kernels::OpCode>(op.opcode) != kernels::OpCode::kReshape) inPlace.emplace_back(k, ins[i]);
       break;

@@ -275,8 +275,8 @@ TEST(RefBinary, InferErrors) {
   const TensorType f23{DType::kFloat32, Shape::of({2, 3})};
   const TensorType f4{DType::kFloat32, Shape::of({4})};
   const TensorType i23{DType::kInt32, Shape::of({2, 3})};
-  EXPECT_EQ(inferError(params(static_cast<BinaryOp>(4)), {f23, f23}),
-            "Binary: unknown operation 4");
+  EXPECT_EQ(inferError(params(static_cast<BinaryOp>(kMaxBinaryOp + 1)), {f23, f23}),
+            "Binary: unknown operation 18");
   EXPECT_EQ(inferError(params(BinaryOp::kAdd), {f23, f4}), "Add: cannot broadcast 2x3 with 4");
   EXPECT_EQ(inferError(params(BinaryOp::kMul), {f23, i23}),
             "Mul: input 1 is int32, expected float32 like input 0");
@@ -324,6 +324,73 @@ TEST(RefBinary, InferAcceptsEveryIntegerTypeWithoutActivation) {
         "ok");
     EXPECT_EQ(out, (TensorType{t, Shape::of({3, 4})}));
   }
+}
+
+// --- The kinds beyond Add/Sub/Mul/Div -------------------------------------------------------
+
+TEST(RefBinary, PowMinMaxPReluFmodOnFloats) {
+  const Buffer a = floats(Shape::of({5}), {2.0f, -3.0f, 0.5f, -0.0f, 9.0f});
+  const Buffer b = floats(Shape::of({5}), {3.0f, 2.0f, -1.0f, 4.0f, 0.5f});
+  expectFloats(valuesOf<float>(run(params(BinaryOp::kPow), a, b)), {8.0f, 9.0f, 2.0f, 0.0f, 3.0f});
+  expectFloats(valuesOf<float>(run(params(BinaryOp::kMin), a, b)), {2.0f, -3.0f, -1.0f, -0.0f, 0.5f});
+  expectFloats(valuesOf<float>(run(params(BinaryOp::kMax), a, b)), {3.0f, 2.0f, 0.5f, 4.0f, 9.0f});
+  expectFloats(valuesOf<float>(run(params(BinaryOp::kPRelu), a, b)), {2.0f, -6.0f, 0.5f, -0.0f, 9.0f});
+  expectFloats(valuesOf<float>(run(params(BinaryOp::kFmod), a, b)), {2.0f, -1.0f, 0.5f, -0.0f, 0.0f});
+  // NaN in either input gives NaN, as numpy's minimum and maximum.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const Buffer n = floats(Shape{}, {nan});
+  EXPECT_TRUE(std::isnan(valuesOf<float>(run(params(BinaryOp::kMin), a, n))[0]));
+  EXPECT_TRUE(std::isnan(valuesOf<float>(run(params(BinaryOp::kMax), n, a))[4]));
+}
+
+TEST(RefBinary, IntegerPowModAndFmodAreDefinedEverywhere) {
+  using L = std::numeric_limits<std::int32_t>;
+  const Buffer a = tensor<std::int32_t>(DType::kInt32, Shape::of({6}), {3, -7, 7, 2, L::min(), -1});
+  const Buffer b = tensor<std::int32_t>(DType::kInt32, Shape::of({6}), {4, 3, -3, -1, -1, -3});
+  EXPECT_EQ(valuesOf<std::int32_t>(run(params(BinaryOp::kPow), a, b)),
+            (std::vector<std::int32_t>{81, -343, 0, 0, 0, -1}));
+  // Mod takes the divisor's sign, Fmod the dividend's; INT_MIN by -1 is 0.
+  EXPECT_EQ(valuesOf<std::int32_t>(run(params(BinaryOp::kMod), a, b)), (std::vector<std::int32_t>{3, 2, -2, 0, 0, -1}));
+  EXPECT_EQ(valuesOf<std::int32_t>(run(params(BinaryOp::kFmod), a, b)), (std::vector<std::int32_t>{3, -1, 1, 0, 0, -1}));
+  const Buffer zero = tensor<std::int32_t>(DType::kInt32, Shape{}, {0});
+  EXPECT_EQ(valuesOf<std::int32_t>(run(params(BinaryOp::kMod), a, zero)), (std::vector<std::int32_t>(6, 0)));
+  // 2^40 wraps in int32 as numpy's does.
+  const Buffer two = tensor<std::int32_t>(DType::kInt32, Shape{}, {2});
+  const Buffer forty = tensor<std::int32_t>(DType::kInt32, Shape{}, {40});
+  EXPECT_EQ(valuesOf<std::int32_t>(run(params(BinaryOp::kPow), two, forty)), (std::vector<std::int32_t>{0}));
+}
+
+TEST(RefBinary, ComparisonsAndLogicGiveBoolWithBroadcast) {
+  const Buffer a = floats(Shape::of({2, 1}), {1.0f, 3.0f});
+  const Buffer b = floats(Shape::of({3}), {0.0f, 1.0f, 5.0f});
+  TensorType out;
+  EXPECT_EQ(inferError(params(BinaryOp::kLess), {a.type, b.type}, &out), "ok");
+  EXPECT_EQ(out, (TensorType{DType::kBool, Shape::of({2, 3})}));
+  const auto cmp = [&](BinaryOp op) { return valuesOf<std::uint8_t>(run(params(op), a, b)); };
+  EXPECT_EQ(cmp(BinaryOp::kEqual), (std::vector<std::uint8_t>{0, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(cmp(BinaryOp::kLess), (std::vector<std::uint8_t>{0, 0, 1, 0, 0, 1}));
+  EXPECT_EQ(cmp(BinaryOp::kLessOrEqual), (std::vector<std::uint8_t>{0, 1, 1, 0, 0, 1}));
+  EXPECT_EQ(cmp(BinaryOp::kGreater), (std::vector<std::uint8_t>{1, 0, 0, 1, 1, 0}));
+  EXPECT_EQ(cmp(BinaryOp::kGreaterOrEqual), (std::vector<std::uint8_t>{1, 1, 0, 1, 1, 0}));
+  const Buffer p = tensor<std::uint8_t>(DType::kBool, Shape::of({4}), {0, 0, 1, 1});
+  const Buffer q = tensor<std::uint8_t>(DType::kBool, Shape::of({4}), {0, 1, 0, 1});
+  EXPECT_EQ(valuesOf<std::uint8_t>(run(params(BinaryOp::kAnd), p, q)), (std::vector<std::uint8_t>{0, 0, 0, 1}));
+  EXPECT_EQ(valuesOf<std::uint8_t>(run(params(BinaryOp::kOr), p, q)), (std::vector<std::uint8_t>{0, 1, 1, 1}));
+  EXPECT_EQ(valuesOf<std::uint8_t>(run(params(BinaryOp::kXor), p, q, overInput(0))), (std::vector<std::uint8_t>{0, 1, 1, 0}));
+  EXPECT_EQ(valuesOf<std::uint8_t>(run(params(BinaryOp::kEqual), p, q)), (std::vector<std::uint8_t>{1, 0, 0, 1}));
+}
+
+TEST(RefBinary, NewKindsInferErrors) {
+  const TensorType f23 = f32({2, 3});
+  const TensorType b23{DType::kBool, Shape::of({2, 3})};
+  EXPECT_EQ(inferError(params(BinaryOp::kAnd), {f23, f23}), "And: element type float32 is not supported, expected bool");
+  EXPECT_EQ(inferError(params(BinaryOp::kLess), {b23, b23}),
+            "Less: element type bool is not supported, expected float32, int32, int64, uint8 or int8");
+  EXPECT_EQ(inferError(params(BinaryOp::kMod), {f23, f23}), "Mod: float32 needs fmod (the sign of the dividend)");
+  EXPECT_EQ(inferError(params(BinaryOp::kGreater, Activation::kRelu), {f23, f23}),
+            "Greater: fused activation Relu needs float32, found bool");
+  EXPECT_EQ(inferError(params(BinaryOp::kPow), {f23, TensorType{DType::kInt64, Shape::of({2, 3})}}),
+            "Pow: input 1 is int64, expected float32 like input 0");
 }
 
 }  // namespace

@@ -124,6 +124,25 @@ TEST(ArenaPlan, NoInPlaceWhenTheInputIsReadLater) {
   expectNoConflicts(b.g, *plan, {{r, s}});
 }
 
+// A comparison's bool result as large as a float input 4 times smaller is a broadcast: in
+// place it would overwrite floats it reads again. Only the same element type aliases.
+TEST(ArenaPlan, NoInPlaceWhenTheElementTypeDiffers) {
+  GraphBuilder b;
+  ValueId x = b.input("x", 64);
+  ValueId w = b.constant("w", 4);
+  ValueId c = b.node(OpCode::kConv, {x, w}, "c", 64);  // 256 bytes
+  ValueId k = b.constant("k", 4);
+  ValueId less = b.node(OpCode::kBinary, {c, k}, "less", 64);
+  b.g.value(less).type = {kernels::DType::kBool, kernels::Shape::of({64, 4})};  // 256 bytes
+  ValueId notLess = b.node(OpCode::kUnary, {less}, "not", 64);
+  b.g.value(notLess).type = b.g.value(less).type;
+  b.output(notLess);
+  auto plan = planArena(b.g);
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_NE(plan->valueOffset[static_cast<std::size_t>(less)], plan->valueOffset[static_cast<std::size_t>(c)]);
+  expectNoConflicts(b.g, *plan);
+}
+
 TEST(ArenaPlan, GraphInputsAndOutputsAreNeverOverwrittenInPlace) {
   GraphBuilder b;
   ValueId x = b.input("x", 256);

@@ -1,14 +1,117 @@
-// ONNX import, elementwise: the Binary family and the activations (importer.hpp).
+// ONNX import, elementwise: the Binary and Unary families and the fused-epilogue activations
+// (importer.hpp). A new kind of either family is a line in its table here.
 #include "compiler/onnx/importer.hpp"
 
 namespace edgert::compiler::onnx_import {
 
+namespace {
+
+using kernels::BinaryOp;
+using kernels::UnaryKind;
+
+// The Binary family: each ONNX op's kind (Mod picks kMod or kFmod by its attribute).
+struct BinaryKind {
+  std::string_view onnx;
+  BinaryOp op;
+};
+constexpr BinaryKind kBinaryKinds[] = {
+    {"Add", BinaryOp::kAdd},         {"Sub", BinaryOp::kSub},
+    {"Mul", BinaryOp::kMul},         {"Div", BinaryOp::kDiv},
+    {"Pow", BinaryOp::kPow},         {"PRelu", BinaryOp::kPRelu},
+    {"Mod", BinaryOp::kMod},         {"Equal", BinaryOp::kEqual},
+    {"Less", BinaryOp::kLess},       {"LessOrEqual", BinaryOp::kLessOrEqual},
+    {"Greater", BinaryOp::kGreater}, {"GreaterOrEqual", BinaryOp::kGreaterOrEqual},
+    {"And", BinaryOp::kAnd},         {"Or", BinaryOp::kOr},
+    {"Xor", BinaryOp::kXor},
+    // Variadic (1 or more inputs): a chain of Binary nodes (Mean: Add, then Div by the count).
+    {"Min", BinaryOp::kMin},         {"Max", BinaryOp::kMax},
+    {"Sum", BinaryOp::kAdd},         {"Mean", BinaryOp::kAdd},
+};
+
+// The Unary family: each ONNX op's kind, and its attributes with their defaults.
+struct UnaryKindEntry {
+  std::string_view onnx;
+  UnaryKind kind;
+  std::string_view alphaName = {};
+  float alpha = 0.0f;
+  std::string_view betaName = {};
+  float beta = 0.0f;
+};
+constexpr UnaryKindEntry kUnaryKinds[] = {
+    {"Neg", UnaryKind::kNeg},
+    {"Abs", UnaryKind::kAbs},
+    {"Sqrt", UnaryKind::kSqrt},
+    {"Exp", UnaryKind::kExp},
+    {"Log", UnaryKind::kLog},
+    {"Reciprocal", UnaryKind::kReciprocal},
+    {"Floor", UnaryKind::kFloor},
+    {"Ceil", UnaryKind::kCeil},
+    {"Round", UnaryKind::kRound},
+    {"Erf", UnaryKind::kErf},
+    {"Sign", UnaryKind::kSign},
+    {"Not", UnaryKind::kNot},
+    {"Softplus", UnaryKind::kSoftplus},
+    {"Softsign", UnaryKind::kSoftsign},
+    {"Elu", UnaryKind::kElu, "alpha", 1.0f},
+    {"Selu", UnaryKind::kSelu, "alpha", 1.67326319217681884765625f, "gamma", 1.05070102214813232421875f},
+    {"ThresholdedRelu", UnaryKind::kThresholdedRelu, "alpha", 1.0f},
+    {"Sin", UnaryKind::kSin},
+    {"Cos", UnaryKind::kCos},
+};
+
+template <typename Table>
+const auto* findKind(const Table& table, std::string_view onnx) {
+  for (const auto& e : table) {
+    if (e.onnx == onnx) return &e;
+  }
+  return static_cast<decltype(&table[0])>(nullptr);
+}
+
+}  // namespace
+
 std::span<const OnnxImporter::OpEntry> OnnxImporter::elementwiseOps() {
   static constexpr OpEntry kOps[] = {
-      {"Add", 1, kMaxOpset, &OnnxImporter::importAdd},
-      {"Sub", 1, kMaxOpset, &OnnxImporter::importSub},
-      {"Mul", 1, kMaxOpset, &OnnxImporter::importMul},
-      {"Div", 1, kMaxOpset, &OnnxImporter::importDiv},
+      // Binary (kBinaryKinds)
+      {"Add", 1, kMaxOpset, &OnnxImporter::importBinary},
+      {"Sub", 1, kMaxOpset, &OnnxImporter::importBinary},
+      {"Mul", 1, kMaxOpset, &OnnxImporter::importBinary},
+      {"Div", 1, kMaxOpset, &OnnxImporter::importBinary},
+      {"Pow", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"PRelu", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"Mod", 10, kMaxOpset, &OnnxImporter::importBinary},
+      {"Equal", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"Less", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"LessOrEqual", 12, kMaxOpset, &OnnxImporter::importBinary},
+      {"Greater", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"GreaterOrEqual", 12, kMaxOpset, &OnnxImporter::importBinary},
+      {"And", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"Or", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"Xor", 7, kMaxOpset, &OnnxImporter::importBinary},
+      {"Min", 8, kMaxOpset, &OnnxImporter::importVariadic},
+      {"Max", 8, kMaxOpset, &OnnxImporter::importVariadic},
+      {"Sum", 8, kMaxOpset, &OnnxImporter::importVariadic},
+      {"Mean", 8, kMaxOpset, &OnnxImporter::importVariadic},
+      // Unary (kUnaryKinds)
+      {"Neg", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Abs", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Sqrt", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Exp", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Log", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Reciprocal", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Floor", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Ceil", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Round", 11, kMaxOpset, &OnnxImporter::importUnary},
+      {"Erf", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Sign", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Not", 1, kMaxOpset, &OnnxImporter::importUnary},
+      {"Softplus", 1, kMaxOpset, &OnnxImporter::importUnary},
+      {"Softsign", 1, kMaxOpset, &OnnxImporter::importUnary},
+      {"Elu", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"Selu", 6, kMaxOpset, &OnnxImporter::importUnary},
+      {"ThresholdedRelu", 10, kMaxOpset, &OnnxImporter::importUnary},
+      {"Sin", 7, kMaxOpset, &OnnxImporter::importUnary},
+      {"Cos", 7, kMaxOpset, &OnnxImporter::importUnary},
+      // The fused-epilogue activations (kernels::Activation)
       {"Relu", 1, kMaxOpset, &OnnxImporter::importRelu},
       {"LeakyRelu", 1, kMaxOpset, &OnnxImporter::importLeakyRelu},
       {"Clip", 1, kMaxOpset, &OnnxImporter::importClip},
@@ -21,23 +124,74 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::elementwiseOps() {
   return kOps;
 }
 
-
-Result<void> OnnxImporter::importBinary(const NodeCtx& ctx, kernels::BinaryOp op) {
+Result<void> OnnxImporter::importBinary(const NodeCtx& ctx) {
+  const BinaryKind* kind = findKind(kBinaryKinds, ctx.opType());
+  if (kind == nullptr) return nodeError(ctx, Errc::kInternal, "no Binary kind for {}", ctx.opType());
   EDGERT_ASSIGN_OR_RETURN(ValueId a, input(ctx, 0));
   EDGERT_ASSIGN_OR_RETURN(ValueId b, input(ctx, 1));
   kernels::BinaryParams p;
-  p.op = op;
+  p.op = kind->op;
+  if (p.op == BinaryOp::kMod) {
+    EDGERT_ASSIGN_OR_RETURN(std::int64_t fmod, attrInt(ctx, "fmod", 0));
+    if (fmod == 1) p.op = BinaryOp::kFmod;
+    else if (fmod != 0) return nodeError(ctx, Errc::kInvalidArgument, "fmod is {}, expected 0 or 1", fmod);
+  }
   return emitResult(ctx, OpCode::kBinary, p, {a, b});
 }
 
-Result<void> OnnxImporter::importAdd(const NodeCtx& ctx) { return importBinary(ctx, kernels::BinaryOp::kAdd); }
+// Min, Max, Sum and Mean of one or more inputs: ((x0 op x1) op x2) ..., Mean then divided by
+// the count.
+Result<void> OnnxImporter::importVariadic(const NodeCtx& ctx) {
+  const BinaryKind* kind = findKind(kBinaryKinds, ctx.opType());
+  if (kind == nullptr) return nodeError(ctx, Errc::kInternal, "no Binary kind for {}", ctx.opType());
+  const int count = ctx.proto.input_size();
+  if (count < 1) return nodeError(ctx, Errc::kSchema, "needs at least one input");
+  EDGERT_ASSIGN_OR_RETURN(ValueId acc, input(ctx, 0));
+  const bool mean = ctx.opType() == "Mean";
+  if (count == 1 && !mean) return forward(ctx, acc);
+  const std::string out = outputName(ctx);
+  kernels::BinaryParams p;
+  p.op = kind->op;
+  for (int i = 1; i < count; ++i) {
+    EDGERT_ASSIGN_OR_RETURN(ValueId next, input(ctx, i));
+    const bool last = i == count - 1 && !mean;
+    EDGERT_ASSIGN_OR_RETURN(acc, emit(ctx, fmt::format("{}/{}", ctx.name, i), OpCode::kBinary, p, {acc, next},
+                                      last ? out : uniqueName(fmt::format("{}/{}", out, i))));
+  }
+  if (mean) {
+    if (typeOf(acc).dtype != DType::kFloat32) {
+      return nodeError(ctx, Errc::kUnsupported, "Mean of {} is not supported, expected float32",
+                       kernels::dtypeName(typeOf(acc).dtype));
+    }
+    Value n;
+    n.name = uniqueName(ctx.name + "/count");
+    n.type = TensorType{DType::kFloat32, Shape{}};
+    const float c = static_cast<float>(count);
+    n.data = toBytes(std::span<const float>(&c, 1));
+    n.isConstant = true;
+    const ValueId divisor = graph_.addValue(std::move(n));
+    p.op = BinaryOp::kDiv;
+    EDGERT_ASSIGN_OR_RETURN(acc, emit(ctx, ctx.name + "/mean", OpCode::kBinary, p, {acc, divisor}, out));
+  }
+  return bind(ctx, ctx.proto.output(0), acc);
+}
 
-Result<void> OnnxImporter::importSub(const NodeCtx& ctx) { return importBinary(ctx, kernels::BinaryOp::kSub); }
-
-Result<void> OnnxImporter::importMul(const NodeCtx& ctx) { return importBinary(ctx, kernels::BinaryOp::kMul); }
-
-Result<void> OnnxImporter::importDiv(const NodeCtx& ctx) { return importBinary(ctx, kernels::BinaryOp::kDiv); }
-
+Result<void> OnnxImporter::importUnary(const NodeCtx& ctx) {
+  const UnaryKindEntry* kind = findKind(kUnaryKinds, ctx.opType());
+  if (kind == nullptr) return nodeError(ctx, Errc::kInternal, "no Unary kind for {}", ctx.opType());
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  kernels::UnaryParams p;
+  p.kind = kind->kind;
+  p.alpha = kind->alpha;
+  p.beta = kind->beta;
+  if (!kind->alphaName.empty()) {
+    EDGERT_ASSIGN_OR_RETURN(p.alpha, attrFloat(ctx, kind->alphaName, kind->alpha));
+  }
+  if (!kind->betaName.empty()) {
+    EDGERT_ASSIGN_OR_RETURN(p.beta, attrFloat(ctx, kind->betaName, kind->beta));
+  }
+  return emitResult(ctx, OpCode::kUnary, p, {x});
+}
 
 Result<void> OnnxImporter::importActivation(const NodeCtx& ctx, kernels::Activation kind, float alpha,
                               float beta) {

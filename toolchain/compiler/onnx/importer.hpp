@@ -300,11 +300,10 @@ class OnnxImporter {
   // --- Dense and elementwise -----------------------------------------------------------------
   Result<void> importGemm(const NodeCtx& ctx);
   Result<void> importMatMul(const NodeCtx& ctx);
-  Result<void> importBinary(const NodeCtx& ctx, kernels::BinaryOp op);
-  Result<void> importAdd(const NodeCtx& ctx);
-  Result<void> importSub(const NodeCtx& ctx);
-  Result<void> importMul(const NodeCtx& ctx);
-  Result<void> importDiv(const NodeCtx& ctx);
+  // The Binary and Unary families: the kind from the ONNX op's line in its table.
+  Result<void> importBinary(const NodeCtx& ctx);
+  Result<void> importVariadic(const NodeCtx& ctx);
+  Result<void> importUnary(const NodeCtx& ctx);
   Result<void> importActivation(const NodeCtx& ctx, kernels::Activation kind, float alpha,
                                 float beta);
   Result<void> importRelu(const NodeCtx& ctx);
@@ -342,7 +341,8 @@ class OnnxImporter {
   Result<kernels::NearestRounding> nearestRounding(const NodeCtx& ctx);
   Result<void> importResize(const NodeCtx& ctx);
   Result<void> importUpsample(const NodeCtx& ctx);
-  Result<void> importReduceMean(const NodeCtx& ctx);
+  // The Reduce family (ReduceMean, ReduceSum, ..., ArgMax, ArgMin): the kind from the ONNX op.
+  Result<void> importReduce(const NodeCtx& ctx);
   // --- Compile-time ops ------------------------------------------------------------------------
   Result<void> importConstant(const NodeCtx& ctx);
   Result<void> importShape(const NodeCtx& ctx);

@@ -121,6 +121,7 @@ std::optional<Affine> affineOf(const Graph& graph, const Node& node, ValueId x, 
         if (slot != 0 || v == 0.0) return std::nullopt;  // k / x is not affine
         a.scale[c] = 1.0 / v;
         break;
+      default: return std::nullopt;  // not an affine map of x
     }
   }
   return a;

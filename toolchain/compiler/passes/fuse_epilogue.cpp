@@ -285,6 +285,7 @@ void fuseActivationAffine(Graph& graph) {
         alpha /= c;
         beta /= c;
         break;
+      default: continue;  // not an affine map of the HardSwish
     }
     a.alpha = static_cast<float>(alpha);
     a.beta = static_cast<float>(beta);

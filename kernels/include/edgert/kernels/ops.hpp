@@ -13,6 +13,7 @@
 #include "edgert/kernels/tensor.hpp"
 
 #include <cstdint>
+#include <string_view>
 #include <type_traits>
 
 namespace edgert::kernels {
@@ -22,7 +23,7 @@ enum class OpCode : std::uint16_t {
   kConvTranspose = 2,   // inputs X, W, [B]                     -> Y
   kGemm = 3,            // inputs A, B, [C]                     -> Y
   kMatMul = 4,          // inputs A, B (numpy matmul broadcasting) -> Y
-  kBinary = 5,          // inputs A, B (numpy broadcasting)     -> Y   (Add, Sub, Mul, Div)
+  kBinary = 5,          // inputs A, B (numpy broadcasting)     -> Y   (BinaryOp: Add, Pow, Less, ...)
   kActivation = 6,      // input X                              -> Y   (Relu, Clip, ...)
   kSoftmax = 7,         // input X                              -> Y
   kMaxPool = 8,         // input X                              -> Y
@@ -35,9 +36,10 @@ enum class OpCode : std::uint16_t {
   kSlice = 15,          // input X                              -> Y
   kPad = 16,            // input X                              -> Y   (constant mode)
   kResize = 17,         // input X                              -> Y   (nearest, linear)
-  kReduceMean = 18,     // input X                              -> Y
+  kReduce = 18,         // input X                              -> Y   (ReduceKind: Mean, Sum, ArgMax, ...)
+  kUnary = 19,          // input X                              -> Y   (UnaryKind: Sqrt, Exp, Erf, ...)
 };
-inline constexpr std::uint16_t kMaxOpCode = 18;
+inline constexpr std::uint16_t kMaxOpCode = 19;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
@@ -104,7 +106,29 @@ struct MatMulParams {
   std::uint32_t reserved = 0;
 };
 
-enum class BinaryOp : std::uint8_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+// The Binary family. Arithmetic kinds give A's type; comparisons give bool (A and B of one
+// numeric type); the logical kinds take and give bool.
+enum class BinaryOp : std::uint8_t {
+  kAdd = 0,
+  kSub = 1,
+  kMul = 2,
+  kDiv = 3,
+  kPow = 4,             // float32: std::pow; integers: by squaring, wrapping (x^negative is 0 unless |x| = 1)
+  kMin = 5,
+  kMax = 6,
+  kPRelu = 7,           // A < 0 ? A * B : A (B the slope, broadcast)
+  kMod = 8,             // integers: the sign of B (ONNX fmod = 0); x mod 0 is 0
+  kFmod = 9,            // float32 std::fmod, integers C's %: the sign of A (ONNX fmod = 1)
+  kEqual = 10,
+  kLess = 11,
+  kLessOrEqual = 12,
+  kGreater = 13,
+  kGreaterOrEqual = 14,
+  kAnd = 15,
+  kOr = 16,
+  kXor = 17,
+};
+inline constexpr std::uint8_t kMaxBinaryOp = 17;
 
 struct BinaryParams {
   BinaryOp op = BinaryOp::kAdd;
@@ -193,11 +217,70 @@ struct ResizeParams {
   Shape outputShape;
 };
 
-struct ReduceParams {
-  std::uint32_t axesMask = 0;            // bit i set: reduce axis i
-  std::uint8_t keepDims = 1;
-  std::uint8_t reserved[3] = {};
+// The Reduce family over the axes of a mask (op code 18, ReduceMean alone in format 2
+// images, whose kind byte is 0: kMean). Float32 in; ArgMax and ArgMin give int64 indices
+// along their one axis.
+enum class ReduceKind : std::uint8_t {
+  kMean = 0,
+  kSum = 1,
+  kMax = 2,
+  kMin = 3,
+  kProd = 4,
+  kL1 = 5,              // sum |x|
+  kL2 = 6,              // sqrt(sum x^2)
+  kSumSquare = 7,
+  kLogSum = 8,
+  kLogSumExp = 9,
+  kArgMax = 10,
+  kArgMin = 11,
 };
+inline constexpr std::uint8_t kMaxReduceKind = 11;
+
+struct ReduceParams {
+  std::uint32_t axesMask = 0;            // bit i set: reduce axis i (one bit for ArgMax/ArgMin)
+  std::uint8_t keepDims = 1;
+  ReduceKind kind = ReduceKind::kMean;
+  std::uint8_t selectLastIndex = 0;      // ArgMax/ArgMin: the last of equal extremes
+  std::uint8_t reserved = 0;
+};
+
+// The Unary family: float32 elementwise functions (kNot: bool). The activations a Conv or
+// Binary epilogue fuses stay their own set (Activation above).
+enum class UnaryKind : std::uint8_t {
+  kNeg = 0,
+  kAbs = 1,
+  kSqrt = 2,
+  kExp = 3,
+  kLog = 4,
+  kReciprocal = 5,
+  kFloor = 6,
+  kCeil = 7,
+  kRound = 8,            // to nearest, ties to even
+  kErf = 9,
+  kSign = 10,
+  kNot = 11,             // bool
+  kSoftplus = 12,        // log(1 + exp(x))
+  kSoftsign = 13,        // x / (1 + |x|)
+  kElu = 14,             // x < 0 ? alpha * (exp(x) - 1) : x
+  kSelu = 15,            // beta * (x <= 0 ? alpha * (exp(x) - 1) : x)   (beta: gamma)
+  kThresholdedRelu = 16, // x > alpha ? x : 0
+  kSin = 17,
+  kCos = 18,
+  kGelu = 19,            // 0.5 x (1 + erf(x / sqrt 2))
+};
+inline constexpr std::uint8_t kMaxUnaryKind = 19;
+
+struct UnaryParams {
+  UnaryKind kind = UnaryKind::kNeg;
+  std::uint8_t reserved[3] = {};
+  float alpha = 0.0f;
+  float beta = 0.0f;
+};
+
+// The ONNX name of each kind ("Pow", "ReduceSum", "Erf"); "?" for a value out of range.
+std::string_view binaryOpName(BinaryOp op);
+std::string_view reduceKindName(ReduceKind kind);
+std::string_view unaryKindName(UnaryKind kind);
 
 // Every parameter block is stored verbatim: it must be trivially copyable with no hidden
 // padding surprises across compilers (x86-64 and AArch64 have the same layout rules).
@@ -220,6 +303,7 @@ EDGERT_PARAMS_POD(SliceParams);
 EDGERT_PARAMS_POD(PadParams);
 EDGERT_PARAMS_POD(ResizeParams);
 EDGERT_PARAMS_POD(ReduceParams);
+EDGERT_PARAMS_POD(UnaryParams);
 #undef EDGERT_PARAMS_POD
 
 }  // namespace edgert::kernels

@@ -1,11 +1,13 @@
-// ReduceMean reference kernel: hand-computed cases, every axes mask of a 4-D tensor with and
-// without keepDims against a naive formulation, edge cases, and infer errors.
+// The Reduce family's reference kernel: ReduceMean's hand-computed cases, every axes mask of
+// a 4-D tensor with and without keepDims against a naive formulation, edge cases and infer
+// errors; then every other kind, ArgMax and ArgMin with ties, and their empty sets.
 #include "edgert/kernels/registry.hpp"
 
 #include "ref_harness.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -20,7 +22,7 @@ Tensor reduceMean(std::uint32_t mask, bool keepDims, const Tensor& x) {
   ReduceParams p;
   p.axesMask = mask;
   p.keepDims = keepDims;
-  return runOp(OpCode::kReduceMean, &p, {&x});
+  return runOp(OpCode::kReduce, &p, {&x});
 }
 
 const std::vector<float> kExample = {5, 1, 20, 2, 30, 1, 40, 2, 55, 1, 60, 2};
@@ -113,20 +115,83 @@ TEST(ReduceMeanRef, EveryMaskMatchesNaive) {
 TEST(ReduceMeanRef, InferErrors) {
   ReduceParams p;
   p.axesMask = 0b1000;
-  EXPECT_EQ(inferError(OpCode::kReduceMean, &p, {f32({2, 3, 4})}),
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({2, 3, 4})}),
             "ReduceMean: axes mask 0x8 names axes beyond X 2x3x4 (rank 3)");
   p.axesMask = 0x80000000u;
-  EXPECT_EQ(inferError(OpCode::kReduceMean, &p, {f32({1, 1, 1, 1, 1, 1, 1, 1})}),
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({1, 1, 1, 1, 1, 1, 1, 1})}),
             "ReduceMean: axes mask 0x80000000 names axes beyond X 1x1x1x1x1x1x1x1 (rank 8)");
   p.axesMask = 1;
   p.keepDims = 3;
-  EXPECT_EQ(inferError(OpCode::kReduceMean, &p, {f32({2, 3, 4})}),
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({2, 3, 4})}),
             "ReduceMean: keepDims is 3, expected 0 or 1");
   p.keepDims = 0;
-  EXPECT_EQ(inferError(OpCode::kReduceMean, &p, {TensorType{DType::kInt64, Shape::of({2})}}),
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {TensorType{DType::kInt64, Shape::of({2})}}),
             "ReduceMean: input 0 is int64, expected float32");
-  EXPECT_EQ(inferError(OpCode::kReduceMean, &p, {f32({})}),
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({})}),
             "ReduceMean: axes mask 0x1 names axes beyond X scalar (rank 0)");
+}
+
+Tensor reduce(ReduceKind kind, std::uint32_t mask, bool keepDims, const Tensor& x) {
+  ReduceParams p;
+  p.kind = kind;
+  p.axesMask = mask;
+  p.keepDims = keepDims;
+  return runOp(OpCode::kReduce, &p, {&x});
+}
+
+TEST(ReduceRef, EveryKindOverOneAxis) {
+  const Tensor x = tensor({2, 3}, {1, -2, 3, 0.5f, 4, -1});
+  const auto over1 = [&](ReduceKind k) { return reduce(k, 0b10, false, x).data; };
+  expectClose(over1(ReduceKind::kSum), {2, 3.5f});
+  expectClose(over1(ReduceKind::kMax), {3, 4});
+  expectClose(over1(ReduceKind::kMin), {-2, -1});
+  expectClose(over1(ReduceKind::kProd), {-6, -2});
+  expectClose(over1(ReduceKind::kL1), {6, 5.5f});
+  expectClose(over1(ReduceKind::kL2), {std::sqrt(14.0f), std::sqrt(17.25f)});
+  expectClose(over1(ReduceKind::kSumSquare), {14, 17.25f});
+  expectClose(over1(ReduceKind::kLogSum), {std::log(2.0f), std::log(3.5f)});
+  expectClose(over1(ReduceKind::kLogSumExp),
+              {std::log(std::exp(1.0f) + std::exp(-2.0f) + std::exp(3.0f)),
+               std::log(std::exp(0.5f) + std::exp(4.0f) + std::exp(-1.0f))});
+  // Log-sum-exp of large values does not overflow.
+  expectClose(reduce(ReduceKind::kLogSumExp, 0b1, false, tensor({2}, {1000, 1000})).data, {1000 + std::log(2.0f)});
+}
+
+TEST(ReduceRef, ArgMaxAndArgMinGiveInt64IndicesFirstOrLastOfTies) {
+  const Buffer x = floats(Shape::of({2, 4}), {1, 7, 7, 2, 5, 0, 5, 0});
+  ReduceParams p;
+  p.kind = ReduceKind::kArgMax;
+  p.axesMask = 0b10;
+  p.keepDims = 1;
+  Buffer y = runOp(OpCode::kReduce, &p, {&x});
+  EXPECT_EQ(y.type, (TensorType{DType::kInt64, Shape::of({2, 1})}));
+  EXPECT_EQ(valuesOf<std::int64_t>(y), (std::vector<std::int64_t>{1, 0}));
+  p.selectLastIndex = 1;
+  EXPECT_EQ(valuesOf<std::int64_t>(runOp(OpCode::kReduce, &p, {&x})), (std::vector<std::int64_t>{2, 2}));
+  p.kind = ReduceKind::kArgMin;
+  p.axesMask = 0b01;
+  p.keepDims = 0;
+  p.selectLastIndex = 0;
+  EXPECT_EQ(valuesOf<std::int64_t>(runOp(OpCode::kReduce, &p, {&x})), (std::vector<std::int64_t>{0, 1, 1, 1}));
+}
+
+TEST(ReduceRef, EmptySetsAndInferErrorsOfTheKinds) {
+  const Tensor empty = tensor({2, 0}, {});
+  EXPECT_EQ(reduce(ReduceKind::kSum, 0b10, false, empty).data, (std::vector<float>{0, 0}));
+  EXPECT_EQ(reduce(ReduceKind::kProd, 0b10, false, empty).data, (std::vector<float>{1, 1}));
+  EXPECT_EQ(reduce(ReduceKind::kMax, 0b10, false, empty).data[0], -std::numeric_limits<float>::infinity());
+  ReduceParams p;
+  p.kind = ReduceKind::kArgMax;
+  p.axesMask = 0b11;
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({2, 3})}), "ArgMax: axes mask 0x3 must name exactly one axis");
+  p.axesMask = 0b10;
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({2, 0})}), "ArgMax: axis 1 of X 2x0 is empty");
+  p.kind = ReduceKind::kSum;
+  p.selectLastIndex = 1;
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({2, 3})}), "ReduceSum: reserved parameter bytes are not zero");
+  p.selectLastIndex = 0;
+  p.kind = static_cast<ReduceKind>(kMaxReduceKind + 1);
+  EXPECT_EQ(inferError(OpCode::kReduce, &p, {f32({2, 3})}), "Reduce: unknown kind 12");
 }
 
 }  // namespace
