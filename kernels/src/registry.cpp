@@ -33,6 +33,7 @@ constexpr std::array kOps{
     OpInfo{OpCode::kResize, "Resize", sizeof(ResizeParams), 1, 1, 1, 0, ref::inferResize},
     OpInfo{OpCode::kReduce, "Reduce", sizeof(ReduceParams), 1, 1, 1, 0, ref::inferReduce},
     OpInfo{OpCode::kUnary, "Unary", sizeof(UnaryParams), 1, 1, 1, 0b1, ref::inferUnary},
+    OpInfo{OpCode::kLogSoftmax, "LogSoftmax", sizeof(SoftmaxParams), 1, 1, 1, 0, ref::inferLogSoftmax},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -93,6 +94,7 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kResize, 1, "nearest-rows", Isa::kAny, elementwise::runResizeNearestPortable, elementwise::resizeNearestScratch, elementwise::resizeNearestApplies},
     KernelVariant{OpCode::kReduce, 0, "ref", Isa::kAny, ref::runReduce, nullptr, nullptr},
     KernelVariant{OpCode::kUnary, 0, "ref", Isa::kAny, ref::runUnary, nullptr, nullptr},
+    KernelVariant{OpCode::kLogSoftmax, 0, "ref", Isa::kAny, ref::runLogSoftmax, nullptr, nullptr},
 };
 
 #undef EDGERT_X86

@@ -57,6 +57,7 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kResize, sizeof(ResizeParams)},
     ExpectedOp{OpCode::kReduce, sizeof(ReduceParams)},
     ExpectedOp{OpCode::kUnary, sizeof(UnaryParams)},
+    ExpectedOp{OpCode::kLogSoftmax, sizeof(SoftmaxParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -138,7 +139,8 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kMatMul: return {f32({2, 3, 4}), f32({4, 5})};
     case OpCode::kBinary: return {f32({2, 3, 4}), f32({3, 1})};
     case OpCode::kActivation: return {f32({2, 3, 5})};
-    case OpCode::kSoftmax: return {f32({2, 7})};
+    case OpCode::kSoftmax:
+    case OpCode::kLogSoftmax: return {f32({2, 7})};
     case OpCode::kMaxPool:
     case OpCode::kAveragePool: return {f32({1, 2, 7, 7})};
     case OpCode::kGlobalAveragePool: return {f32({1, 3, 5, 5})};
@@ -199,7 +201,8 @@ std::vector<std::byte> seedParams(OpCode code) {
       p.beta = 0.5f;
       return bytesOf(p);
     }
-    case OpCode::kSoftmax: return bytesOf(SoftmaxParams{1});
+    case OpCode::kSoftmax:
+    case OpCode::kLogSoftmax: return bytesOf(SoftmaxParams{1});
     case OpCode::kMaxPool:
     case OpCode::kAveragePool: {
       PoolParams p;

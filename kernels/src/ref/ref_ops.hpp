@@ -20,6 +20,7 @@ EDGERT_REF_OP(ConvTranspose);
 EDGERT_REF_OP(Gemm);
 EDGERT_REF_OP(MatMul);
 EDGERT_REF_OP(Softmax);
+EDGERT_REF_OP(LogSoftmax);
 EDGERT_REF_OP(MaxPool);
 EDGERT_REF_OP(AveragePool);
 EDGERT_REF_OP(GlobalAveragePool);

@@ -1,6 +1,7 @@
-// Softmax, reference kernel: Y = exp(X - max) / sum(exp(X - max)) along one axis (opset 13
-// semantics; the compiler rewrites older opsets' flatten-to-2-D form into this). The max is
-// subtracted first so large inputs do not overflow; sums are accumulated in double.
+// Softmax and LogSoftmax, reference kernels: Y = exp(X - max) / sum(exp(X - max)), or its
+// log X - max - log(sum(exp(X - max))), along one axis (opset 13 semantics; the compiler
+// rewrites older opsets' flatten-to-2-D form into this). The max is subtracted first so
+// large inputs do not overflow; sums are accumulated in double.
 #include "ref_ops.hpp"
 
 #include "edgert/kernels/shape_check.hpp"
@@ -11,12 +12,8 @@
 namespace edgert::kernels::ref {
 namespace {
 
-constexpr std::string_view kOp = "Softmax";
-
-}  // namespace
-
-Result<void> inferSoftmax(const void* params, std::span<const TensorType> inputs,
-                          std::span<TensorType> outputs) {
+Result<void> inferAlongAxis(std::string_view kOp, const void* params, std::span<const TensorType> inputs,
+                            std::span<TensorType> outputs) {
   EDGERT_TRY(expectArity(inputs, outputs, 1, 1, 1, kOp));
   const auto& p = *static_cast<const SoftmaxParams*>(params);
   const TensorType& x = inputs[0];
@@ -35,7 +32,8 @@ Result<void> inferSoftmax(const void* params, std::span<const TensorType> inputs
   return success();
 }
 
-void runSoftmax(const KernelArgs& args) {
+template <bool kLog>
+void runAlongAxis(const KernelArgs& args) {
   const auto& p = *static_cast<const SoftmaxParams*>(args.params);
   const Shape& s = args.inputs[0].type.shape;
   const float* x = args.inputs[0].as<float>();
@@ -54,6 +52,14 @@ void runSoftmax(const KernelArgs& args) {
       float max = -INFINITY;
       for (std::int64_t j = 0; j < length; ++j) max = std::fmax(max, x[base + j * inner]);
       double sum = 0.0;
+      if constexpr (kLog) {
+        for (std::int64_t j = 0; j < length; ++j) sum += std::exp(static_cast<double>(x[base + j * inner]) - max);
+        const double shift = static_cast<double>(max) + std::log(sum);
+        for (std::int64_t j = 0; j < length; ++j) {
+          y[base + j * inner] = static_cast<float>(static_cast<double>(x[base + j * inner]) - shift);
+        }
+        continue;
+      }
       for (std::int64_t j = 0; j < length; ++j) {
         const float e = std::exp(x[base + j * inner] - max);
         y[base + j * inner] = e;
@@ -65,5 +71,21 @@ void runSoftmax(const KernelArgs& args) {
     }
   }
 }
+
+}  // namespace
+
+Result<void> inferSoftmax(const void* params, std::span<const TensorType> inputs,
+                          std::span<TensorType> outputs) {
+  return inferAlongAxis("Softmax", params, inputs, outputs);
+}
+
+void runSoftmax(const KernelArgs& args) { runAlongAxis<false>(args); }
+
+Result<void> inferLogSoftmax(const void* params, std::span<const TensorType> inputs,
+                             std::span<TensorType> outputs) {
+  return inferAlongAxis("LogSoftmax", params, inputs, outputs);
+}
+
+void runLogSoftmax(const KernelArgs& args) { runAlongAxis<true>(args); }
 
 }  // namespace edgert::kernels::ref

@@ -97,5 +97,18 @@ TEST(SoftmaxRef, InferErrors) {
   EXPECT_EQ(*y, f32({3, 4}));
 }
 
+// LogSoftmax: the log of Softmax, computed without forming exp(x) / sum, so it stays finite
+// where Softmax underflows to 0.
+TEST(LogSoftmaxRef, IsTheLogOfSoftmaxAndFiniteWhereSoftmaxUnderflows) {
+  SoftmaxParams p{1};
+  const Tensor x = tensor({2, 3}, {1, 2, 3, -1000, 0, 1000});
+  const Tensor y = runOp(OpCode::kLogSoftmax, &p, {&x});
+  const double lse = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0));
+  expectClose(y.data, {static_cast<float>(1 - lse), static_cast<float>(2 - lse), static_cast<float>(3 - lse),
+                       -2000.0f, -1000.0f, 0.0f});
+  const Tensor s = softmax(x, 1);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(std::exp(y.data[static_cast<std::size_t>(i)]), s.data[static_cast<std::size_t>(i)], 1e-6);
+}
+
 }  // namespace
 }  // namespace edgert::kernels

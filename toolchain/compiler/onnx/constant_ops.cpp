@@ -7,6 +7,7 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::constantOps() {
   static constexpr OpEntry kOps[] = {
       {"Constant", 1, kMaxOpset, &OnnxImporter::importConstant},
       {"Shape", 1, kMaxOpset, &OnnxImporter::importShape},
+      {"Size", 1, kMaxOpset, &OnnxImporter::importSize},
       {"ConstantOfShape", 9, kMaxOpset, &OnnxImporter::importConstantOfShape},
       {"Identity", 1, kMaxOpset, &OnnxImporter::importIdentity},
       {"Dropout", 1, kMaxOpset, &OnnxImporter::importDropout},
@@ -70,6 +71,13 @@ Result<void> OnnxImporter::importShape(const NodeCtx& ctx) {
       toBytes(std::span<const std::int64_t>(dims)));
 }
 
+
+// Size: the element count of a statically shaped input, an int64 scalar.
+Result<void> OnnxImporter::importSize(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  const std::int64_t n = typeOf(x).shape.numel();
+  return emitConstant(ctx, TensorType{DType::kInt64, Shape{}}, toBytes(std::span<const std::int64_t>(&n, 1)));
+}
 
 Result<void> OnnxImporter::importConstantOfShape(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(IntList dims, constantInts(ctx, 0, "shape"));

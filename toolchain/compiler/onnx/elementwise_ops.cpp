@@ -120,6 +120,7 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::elementwiseOps() {
       {"HardSwish", 14, kMaxOpset, &OnnxImporter::importHardSwish},
       {"Tanh", 1, kMaxOpset, &OnnxImporter::importTanh},
       {"Softmax", 1, kMaxOpset, &OnnxImporter::importSoftmax},
+      {"LogSoftmax", 1, kMaxOpset, &OnnxImporter::importSoftmax},
   };
   return kOps;
 }
@@ -259,7 +260,7 @@ Result<void> OnnxImporter::importClip(const NodeCtx& ctx) {
 }
 
 
-// Softmax before opset 13 coerces the input to 2-D at `axis` and normalizes each row:
+// Softmax and LogSoftmax before opset 13 coerce the input to 2-D at `axis` and normalizes each row:
 // lowered as Reshape(rows x cols) -> Softmax(axis 1) -> Reshape(back). When `axis` is the
 // last axis that is the same as a plain Softmax on it.
 Result<void> OnnxImporter::importSoftmax(const NodeCtx& ctx) {
@@ -267,8 +268,9 @@ Result<void> OnnxImporter::importSoftmax(const NodeCtx& ctx) {
   const Shape shape = typeOf(x).shape;
   EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", ctx.opset < 13 ? 1 : -1));
   EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, shape.rank, "axis"));
+  const OpCode op = ctx.opType() == "LogSoftmax" ? OpCode::kLogSoftmax : OpCode::kSoftmax;
   if (ctx.opset >= 13 || axis == shape.rank - 1) {
-    return emitResult(ctx, OpCode::kSoftmax, kernels::SoftmaxParams{axis}, {x});
+    return emitResult(ctx, op, kernels::SoftmaxParams{axis}, {x});
   }
   const std::string out = outputName(ctx);
   kernels::ReshapeParams toRows;
@@ -276,7 +278,7 @@ Result<void> OnnxImporter::importSoftmax(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(ValueId rows, emit(ctx, ctx.name + "/to_2d", OpCode::kReshape, toRows,
                                              {x}, uniqueName(out + "/2d")));
   EDGERT_ASSIGN_OR_RETURN(ValueId soft,
-                          emit(ctx, ctx.name, OpCode::kSoftmax, kernels::SoftmaxParams{1}, {rows},
+                          emit(ctx, ctx.name, op, kernels::SoftmaxParams{1}, {rows},
                                uniqueName(out + "/softmax_2d")));
   kernels::ReshapeParams back;
   back.shape = shape;

@@ -346,6 +346,7 @@ class OnnxImporter {
   // --- Compile-time ops ------------------------------------------------------------------------
   Result<void> importConstant(const NodeCtx& ctx);
   Result<void> importShape(const NodeCtx& ctx);
+  Result<void> importSize(const NodeCtx& ctx);
   Result<void> importConstantOfShape(const NodeCtx& ctx);
   Result<void> importIdentity(const NodeCtx& ctx);
   Result<void> importDropout(const NodeCtx& ctx);

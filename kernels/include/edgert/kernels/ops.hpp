@@ -38,8 +38,9 @@ enum class OpCode : std::uint16_t {
   kResize = 17,         // input X                              -> Y   (nearest, linear)
   kReduce = 18,         // input X                              -> Y   (ReduceKind: Mean, Sum, ArgMax, ...)
   kUnary = 19,          // input X                              -> Y   (UnaryKind: Sqrt, Exp, Erf, ...)
+  kLogSoftmax = 20,     // input X                              -> Y   (SoftmaxParams)
 };
-inline constexpr std::uint16_t kMaxOpCode = 19;
+inline constexpr std::uint16_t kMaxOpCode = 20;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
