@@ -31,6 +31,7 @@ models=(
   "blazeface_front_128 1x128x128x3"
   "blazeface_back_256 1x256x256x3"
   "ppocr_v4_det 1x3x640x640 x=1x3x640x640"
+  "ppocr_v4_rec 1x3x48x320 x=1x3x48x320"
 )
 # One table row from the rounds' JSON lines (edgert's in $1, ORT's in $2): medians of the
 # p50s, cold starts and session times; p99/p50 of edgert's median round; the largest RSS.

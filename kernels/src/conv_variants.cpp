@@ -84,6 +84,12 @@ bool pointwiseApplies(const void* params, std::span<const TensorType> inputs,
          p.padEnd[0] == 0 && p.padEnd[1] == 0;
 }
 
+bool matmulApplies(const void*, std::span<const TensorType> inputs, std::span<const TensorType> outputs) {
+  // Matrices on both sides (numpy's 1-D forms stay on the reference kernel).
+  return inputs.size() == 2 && outputs.size() == 1 && isFloat(inputs[0]) && isFloat(inputs[1]) &&
+         isFloat(outputs[0]) && inputs[0].shape.rank >= 2 && inputs[1].shape.rank >= 2;
+}
+
 bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs) {
   const auto& p = *static_cast<const ConvParams*>(params);

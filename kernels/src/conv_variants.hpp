@@ -70,9 +70,33 @@ struct PointwiseImage {
   ActivationParams act;
 };
 
-// The pointwise driver the ISAs share: tasks are a range of strips of kStrip pixels and a
-// block of output channels (whole tiles of kRows) of one image; run(image, m0, m1, p0, p1)
-// computes output channels [m0, m1) at pixels [p0, p1) (p1 == P for the last strip).
+// The product driver the ISAs share: `batch` independent products Y_n (M x P) = W_n (M x C)
+// * X_n (C x P), image(n) giving product n's PointwiseImage (pointers, bias, residual,
+// epilogue). Tasks are a range of strips of kStrip pixels and a block of rows (whole tiles
+// of kRows) of one product; run(image, m0, m1, p0, p1) computes rows [m0, m1) at pixels
+// [p0, p1) (p1 == P for the last strip).
+template <std::int64_t kRows, std::int64_t kStrip, typename Image, typename Run>
+void forEachGemmTask(WorkerPool* pool, std::int64_t batch, std::int64_t rows, std::int64_t channels,
+                     std::int64_t pixels, Image image, Run run) {
+  if (batch == 0 || rows == 0 || pixels == 0) return;
+  const std::int64_t strips = (pixels + kStrip - 1) / kStrip;
+  const std::int64_t rowTiles = (rows + kRows - 1) / kRows;
+  const WorkSplit split =
+      splitWork(taskCount(pool, batch * rows * pixels * std::max<std::int64_t>(channels, 1),
+                          batch * strips * rowTiles),
+                batch, strips, rows, kRows, rowTiles * kRows);
+  auto task = [&](std::int64_t t, int /*worker*/) {
+    const std::int64_t m0 = t % split.rowBlocks * split.rowBlock;
+    const std::int64_t chunk = t / split.rowBlocks % split.stripChunks;
+    const std::int64_t n = t / split.rowBlocks / split.stripChunks;
+    const PointwiseImage k = image(n);
+    run(k, m0, std::min(rows, m0 + split.rowBlock), partBegin(strips, split.stripChunks, chunk) * kStrip,
+        std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kStrip));
+  };
+  parallelFor(pool, split.tasks, task);
+}
+
+// A pointwise conv as products: one per image, W the weights (OC x C), X the image.
 template <std::int64_t kRows, std::int64_t kStrip, typename Run>
 void forEachPointwiseTask(const KernelArgs& args, Run run) {
   const auto& params = *static_cast<const ConvParams*>(args.params);
@@ -91,26 +115,75 @@ void forEachPointwiseTask(const KernelArgs& args, Run run) {
   base.channels = channels;
   base.pixels = pixels;
   base.act = params.activation;
-  const std::int64_t strips = (pixels + kStrip - 1) / kStrip;
-  const std::int64_t rowTiles = (outChannels + kRows - 1) / kRows;
-  const WorkSplit split =
-      splitWork(taskCount(args.pool, batch * outChannels * pixels * std::max<std::int64_t>(channels, 1),
-                          batch * strips * rowTiles),
-                batch, strips, outChannels, kRows, rowTiles * kRows);
-  auto task = [&](std::int64_t t, int /*worker*/) {
-    const std::int64_t m0 = t % split.rowBlocks * split.rowBlock;
-    const std::int64_t chunk = t / split.rowBlocks % split.stripChunks;
-    const std::int64_t n = t / split.rowBlocks / split.stripChunks;
-    PointwiseImage k = base;
-    k.x = xt.as<float>() + n * channels * pixels;
-    k.y = yt.as<float>() + n * outChannels * pixels;
-    k.residual = residual ? residual + n * outChannels * pixels : nullptr;
-    run(static_cast<const PointwiseImage&>(k), m0, std::min(outChannels, m0 + split.rowBlock),
-        partBegin(strips, split.stripChunks, chunk) * kStrip,
-        std::min(pixels, partBegin(strips, split.stripChunks, chunk + 1) * kStrip));
-  };
-  parallelFor(args.pool, split.tasks, task);
+  forEachGemmTask<kRows, kStrip>(
+      args.pool, batch, outChannels, channels, pixels,
+      [&](std::int64_t n) {
+        PointwiseImage k = base;
+        k.x = xt.as<float>() + n * channels * pixels;
+        k.y = yt.as<float>() + n * outChannels * pixels;
+        k.residual = residual ? residual + n * outChannels * pixels : nullptr;
+        return k;
+      },
+      run);
 }
+
+// MatMul Y (... x M x N) = A (... x M x K) * B (... x K N) as products: the pointwise
+// kernels with W = A's matrix (M x K), X = B's (K x N) and N as the pixels, one product
+// per output matrix, A and B broadcast over the leading dims (numpy's matmul). Both inputs
+// have rank >= 2 (matmulApplies).
+template <std::int64_t kRows, std::int64_t kStrip, typename Run>
+void forEachMatMulTask(const KernelArgs& args, Run run) {
+  const Shape& as = args.inputs[0].type.shape;
+  const Shape& bs = args.inputs[1].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  if (ys.numel() == 0) return;
+  const std::int64_t m = as.dims[as.rank - 2], k = as.dims[as.rank - 1], n = bs.dims[bs.rank - 1];
+  // Element strides of A's and B's matrices along Y's batch dims (0 where broadcast).
+  const int batchRank = ys.rank - 2;
+  std::int64_t strideA[kMaxRank] = {}, strideB[kMaxRank] = {};
+  std::int64_t batch = 1;
+  for (int i = 0; i < batchRank; ++i) batch *= ys.dims[i];
+  {
+    std::int64_t step = m * k;
+    for (int i = batchRank - 1, j = as.rank - 3; i >= 0; --i, --j) {
+      const std::int64_t dim = j >= 0 ? as.dims[j] : 1;
+      strideA[i] = dim == 1 ? 0 : step;
+      step *= dim;
+    }
+    step = k * n;
+    for (int i = batchRank - 1, j = bs.rank - 3; i >= 0; --i, --j) {
+      const std::int64_t dim = j >= 0 ? bs.dims[j] : 1;
+      strideB[i] = dim == 1 ? 0 : step;
+      step *= dim;
+    }
+  }
+  PointwiseImage base{};
+  base.channels = k;
+  base.pixels = n;
+  const float* a = args.inputs[0].as<float>();
+  const float* b = args.inputs[1].as<float>();
+  float* y = args.outputs[0].as<float>();
+  forEachGemmTask<kRows, kStrip>(
+      args.pool, batch, m, k, n,
+      [&](std::int64_t index) {
+        std::int64_t offA = 0, offB = 0, rest = index;
+        for (int i = batchRank - 1; i >= 0; --i) {
+          const std::int64_t coord = rest % ys.dims[i];
+          rest /= ys.dims[i];
+          offA += coord * strideA[i];
+          offB += coord * strideB[i];
+        }
+        PointwiseImage im = base;
+        im.w = a + offA;
+        im.x = b + offB;
+        im.y = y + index * m * n;
+        return im;
+      },
+      run);
+}
+
+bool matmulApplies(const void* params, std::span<const TensorType> inputs,
+                   std::span<const TensorType> outputs);
 
 // Grouped convs with fewer output channels per group (depthwise ones above all) would
 // fill too little of the general variants' register tile: every input value they pack
@@ -544,11 +617,13 @@ void forEachUpsampleTile(const KernelArgs& args, RunTile run) {
 namespace x86 {
 void runGeneral(const KernelArgs& args);  // AVX2 + FMA
 void runPointwise(const KernelArgs& args);
+void runMatMul(const KernelArgs& args);  // forEachMatMulTask with the pointwise tiles
 void runDepthwise(const KernelArgs& args);
 void runUpsample(const KernelArgs& args);  // ConvTranspose
 // AVX-512 F, BW, VL (with AVX2 + FMA)
 void runGeneralAvx512(const KernelArgs& args);
 void runPointwiseAvx512(const KernelArgs& args);
+void runMatMulAvx512(const KernelArgs& args);
 void runDepthwiseAvx512(const KernelArgs& args);
 void runDirectAvx512(const KernelArgs& args);
 void runUpsampleAvx512(const KernelArgs& args);  // ConvTranspose
@@ -559,6 +634,7 @@ void runUpsampleAvx512(const KernelArgs& args);  // ConvTranspose
 namespace neon {
 void runGeneral(const KernelArgs& args);
 void runPointwise(const KernelArgs& args);
+void runMatMul(const KernelArgs& args);  // forEachMatMulTask with the pointwise tiles
 void runDepthwise(const KernelArgs& args);
 void runUpsample(const KernelArgs& args);  // ConvTranspose
 }  // namespace neon

@@ -1,4 +1,4 @@
-// The fast Binary, Transpose, MaxPool, Resize, GlobalAveragePool and Concat variants
+// The fast Binary, Transpose, MaxPool, Resize, GlobalAveragePool, Concat and MatMul variants
 // (kernels/src/portable/, x86/, neon/) against their reference kernels on random data:
 // sizes 1, primes and tails that are not a multiple of any vector width, every broadcast
 // pattern, every op and fused activation, and Y on either input where the op allows it.
@@ -491,6 +491,55 @@ TEST(ElementwiseVariants, ConcatMatchesReferenceBitForBit) {
         EXPECT_TRUE(runVariant(*v, &p, ins, -1, 3).bytes == want.bytes) << what << " on 3 threads";
       }
     }
+  }
+}
+
+// MatMul: the pointwise conv's register tiles over A (M x K) and B (K x N), float32
+// accumulation against the reference's double: within 1e-5 * K of (1 + |y|) for inputs in
+// [-2, 2]. Awkward sizes (1, primes, tails of every tile), the batch broadcast both ways, and
+// a pool of 3 threads bit for bit equal to one.
+TEST(ElementwiseVariants, MatMulMatchesReference) {
+  const auto variants = fastVariants(OpCode::kMatMul);
+  if (cpuFeatures().avx2 || cpuFeatures().neon) {
+    EXPECT_FALSE(variants.empty());
+  }
+  std::mt19937 rng(1234);
+  struct Case {
+    std::vector<std::int64_t> a, b;
+  };
+  const Case cases[] = {
+      {{1, 1}, {1, 1}},          {{5, 7}, {7, 17}},          {{13, 33}, {33, 100}},
+      {{40, 120}, {120, 301}},   {{6, 1}, {1, 16}},          {{7, 64}, {64, 3}},
+      {{2, 3, 5, 9}, {9, 11}},   {{4, 10}, {3, 10, 19}},     {{2, 1, 6, 8}, {1, 3, 8, 21}},
+      {{1, 40, 12}, {1, 12, 40}},
+  };
+  MatMulParams p;
+  for (const Case& c : cases) {
+    Shape as, bs;
+    for (std::int64_t d : c.a) as.dims[as.rank++] = d;
+    for (std::int64_t d : c.b) bs.dims[bs.rank++] = d;
+    const Buffer a = randomFloats(as, rng);
+    const Buffer b = randomFloats(bs, rng);
+    const Buffer want = runOp(OpCode::kMatMul, &p, {&a, &b});
+    const float tolerance = 1e-5f * static_cast<float>(c.a.back());
+    for (const KernelVariant* v : variants) {
+      const std::string what = std::string(v->name) + " " + shapeText(as) + " x " + shapeText(bs);
+      const Buffer one = runVariant(*v, &p, {&a, &b});
+      expectSame(one, want, what, tolerance);
+      expectSame(runVariant(*v, &p, {&a, &b}, -1, 3), one, what + " on 3 threads");
+    }
+  }
+}
+
+TEST(ElementwiseVariants, MatMulVariantsLeaveVectorsToTheReference) {
+  const TensorType v = f32({7});
+  const TensorType m = f32({7, 3});
+  const std::vector<TensorType> outs = {f32({3})};
+  for (const KernelVariant& variant : allVariants()) {
+    if (variant.code != OpCode::kMatMul || variant.id == 0) continue;
+    EXPECT_FALSE(variant.applies(nullptr, std::vector<TensorType>{v, m}, outs)) << variant.name;
+    EXPECT_TRUE(variant.applies(nullptr, std::vector<TensorType>{f32({2, 7}), m}, std::vector<TensorType>{f32({2, 3})}))
+        << variant.name;
   }
 }
 

@@ -75,30 +75,33 @@ void tailPixels(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::
   }
 }
 
-}  // namespace
+// Strips of 4 * kVectors pixels; the task with the last strip also computes the pixels
+// past the last vector.
+constexpr std::int64_t kStrip = 4 * kVectors;
 
-void runPointwise(const KernelArgs& args) {
-  // Strips of 4 * kVectors pixels; the task with the last strip also computes the pixels
-  // past the last vector.
-  constexpr std::int64_t kStrip = 4 * kVectors;
-  forEachPointwiseTask<kRows, kStrip>(args, [](const PointwiseImage& k, std::int64_t m0, std::int64_t m1,
-                                               std::int64_t p0, std::int64_t p1) {
-    const std::int64_t vectorPixels = k.pixels / 4 * 4;
-    for (std::int64_t p = p0; p < std::min(p1, vectorPixels); p += kStrip) {
-      const std::int64_t vectors = std::min<std::int64_t>(kVectors, (vectorPixels - p) / 4);
-      for (std::int64_t m = m0; m < m1; m += kRows) {
-        const std::int64_t rows = std::min(kRows, m1 - m);
-        if (vectors == 3) {
-          tileRows<3>(k, m, rows, p);
-        } else if (vectors == 2) {
-          tileRows<2>(k, m, rows, p);
-        } else {
-          tileRows<1>(k, m, rows, p);
-        }
+// Rows [m0, m1) at pixels [p0, p1) of one product (forEachGemmTask's run).
+void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
+  const std::int64_t vectorPixels = k.pixels / 4 * 4;
+  for (std::int64_t p = p0; p < std::min(p1, vectorPixels); p += kStrip) {
+    const std::int64_t vectors = std::min<std::int64_t>(kVectors, (vectorPixels - p) / 4);
+    for (std::int64_t m = m0; m < m1; m += kRows) {
+      const std::int64_t rows = std::min(kRows, m1 - m);
+      if (vectors == 3) {
+        tileRows<3>(k, m, rows, p);
+      } else if (vectors == 2) {
+        tileRows<2>(k, m, rows, p);
+      } else {
+        tileRows<1>(k, m, rows, p);
       }
     }
-    if (p1 == k.pixels && vectorPixels < k.pixels) tailPixels(k, m0, m1, vectorPixels);
-  });
+  }
+  if (p1 == k.pixels && vectorPixels < k.pixels) tailPixels(k, m0, m1, vectorPixels);
 }
+
+}  // namespace
+
+void runPointwise(const KernelArgs& args) { forEachPointwiseTask<kRows, kStrip>(args, runRows); }
+
+void runMatMul(const KernelArgs& args) { forEachMatMulTask<kRows, kStrip>(args, runRows); }
 
 }  // namespace edgert::kernels::conv::neon

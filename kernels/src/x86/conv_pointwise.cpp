@@ -1,4 +1,5 @@
-// Conv, pointwise (1x1, stride 1, no pads, group 1), AVX2 + FMA. Per image, Y (OC x P) =
+// Conv, pointwise (1x1, stride 1, no pads, group 1), and MatMul (the same products,
+// conv_variants.hpp), AVX2 + FMA. Per image, Y (OC x P) =
 // W (OC x C) * X (C x P) with P pixels, computed in register tiles of kRows output
 // channels by 16 pixels: for each input channel, two loads of X, kRows broadcasts of W and
 // 2 * kRows FMAs. The 16-pixel strip of X (C x 16 floats) stays in L1 while every tile of
@@ -68,23 +69,25 @@ void tileRows(const PointwiseImage& k, std::int64_t m, std::int64_t rows, std::i
   }
 }
 
-}  // namespace
-
-void runPointwise(const KernelArgs& args) {
-  forEachPointwiseTask<kRows, kPixels>(args, [](const PointwiseImage& k, std::int64_t m0, std::int64_t m1,
-                                                std::int64_t p0, std::int64_t p1) {
-    for (std::int64_t p = p0; p < p1; p += kPixels) {
-      const std::int64_t count = std::min(kPixels, p1 - p);
-      for (std::int64_t m = m0; m < m1; m += kRows) {
-        const std::int64_t rows = std::min(kRows, m1 - m);
-        if (count == kPixels) {
-          tileRows<true>(k, m, rows, p, count);
-        } else {
-          tileRows<false>(k, m, rows, p, count);
-        }
+// Rows [m0, m1) at pixels [p0, p1) of one product (forEachGemmTask's run).
+void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
+  for (std::int64_t p = p0; p < p1; p += kPixels) {
+    const std::int64_t count = std::min(kPixels, p1 - p);
+    for (std::int64_t m = m0; m < m1; m += kRows) {
+      const std::int64_t rows = std::min(kRows, m1 - m);
+      if (count == kPixels) {
+        tileRows<true>(k, m, rows, p, count);
+      } else {
+        tileRows<false>(k, m, rows, p, count);
       }
     }
-  });
+  }
 }
+
+}  // namespace
+
+void runPointwise(const KernelArgs& args) { forEachPointwiseTask<kRows, kPixels>(args, runRows); }
+
+void runMatMul(const KernelArgs& args) { forEachMatMulTask<kRows, kPixels>(args, runRows); }
 
 }  // namespace edgert::kernels::conv::x86

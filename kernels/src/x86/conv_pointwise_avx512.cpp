@@ -65,16 +65,18 @@ void tileRows(const PointwiseImage& k, std::int64_t m, std::int64_t rows, std::i
   }
 }
 
+// Rows [m0, m1) at pixels [p0, p1) of one product (forEachGemmTask's run).
+void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
+  for (std::int64_t p = p0; p < p1; p += kPixels) {
+    const std::int64_t count = std::min(kPixels, p1 - p);
+    for (std::int64_t m = m0; m < m1; m += kRows) tileRows(k, m, std::min(kRows, m1 - m), p, count);
+  }
+}
+
 }  // namespace
 
-void runPointwiseAvx512(const KernelArgs& args) {
-  forEachPointwiseTask<kRows, kPixels>(args, [](const PointwiseImage& k, std::int64_t m0, std::int64_t m1,
-                                                std::int64_t p0, std::int64_t p1) {
-    for (std::int64_t p = p0; p < p1; p += kPixels) {
-      const std::int64_t count = std::min(kPixels, p1 - p);
-      for (std::int64_t m = m0; m < m1; m += kRows) tileRows(k, m, std::min(kRows, m1 - m), p, count);
-    }
-  });
-}
+void runPointwiseAvx512(const KernelArgs& args) { forEachPointwiseTask<kRows, kPixels>(args, runRows); }
+
+void runMatMulAvx512(const KernelArgs& args) { forEachMatMulTask<kRows, kPixels>(args, runRows); }
 
 }  // namespace edgert::kernels::conv::x86
