@@ -11,29 +11,30 @@
 namespace edgert::kernels {
 namespace {
 
-// Every op, one line each: code, name, parameter bytes, inputs min..max, outputs, inputs
-// the output may alias (bit mask), infer.
+// Every op, one line each: code, name, parameter bytes, inputs min..max, outputs min..max,
+// inputs output 0 may alias (bit mask), infer.
 constexpr std::array kOps{
-    OpInfo{OpCode::kConv, "Conv", sizeof(ConvParams), 2, 4, 1, 0b1000, ref::inferConv},
-    OpInfo{OpCode::kConvTranspose, "ConvTranspose", sizeof(ConvTransposeParams), 2, 3, 1, 0, ref::inferConvTranspose},
-    OpInfo{OpCode::kGemm, "Gemm", sizeof(GemmParams), 2, 3, 1, 0, ref::inferGemm},
-    OpInfo{OpCode::kMatMul, "MatMul", sizeof(MatMulParams), 2, 2, 1, 0, ref::inferMatMul},
-    OpInfo{OpCode::kBinary, "Binary", sizeof(BinaryParams), 2, 2, 1, 0b11, ref::inferBinary},
-    OpInfo{OpCode::kActivation, "Activation", sizeof(ActivationParams), 1, 1, 1, 0b1, ref::inferActivation},
-    OpInfo{OpCode::kSoftmax, "Softmax", sizeof(SoftmaxParams), 1, 1, 1, 0, ref::inferSoftmax},
-    OpInfo{OpCode::kMaxPool, "MaxPool", sizeof(PoolParams), 1, 1, 1, 0, ref::inferMaxPool},
-    OpInfo{OpCode::kAveragePool, "AveragePool", sizeof(PoolParams), 1, 1, 1, 0, ref::inferAveragePool},
-    OpInfo{OpCode::kGlobalAveragePool, "GlobalAveragePool", sizeof(GlobalPoolParams), 1, 1, 1, 0, ref::inferGlobalAveragePool},
-    OpInfo{OpCode::kBatchNorm, "BatchNormalization", sizeof(BatchNormParams), 5, 5, 1, 0b1, ref::inferBatchNorm},
-    OpInfo{OpCode::kConcat, "Concat", sizeof(ConcatParams), 1, 64, 1, 0, ref::inferConcat},
-    OpInfo{OpCode::kReshape, "Reshape", sizeof(ReshapeParams), 1, 1, 1, 0b1, ref::inferReshape},
-    OpInfo{OpCode::kTranspose, "Transpose", sizeof(TransposeParams), 1, 1, 1, 0, ref::inferTranspose},
-    OpInfo{OpCode::kSlice, "Slice", sizeof(SliceParams), 1, 1, 1, 0, ref::inferSlice},
-    OpInfo{OpCode::kPad, "Pad", sizeof(PadParams), 1, 1, 1, 0, ref::inferPad},
-    OpInfo{OpCode::kResize, "Resize", sizeof(ResizeParams), 1, 1, 1, 0, ref::inferResize},
-    OpInfo{OpCode::kReduce, "Reduce", sizeof(ReduceParams), 1, 1, 1, 0, ref::inferReduce},
-    OpInfo{OpCode::kUnary, "Unary", sizeof(UnaryParams), 1, 1, 1, 0b1, ref::inferUnary},
-    OpInfo{OpCode::kLogSoftmax, "LogSoftmax", sizeof(SoftmaxParams), 1, 1, 1, 0, ref::inferLogSoftmax},
+    OpInfo{OpCode::kConv, "Conv", sizeof(ConvParams), 2, 4, 1, 1, 0b1000, ref::inferConv},
+    OpInfo{OpCode::kConvTranspose, "ConvTranspose", sizeof(ConvTransposeParams), 2, 3, 1, 1, 0, ref::inferConvTranspose},
+    OpInfo{OpCode::kGemm, "Gemm", sizeof(GemmParams), 2, 3, 1, 1, 0, ref::inferGemm},
+    OpInfo{OpCode::kMatMul, "MatMul", sizeof(MatMulParams), 2, 2, 1, 1, 0, ref::inferMatMul},
+    OpInfo{OpCode::kBinary, "Binary", sizeof(BinaryParams), 2, 2, 1, 1, 0b11, ref::inferBinary},
+    OpInfo{OpCode::kActivation, "Activation", sizeof(ActivationParams), 1, 1, 1, 1, 0b1, ref::inferActivation},
+    OpInfo{OpCode::kSoftmax, "Softmax", sizeof(SoftmaxParams), 1, 1, 1, 1, 0, ref::inferSoftmax},
+    OpInfo{OpCode::kMaxPool, "MaxPool", sizeof(PoolParams), 1, 1, 1, 1, 0, ref::inferMaxPool},
+    OpInfo{OpCode::kAveragePool, "AveragePool", sizeof(PoolParams), 1, 1, 1, 1, 0, ref::inferAveragePool},
+    OpInfo{OpCode::kGlobalAveragePool, "GlobalAveragePool", sizeof(GlobalPoolParams), 1, 1, 1, 1, 0, ref::inferGlobalAveragePool},
+    OpInfo{OpCode::kBatchNorm, "BatchNormalization", sizeof(BatchNormParams), 5, 5, 1, 1, 0b1, ref::inferBatchNorm},
+    OpInfo{OpCode::kConcat, "Concat", sizeof(ConcatParams), 1, 64, 1, 1, 0, ref::inferConcat},
+    OpInfo{OpCode::kReshape, "Reshape", sizeof(ReshapeParams), 1, 1, 1, 1, 0b1, ref::inferReshape},
+    OpInfo{OpCode::kTranspose, "Transpose", sizeof(TransposeParams), 1, 1, 1, 1, 0, ref::inferTranspose},
+    OpInfo{OpCode::kSlice, "Slice", sizeof(SliceParams), 1, 1, 1, 1, 0, ref::inferSlice},
+    OpInfo{OpCode::kPad, "Pad", sizeof(PadParams), 1, 1, 1, 1, 0, ref::inferPad},
+    OpInfo{OpCode::kResize, "Resize", sizeof(ResizeParams), 1, 1, 1, 1, 0, ref::inferResize},
+    OpInfo{OpCode::kReduce, "Reduce", sizeof(ReduceParams), 1, 1, 1, 1, 0, ref::inferReduce},
+    OpInfo{OpCode::kUnary, "Unary", sizeof(UnaryParams), 1, 1, 1, 1, 0b1, ref::inferUnary},
+    OpInfo{OpCode::kLogSoftmax, "LogSoftmax", sizeof(SoftmaxParams), 1, 1, 1, 1, 0, ref::inferLogSoftmax},
+    OpInfo{OpCode::kSplit, "Split", sizeof(SplitParams), 1, 1, 1, kMaxSplitOutputs, 0, ref::inferSplit},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -98,6 +99,7 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kReduce, 0, "ref", Isa::kAny, ref::runReduce, nullptr, nullptr},
     KernelVariant{OpCode::kUnary, 0, "ref", Isa::kAny, ref::runUnary, nullptr, nullptr},
     KernelVariant{OpCode::kLogSoftmax, 0, "ref", Isa::kAny, ref::runLogSoftmax, nullptr, nullptr},
+    KernelVariant{OpCode::kSplit, 0, "ref", Isa::kAny, ref::runSplit, nullptr, nullptr},
 };
 
 #undef EDGERT_X86

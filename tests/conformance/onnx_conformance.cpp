@@ -35,6 +35,7 @@ const std::map<std::string, std::set<int>> kShapeOperands = {
     {"Reshape", {1}},   {"Slice", {1, 2, 3, 4}}, {"Pad", {1, 2}},        {"Squeeze", {1}},
     {"Unsqueeze", {1}}, {"Resize", {1, 2, 3}},   {"Clip", {1, 2}},       {"ReduceMean", {1}},
     {"Upsample", {1}},  {"ConstantOfShape", {0}},  {"Dropout", {1, 2}},     {"ReduceSum", {1}},
+    {"Split", {1}},
 };
 
 Result<onnx::TensorProto> readTensor(const fs::path& path) {

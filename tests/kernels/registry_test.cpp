@@ -58,6 +58,7 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kReduce, sizeof(ReduceParams)},
     ExpectedOp{OpCode::kUnary, sizeof(UnaryParams)},
     ExpectedOp{OpCode::kLogSoftmax, sizeof(SoftmaxParams)},
+    ExpectedOp{OpCode::kSplit, sizeof(SplitParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -73,7 +74,10 @@ TEST(Registry, EveryOpCodeHasAnOpInfoWithItsParamsSize) {
     EXPECT_NE(op->infer, nullptr) << op->name;
     EXPECT_GE(op->minInputs, 1) << op->name;
     EXPECT_LE(op->minInputs, op->maxInputs) << op->name;
-    EXPECT_EQ(op->numOutputs, 1) << op->name;
+    EXPECT_GE(op->minOutputs, 1) << op->name;
+    EXPECT_LE(op->minOutputs, op->maxOutputs) << op->name;
+    // One output, but Split's 1..kMaxSplitOutputs.
+    EXPECT_EQ(op->maxOutputs, op->code == OpCode::kSplit ? kMaxSplitOutputs : 1) << op->name;
   }
 }
 
@@ -149,7 +153,8 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kReshape:
     case OpCode::kTranspose:
     case OpCode::kReduce:
-    case OpCode::kUnary: return {f32({2, 3, 4})};
+    case OpCode::kUnary:
+    case OpCode::kSplit: return {f32({2, 3, 4})};
     case OpCode::kSlice: return {f32({5, 7})};
     case OpCode::kPad: return {f32({2, 3})};
     case OpCode::kResize: return {f32({1, 2, 4, 4})};
@@ -258,6 +263,15 @@ std::vector<std::byte> seedParams(OpCode code) {
     case OpCode::kReduce: {
       ReduceParams p;
       p.axesMask = 0b110;
+      return bytesOf(p);
+    }
+    case OpCode::kSplit: {
+      SplitParams p;
+      p.axis = 2;
+      p.count = 3;
+      p.sizes[0] = 1;
+      p.sizes[1] = 2;
+      p.sizes[2] = 1;
       return bytesOf(p);
     }
     case OpCode::kUnary: {
@@ -393,6 +407,7 @@ struct FuzzCase {
 
 FuzzCase makeCase(const OpInfo& op, Rng& rng) {
   FuzzCase c;
+  c.numOutputs = op.code == OpCode::kSplit ? 3 : 1;
   if (rng() % 4 == 0) {
     c.params.resize(op.paramsBytes);
     for (std::byte& b : c.params) b = static_cast<std::byte>(rng());
@@ -403,7 +418,7 @@ FuzzCase makeCase(const OpInfo& op, Rng& rng) {
   c.inputs = plausibleInputs(op.code);
   if (rng() % 2 == 0) perturbInputs(c.inputs, rng);
   if (rng() % 8 == 0) perturbInputs(c.inputs, rng);
-  if (rng() % 32 == 0) c.numOutputs = rng() % 3;
+  if (rng() % 32 == 0) c.numOutputs = rng() % 4;
   return c;
 }
 
@@ -417,7 +432,8 @@ Result<void> inferCase(const OpInfo& op, const FuzzCase& c, std::vector<TensorTy
   if (r) {
     EXPECT_GE(c.inputs.size(), op.minInputs) << describe(op, c.params, c.inputs);
     EXPECT_LE(c.inputs.size(), op.maxInputs) << describe(op, c.params, c.inputs);
-    EXPECT_EQ(outputs.size(), op.numOutputs) << describe(op, c.params, c.inputs);
+    EXPECT_GE(outputs.size(), op.minOutputs) << describe(op, c.params, c.inputs);
+    EXPECT_LE(outputs.size(), op.maxOutputs) << describe(op, c.params, c.inputs);
     for (const TensorType& t : outputs) {
       EXPECT_TRUE(isValidDType(static_cast<std::uint8_t>(t.dtype)))
           << describe(op, c.params, c.inputs);

@@ -29,7 +29,7 @@ EDGERT_REF_OP(Resize);
 EDGERT_REF_OP(Reduce);
 
 // Elementwise and data-movement ops (binary.cpp, unary.cpp, activation.cpp, concat.cpp,
-// reshape.cpp, transpose.cpp, slice.cpp, pad.cpp).
+// reshape.cpp, transpose.cpp, slice.cpp, split.cpp, pad.cpp).
 EDGERT_REF_OP(Binary);
 EDGERT_REF_OP(Unary);
 EDGERT_REF_OP(Activation);
@@ -37,6 +37,7 @@ EDGERT_REF_OP(Concat);
 EDGERT_REF_OP(Reshape);
 EDGERT_REF_OP(Transpose);
 EDGERT_REF_OP(Slice);
+EDGERT_REF_OP(Split);
 EDGERT_REF_OP(Pad);
 
 #undef EDGERT_REF_OP

@@ -263,7 +263,7 @@ Result<void> Model::validate() {
 
   // Ops.
   std::array<kernels::TensorType, kMaxOpInputs> inTypes;
-  std::array<kernels::TensorType, 4> outTypes;
+  std::array<kernels::TensorType, kernels::kMaxSplitOutputs> outTypes;  // the most outputs an op has
   for (std::size_t k = 0; k < ops_.size(); ++k) {
     const OpRecord& op = ops_[k];
     const std::string_view opName = op.name < stringsBytes_ ? string(op.name) : "?";
@@ -288,7 +288,7 @@ Result<void> Model::validate() {
                                                   info->name, variant->name));
     }
     if (op.numInputs < info->minInputs || op.numInputs > info->maxInputs ||
-        op.numInputs > kMaxOpInputs || op.numOutputs != info->numOutputs ||
+        op.numInputs > kMaxOpInputs || op.numOutputs < info->minOutputs || op.numOutputs > info->maxOutputs ||
         op.numOutputs > outTypes.size()) {
       return fail(Errc::kCorrupt, fmt::format("{} with {} inputs and {} outputs", info->name,
                                               op.numInputs, op.numOutputs));

@@ -776,6 +776,30 @@ TEST(OnnxImport, ConstantNodesOverTheWorkLimitRunOnTheDevice) {
   }
 }
 
+// Split: one kernel node with an output per ONNX output; sizes from the attribute before
+// opset 13, from a constant input after, or equal parts.
+TEST(OnnxImport, SplitHasOneNodeWithAnOutputPerPart) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{2, 6}).output("a").output("b").output("c");
+  m.ints("sizes", {3}, {1, 2, 3});
+  attrI(m.node("Split", {"x", "sizes"}, {"a", "b", "c"}, "s"), "axis", -1);
+  const Graph g = importOk(m);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpCode::kSplit);
+  ASSERT_EQ(g.nodes[0].outputs.size(), 3u);
+  EXPECT_EQ(g.value(g.nodes[0].outputs[2]).type.shape, Shape::of({2, 3}));
+  EXPECT_EQ(g.value(g.nodes[0].outputs[1]).name, "b");
+  const auto out = runGraph(g, {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}});
+  EXPECT_EQ(out[0], (std::vector<float>{0, 6}));
+  EXPECT_EQ(out[1], (std::vector<float>{1, 2, 7, 8}));
+  EXPECT_EQ(out[2], (std::vector<float>{3, 4, 5, 9, 10, 11}));
+
+  OnnxModel odd(11);
+  odd.input("x", std::vector<std::int64_t>{5}).output("a").output("b");
+  odd.node("Split", {"x"}, {"a", "b"}, "s");
+  EXPECT_EQ(importError(odd), "node s (Split): axis 0 of 5 does not split into 2 equal parts");
+}
+
 TEST(OnnxImport, TransposeOfAConstantIsFolded) {
   OnnxModel m(13);
   m.input("x", std::vector<std::int64_t>{3, 2}).floats("w", {2, 3}, {1, 2, 3, 4, 5, 6}).output("y");

@@ -275,6 +275,42 @@ class OnnxImporter {
     return id;
   }
 
+  // Every ONNX output of the node computed by one kernel op with as many outputs (Split),
+  // each bound to its ONNX name. A node whose inputs are all constant is evaluated at once.
+  template <typename P>
+  Result<void> emitResults(const NodeCtx& ctx, OpCode op, const P& params, std::vector<ValueId> inputs) {
+    const std::size_t count = static_cast<std::size_t>(ctx.proto.output_size());
+    while (!inputs.empty() && inputs.back() == kNoValue) inputs.pop_back();
+    Node node;
+    node.name = ctx.name;
+    node.onnxOp = ctx.opType();
+    node.op = op;
+    node.setParams(params);
+    node.inputs = std::move(inputs);
+    EDGERT_ASSIGN_OR_RETURN(auto types, inferNode(graph_, node, count));
+    if (types.size() != count) {
+      return nodeError(ctx, Errc::kInternal, "op produces {} outputs, the node has {}", types.size(), count);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string& name = ctx.proto.output(static_cast<int>(i));
+      Value out;
+      out.name = name.empty() ? uniqueName(fmt::format("{}/out{}", ctx.name, i)) : name;
+      out.type = types[i];
+      node.outputs.push_back(graph_.addValue(std::move(out)));
+    }
+    const std::vector<ValueId> ids = node.outputs;
+    if (foldsAtCompileTime(graph_, node)) {
+      EDGERT_TRY(evaluateNode(graph_, node));
+    } else {
+      graph_.nodes.push_back(std::move(node));
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string& name = ctx.proto.output(static_cast<int>(i));
+      if (!name.empty()) EDGERT_TRY(bind(ctx, name, ids[i]));
+    }
+    return success();
+  }
+
   // The node's result (ONNX output 0) computed by one kernel op named like the node.
   template <typename P>
   Result<void> emitResult(const NodeCtx& ctx, OpCode op, const P& params,
@@ -330,6 +366,7 @@ class OnnxImporter {
   static void sliceAxis(kernels::SliceParams& p, int axis, std::int64_t dim, std::int64_t start,
                         std::int64_t end, std::int64_t step);
   Result<void> importSlice(const NodeCtx& ctx);
+  Result<void> importSplit(const NodeCtx& ctx);
   // --- Resize and Upsample ---------------------------------------------------------------------
   Result<kernels::ResizeMode> resizeMode(const NodeCtx& ctx);
   Result<void> applyScales(const NodeCtx& ctx, const Shape& in, const std::vector<float>& scales,

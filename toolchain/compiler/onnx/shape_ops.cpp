@@ -13,6 +13,7 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::shapeOps() {
       {"Transpose", 1, kMaxOpset, &OnnxImporter::importTranspose},
       {"Pad", 2, kMaxOpset, &OnnxImporter::importPad},
       {"Slice", 1, kMaxOpset, &OnnxImporter::importSlice},
+      {"Split", 2, kMaxOpset, &OnnxImporter::importSplit},
       {"Resize", 10, kMaxOpset, &OnnxImporter::importResize},
       {"Upsample", 7, 9, &OnnxImporter::importUpsample},
   };
@@ -434,6 +435,43 @@ Result<void> OnnxImporter::importUpsample(const NodeCtx& ctx) {
   }
   if (!scales) return nodeError(ctx, Errc::kSchema, "scales are missing");
   return emitLegacyResize(ctx, x, *scales);
+}
+
+// Split: sizes from the `split` attribute (before opset 13) or constant input 1, else equal
+// parts, one per output (opsets up to 17 need the axis to divide evenly).
+Result<void> OnnxImporter::importSplit(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  const Shape& shape = typeOf(x).shape;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", 0));
+  EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, shape.rank, "axis"));
+  const int count = ctx.proto.output_size();
+  if (count < 1 || count > kernels::kMaxSplitOutputs) {
+    return nodeError(ctx, Errc::kUnsupported, "{} outputs; edgert splits into 1 to {}", count,
+                     kernels::kMaxSplitOutputs);
+  }
+  IntList sizes;
+  if (ctx.opset >= 13) {
+    EDGERT_ASSIGN_OR_RETURN(sizes, constantInts(ctx, 1, "split"));
+  } else {
+    EDGERT_ASSIGN_OR_RETURN(sizes, attrInts(ctx, "split"));
+  }
+  kernels::SplitParams p;
+  p.axis = axis;
+  p.count = count;
+  const std::int64_t dim = shape.dims[axis];
+  if (sizes) {
+    if (static_cast<int>(sizes->size()) != count) {
+      return nodeError(ctx, Errc::kInvalidArgument, "split has {} sizes for {} outputs", sizes->size(), count);
+    }
+    for (int i = 0; i < count; ++i) p.sizes[i] = (*sizes)[static_cast<std::size_t>(i)];
+  } else {
+    if (dim % count != 0) {
+      return nodeError(ctx, Errc::kInvalidArgument, "axis {} of {} does not split into {} equal parts", axis,
+                       kernels::formatShape(shape), count);
+    }
+    for (int i = 0; i < count; ++i) p.sizes[i] = dim / count;
+  }
+  return emitResults(ctx, OpCode::kSplit, p, {x});
 }
 
 }  // namespace edgert::compiler::onnx_import

@@ -35,7 +35,8 @@ using ScratchBuffer = std::unique_ptr<std::byte[], AlignedFree>;
 
 }  // namespace
 
-Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Node& node) {
+Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Node& node,
+                                                   std::size_t outputCount) {
   const kernels::OpInfo* info = kernels::findOp(node.op);
   if (info == nullptr) {
     return makeError(Errc::kInternal, "{}: op code {} is not in the registry", nodeLabel(node),
@@ -56,7 +57,8 @@ Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Nod
       inputs.push_back(graph.value(id).type);
     }
   }
-  std::vector<kernels::TensorType> outputs(info->numOutputs);
+  if (outputCount == 0) outputCount = node.outputs.empty() ? info->minOutputs : node.outputs.size();
+  std::vector<kernels::TensorType> outputs(outputCount);
   if (auto r = info->infer(node.params.data(), inputs, outputs); !r) {
     return std::move(r).error().withContext(nodeLabel(node));
   }

@@ -54,7 +54,10 @@ Result<void> runPasses(Graph& graph, model::Target target = model::Target::kAny)
 
 // The output types of `node` as its op's infer function computes them from the current
 // input types. Errors read "node NAME (OnnxOp): <infer's message>".
-Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Node& node);
+// `outputCount`: how many outputs to infer (0: as many as the node has, or the op's least
+// when it has none yet; an importer making a Split names its count).
+Result<std::vector<kernels::TensorType>> inferNode(const Graph& graph, const Node& node,
+                                                   std::size_t outputCount = 0);
 
 // True when every present input of `node` is a constant (and it has at least one).
 bool hasOnlyConstantInputs(const Graph& graph, const Node& node);

@@ -39,8 +39,9 @@ enum class OpCode : std::uint16_t {
   kReduce = 18,         // input X                              -> Y   (ReduceKind: Mean, Sum, ArgMax, ...)
   kUnary = 19,          // input X                              -> Y   (UnaryKind: Sqrt, Exp, Erf, ...)
   kLogSoftmax = 20,     // input X                              -> Y   (SoftmaxParams)
+  kSplit = 21,          // input X                              -> Y0..Yn-1
 };
-inline constexpr std::uint16_t kMaxOpCode = 20;
+inline constexpr std::uint16_t kMaxOpCode = 21;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
@@ -278,6 +279,14 @@ struct UnaryParams {
   float beta = 0.0f;
 };
 
+// Split: X cut along `axis` into `count` outputs of sizes[0..count) (summing to X's dim).
+inline constexpr std::uint8_t kMaxSplitOutputs = 32;
+struct SplitParams {
+  std::int32_t axis = 0;                 // normalized to [0, rank)
+  std::int32_t count = 0;                // outputs, 1..kMaxSplitOutputs
+  std::int64_t sizes[kMaxSplitOutputs] = {};
+};
+
 // The ONNX name of each kind ("Pow", "ReduceSum", "Erf"); "?" for a value out of range.
 std::string_view binaryOpName(BinaryOp op);
 std::string_view reduceKindName(ReduceKind kind);
@@ -305,6 +314,7 @@ EDGERT_PARAMS_POD(PadParams);
 EDGERT_PARAMS_POD(ResizeParams);
 EDGERT_PARAMS_POD(ReduceParams);
 EDGERT_PARAMS_POD(UnaryParams);
+EDGERT_PARAMS_POD(SplitParams);
 #undef EDGERT_PARAMS_POD
 
 }  // namespace edgert::kernels

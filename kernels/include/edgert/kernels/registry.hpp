@@ -61,7 +61,8 @@ struct OpInfo {
   std::uint32_t paramsBytes;       // sizeof the parameter struct
   std::uint8_t minInputs;
   std::uint8_t maxInputs;
-  std::uint8_t numOutputs;
+  std::uint8_t minOutputs;          // most ops: exactly 1; Split: 1..kMaxSplitOutputs
+  std::uint8_t maxOutputs;
   // Bit i set: output 0 may be placed exactly on input i when both have the same size. The
   // kernel then reads element j of that input before it writes element j of the output:
   // elementwise ops (input 0, and both inputs of Binary), Conv (its residual, input 3);
