@@ -183,6 +183,11 @@ say "image.ext4: $used_mb MiB in a $size_mb MiB ext4, made in $(since "$t") s"
 
 # --- 5. the initramfs (cached: it depends on the kernel, busybox and initramfs-init.sh) --
 t=$(now)
+# One boot at a time fills these caches: run-scenarios.sh starts two boots at once, and on a
+# fresh machine both found no busybox and one removed the download the other was reading.
+mkdir -p "$cache"
+exec 8>"$cache/.initramfs.lock"
+flock 8
 bbdir="$cache/busybox/$deb_arch"
 if [ ! -f "$bbdir/.unpacked" ]; then
   rm -rf "$bbdir" "$bbdir.dl" && mkdir -p "$bbdir.dl"
@@ -220,6 +225,8 @@ else
   say "initramfs cached: $initrd ($(du -h "$initrd" | cut -f1))"
 fi
 cp "$initrd" "$work/initrd.gz"
+flock -u 8
+exec 8>&-
 rm -rf "$root"
 say "per-boot preparation took $(since "$t_prep") s"
 
