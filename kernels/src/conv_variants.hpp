@@ -138,25 +138,21 @@ void forEachMatMulTask(const KernelArgs& args, Run run) {
   const Shape& ys = args.outputs[0].type.shape;
   if (ys.numel() == 0) return;
   const std::int64_t m = as.dims[as.rank - 2], k = as.dims[as.rank - 1], n = bs.dims[bs.rank - 1];
-  // Element strides of A's and B's matrices along Y's batch dims (0 where broadcast).
   const int batchRank = ys.rank - 2;
-  std::int64_t strideA[kMaxRank] = {}, strideB[kMaxRank] = {};
   std::int64_t batch = 1;
   for (int i = 0; i < batchRank; ++i) batch *= ys.dims[i];
-  {
-    std::int64_t step = m * k;
-    for (int i = batchRank - 1, j = as.rank - 3; i >= 0; --i, --j) {
-      const std::int64_t dim = j >= 0 ? as.dims[j] : 1;
-      strideA[i] = dim == 1 ? 0 : step;
-      step *= dim;
+  // Element strides of an operand's matrices (of `matrix` elements each) along Y's batch
+  // dims, its own batch dims right-aligned to them, 0 where it is broadcast.
+  const auto batchStrides = [&](const Shape& s, std::int64_t matrix, std::int64_t (&stride)[kMaxRank]) {
+    for (int i = batchRank - 1, j = s.rank - 3; i >= 0; --i, --j) {
+      const std::int64_t dim = j >= 0 ? s.dims[j] : 1;
+      stride[i] = dim == 1 ? 0 : matrix;
+      matrix *= dim;
     }
-    step = k * n;
-    for (int i = batchRank - 1, j = bs.rank - 3; i >= 0; --i, --j) {
-      const std::int64_t dim = j >= 0 ? bs.dims[j] : 1;
-      strideB[i] = dim == 1 ? 0 : step;
-      step *= dim;
-    }
-  }
+  };
+  std::int64_t strideA[kMaxRank] = {}, strideB[kMaxRank] = {};
+  batchStrides(as, m * k, strideA);
+  batchStrides(bs, k * n, strideB);
   PointwiseImage base{};
   base.channels = k;
   base.pixels = n;

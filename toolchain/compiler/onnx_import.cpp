@@ -296,6 +296,48 @@ Result<void> OnnxImporter::readOutputs() {
 
 
 // A name for a value the importer adds (lowering), unused by the model and by earlier ones.
+Result<std::vector<ValueId>> OnnxImporter::addNode(const NodeCtx& ctx, std::string nodeName, OpCode op,
+                                                   std::vector<std::byte> params, std::vector<ValueId> inputs,
+                                                   std::vector<std::string> outNames) {
+  while (!inputs.empty() && inputs.back() == kNoValue) inputs.pop_back();
+  Node node;
+  node.name = std::move(nodeName);
+  node.onnxOp = ctx.opType();
+  node.op = op;
+  node.params = std::move(params);
+  node.inputs = std::move(inputs);
+  EDGERT_ASSIGN_OR_RETURN(auto types, inferNode(graph_, node, outNames.size()));
+  for (std::size_t i = 0; i < outNames.size(); ++i) {
+    Value out;
+    out.name = std::move(outNames[i]);
+    out.type = types[i];
+    node.outputs.push_back(graph_.addValue(std::move(out)));
+  }
+  std::vector<ValueId> ids = node.outputs;
+  if (foldsAtCompileTime(graph_, node)) {
+    EDGERT_TRY(evaluateNode(graph_, node));
+  } else {
+    graph_.nodes.push_back(std::move(node));
+  }
+  return ids;
+}
+
+Result<void> OnnxImporter::emitResultsWith(const NodeCtx& ctx, OpCode op, std::vector<std::byte> params,
+                                           std::vector<ValueId> inputs) {
+  std::vector<std::string> names;
+  for (int i = 0; i < ctx.proto.output_size(); ++i) {
+    const std::string& name = ctx.proto.output(i);
+    names.push_back(name.empty() ? uniqueName(fmt::format("{}/out{}", ctx.name, i)) : name);
+  }
+  EDGERT_ASSIGN_OR_RETURN(auto ids, addNode(ctx, ctx.name, op, std::move(params), std::move(inputs), std::move(names)));
+  for (int i = 0; i < ctx.proto.output_size(); ++i) {
+    if (!ctx.proto.output(i).empty()) {
+      EDGERT_TRY(bind(ctx, ctx.proto.output(i), ids[static_cast<std::size_t>(i)]));
+    }
+  }
+  return success();
+}
+
 std::string OnnxImporter::uniqueName(const std::string& base) {
   std::string name = base;
   for (int i = 1; reserved_.count(name); ++i) name = fmt::format("{}_{}", base, i);

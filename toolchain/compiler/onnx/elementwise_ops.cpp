@@ -59,14 +59,6 @@ constexpr UnaryKindEntry kUnaryKinds[] = {
     {"Cos", UnaryKind::kCos},
 };
 
-template <typename Table>
-const auto* findKind(const Table& table, std::string_view onnx) {
-  for (const auto& e : table) {
-    if (e.onnx == onnx) return &e;
-  }
-  return static_cast<decltype(&table[0])>(nullptr);
-}
-
 }  // namespace
 
 std::span<const OnnxImporter::OpEntry> OnnxImporter::elementwiseOps() {

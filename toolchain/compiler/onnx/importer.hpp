@@ -192,6 +192,16 @@ void fillWindow(const Window& w, P& p) {
   }
 }
 
+// The entry of a family's kind table (a struct with an `onnx` name) for an ONNX op; nullptr
+// when the table has none.
+template <typename Entry, std::size_t N>
+const Entry* findKind(const Entry (&table)[N], std::string_view onnx) {
+  for (const Entry& e : table) {
+    if (e.onnx == onnx) return &e;
+  }
+  return nullptr;
+}
+
 // --- The importer ---------------------------------------------------------------------------
 
 class OnnxImporter {
@@ -252,64 +262,32 @@ class OnnxImporter {
   template <typename P>
   Result<ValueId> emit(const NodeCtx& ctx, std::string nodeName, OpCode op, const P& params,
                        std::vector<ValueId> inputs, std::string outName) {
-    while (!inputs.empty() && inputs.back() == kNoValue) inputs.pop_back();
-    Node node;
-    node.name = std::move(nodeName);
-    node.onnxOp = ctx.opType();
-    node.op = op;
-    node.setParams(params);
-    node.inputs = std::move(inputs);
-    EDGERT_ASSIGN_OR_RETURN(auto types, inferNode(graph_, node));
-    if (types.size() != 1)
-      return nodeError(ctx, Errc::kInternal, "op produces {} outputs, expected 1", types.size());
-    Value out;
-    out.name = std::move(outName);
-    out.type = types[0];
-    const ValueId id = graph_.addValue(std::move(out));
-    node.outputs = {id};
-    if (foldsAtCompileTime(graph_, node)) {
-      EDGERT_TRY(evaluateNode(graph_, node));
-    } else {
-      graph_.nodes.push_back(std::move(node));
-    }
-    return id;
+    std::vector<std::string> names{std::move(outName)};
+    EDGERT_ASSIGN_OR_RETURN(auto ids, addNode(ctx, std::move(nodeName), op, paramBytes(params),
+                                              std::move(inputs), std::move(names)));
+    return ids[0];
   }
 
   // Every ONNX output of the node computed by one kernel op with as many outputs (Split),
   // each bound to its ONNX name. A node whose inputs are all constant is evaluated at once.
   template <typename P>
   Result<void> emitResults(const NodeCtx& ctx, OpCode op, const P& params, std::vector<ValueId> inputs) {
-    const std::size_t count = static_cast<std::size_t>(ctx.proto.output_size());
-    while (!inputs.empty() && inputs.back() == kNoValue) inputs.pop_back();
-    Node node;
-    node.name = ctx.name;
-    node.onnxOp = ctx.opType();
-    node.op = op;
-    node.setParams(params);
-    node.inputs = std::move(inputs);
-    EDGERT_ASSIGN_OR_RETURN(auto types, inferNode(graph_, node, count));
-    if (types.size() != count) {
-      return nodeError(ctx, Errc::kInternal, "op produces {} outputs, the node has {}", types.size(), count);
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::string& name = ctx.proto.output(static_cast<int>(i));
-      Value out;
-      out.name = name.empty() ? uniqueName(fmt::format("{}/out{}", ctx.name, i)) : name;
-      out.type = types[i];
-      node.outputs.push_back(graph_.addValue(std::move(out)));
-    }
-    const std::vector<ValueId> ids = node.outputs;
-    if (foldsAtCompileTime(graph_, node)) {
-      EDGERT_TRY(evaluateNode(graph_, node));
-    } else {
-      graph_.nodes.push_back(std::move(node));
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::string& name = ctx.proto.output(static_cast<int>(i));
-      if (!name.empty()) EDGERT_TRY(bind(ctx, name, ids[i]));
-    }
-    return success();
+    return emitResultsWith(ctx, op, paramBytes(params), std::move(inputs));
   }
+
+  template <typename P>
+  static std::vector<std::byte> paramBytes(const P& params) {
+    Node n;
+    n.setParams(params);
+    return std::move(n.params);
+  }
+  // What emit and emitResults share: the node (trailing absent inputs dropped), its output
+  // values named `outNames` with the types its infer function gives, folded or appended.
+  Result<std::vector<ValueId>> addNode(const NodeCtx& ctx, std::string nodeName, OpCode op,
+                                       std::vector<std::byte> params, std::vector<ValueId> inputs,
+                                       std::vector<std::string> outNames);
+  Result<void> emitResultsWith(const NodeCtx& ctx, OpCode op, std::vector<std::byte> params,
+                               std::vector<ValueId> inputs);
 
   // The node's result (ONNX output 0) computed by one kernel op named like the node.
   template <typename P>

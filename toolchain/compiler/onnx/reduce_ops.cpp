@@ -43,10 +43,7 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::reduceOps() {
 }
 
 Result<void> OnnxImporter::importReduce(const NodeCtx& ctx) {
-  const ReduceKindEntry* kind = nullptr;
-  for (const ReduceKindEntry& e : kReduceKinds) {
-    if (e.onnx == ctx.opType()) kind = &e;
-  }
+  const ReduceKindEntry* kind = findKind(kReduceKinds, ctx.opType());
   if (kind == nullptr) return nodeError(ctx, Errc::kInternal, "no Reduce kind for {}", ctx.opType());
   EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
   const int rank = typeOf(x).shape.rank;
