@@ -37,6 +37,17 @@ passed=0 failed=0
 for preset in $presets; do
   echo "  $preset: ${result[$preset]}"
   case ${result[$preset]} in passed*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
+  # A failed preset's failed tests, and the end of each one's output: CI keeps only the tail
+  # of this script's output, where the build's and the other presets' lines would hide them.
+  failed_list="build/$preset/Testing/Temporary/LastTestsFailed.log"
+  if [[ ${result[$preset]} != passed* && -s $failed_list ]]; then
+    while IFS=: read -r _ name; do
+      echo "    failed: $name"
+      awk -v t="$name" '$0 ~ "^[0-9]+/[0-9]+ Test: " t "$" {p=1; n=0} p && /^"?[^ ]+" end time:|^Test time =/ {p=0}
+                        p {buf[n++ % 25] = $0} END {for (i = (n > 25 ? n - 25 : 0); i < n; i++) print "      | " buf[i % 25]}' \
+        "build/$preset/Testing/Temporary/LastTest.log" 2>/dev/null || true
+    done < "$failed_list"
+  fi
 done
 echo "presets: $passed passed, $failed failed"
 exit $status

@@ -31,7 +31,8 @@ std::string_view reduceKindName(ReduceKind kind) {
 std::string_view unaryKindName(UnaryKind kind) {
   static constexpr std::array<std::string_view, kMaxUnaryKind + 1> kNames{
       "Neg", "Abs", "Sqrt", "Exp", "Log", "Reciprocal", "Floor", "Ceil", "Round", "Erf",
-      "Sign", "Not", "Softplus", "Softsign", "Elu", "Selu", "ThresholdedRelu", "Sin", "Cos", "Gelu"};
+      "Sign", "Not", "Softplus", "Softsign", "Elu", "Selu", "ThresholdedRelu", "Sin", "Cos", "Gelu",
+      "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Shrink"};
   return nameOf(kNames, kind);
 }
 

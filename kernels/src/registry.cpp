@@ -35,6 +35,14 @@ constexpr std::array kOps{
     OpInfo{OpCode::kUnary, "Unary", sizeof(UnaryParams), 1, 1, 1, 1, 0b1, ref::inferUnary},
     OpInfo{OpCode::kLogSoftmax, "LogSoftmax", sizeof(SoftmaxParams), 1, 1, 1, 1, 0, ref::inferLogSoftmax},
     OpInfo{OpCode::kSplit, "Split", sizeof(SplitParams), 1, 1, 1, kMaxSplitOutputs, 0, ref::inferSplit},
+    OpInfo{OpCode::kWhere, "Where", sizeof(WhereParams), 3, 3, 1, 1, 0, ref::inferWhere},
+    OpInfo{OpCode::kCast, "Cast", sizeof(CastParams), 1, 1, 1, 1, 0, ref::inferCast},
+    OpInfo{OpCode::kGather, "Gather", sizeof(GatherParams), 2, 2, 1, 1, 0, ref::inferGather},
+    OpInfo{OpCode::kGatherElements, "GatherElements", sizeof(GatherParams), 2, 2, 1, 1, 0, ref::inferGatherElements},
+    OpInfo{OpCode::kExpand, "Expand", sizeof(ExpandParams), 1, 1, 1, 1, 0, ref::inferExpand},
+    OpInfo{OpCode::kTrilu, "Trilu", sizeof(TriluParams), 1, 1, 1, 1, 0, ref::inferTrilu},
+    OpInfo{OpCode::kLayerNorm, "LayerNormalization", sizeof(LayerNormParams), 2, 3, 1, 3, 0, ref::inferLayerNorm},
+    OpInfo{OpCode::kTopK, "TopK", sizeof(TopKParams), 1, 1, 2, 2, 0, ref::inferTopK},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -100,6 +108,14 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kUnary, 0, "ref", Isa::kAny, ref::runUnary, nullptr, nullptr},
     KernelVariant{OpCode::kLogSoftmax, 0, "ref", Isa::kAny, ref::runLogSoftmax, nullptr, nullptr},
     KernelVariant{OpCode::kSplit, 0, "ref", Isa::kAny, ref::runSplit, nullptr, nullptr},
+    KernelVariant{OpCode::kWhere, 0, "ref", Isa::kAny, ref::runWhere, nullptr, nullptr},
+    KernelVariant{OpCode::kCast, 0, "ref", Isa::kAny, ref::runCast, nullptr, nullptr},
+    KernelVariant{OpCode::kGather, 0, "ref", Isa::kAny, ref::runGather, nullptr, nullptr},
+    KernelVariant{OpCode::kGatherElements, 0, "ref", Isa::kAny, ref::runGatherElements, nullptr, nullptr},
+    KernelVariant{OpCode::kExpand, 0, "ref", Isa::kAny, ref::runExpand, nullptr, nullptr},
+    KernelVariant{OpCode::kTrilu, 0, "ref", Isa::kAny, ref::runTrilu, nullptr, nullptr},
+    KernelVariant{OpCode::kLayerNorm, 0, "ref", Isa::kAny, ref::runLayerNorm, nullptr, nullptr},
+    KernelVariant{OpCode::kTopK, 0, "ref", Isa::kAny, ref::runTopK, ref::topKScratch, nullptr},
 };
 
 #undef EDGERT_X86

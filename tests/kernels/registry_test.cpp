@@ -59,6 +59,14 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kUnary, sizeof(UnaryParams)},
     ExpectedOp{OpCode::kLogSoftmax, sizeof(SoftmaxParams)},
     ExpectedOp{OpCode::kSplit, sizeof(SplitParams)},
+    ExpectedOp{OpCode::kWhere, sizeof(WhereParams)},
+    ExpectedOp{OpCode::kCast, sizeof(CastParams)},
+    ExpectedOp{OpCode::kGather, sizeof(GatherParams)},
+    ExpectedOp{OpCode::kGatherElements, sizeof(GatherParams)},
+    ExpectedOp{OpCode::kExpand, sizeof(ExpandParams)},
+    ExpectedOp{OpCode::kTrilu, sizeof(TriluParams)},
+    ExpectedOp{OpCode::kLayerNorm, sizeof(LayerNormParams)},
+    ExpectedOp{OpCode::kTopK, sizeof(TopKParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -76,8 +84,13 @@ TEST(Registry, EveryOpCodeHasAnOpInfoWithItsParamsSize) {
     EXPECT_LE(op->minInputs, op->maxInputs) << op->name;
     EXPECT_GE(op->minOutputs, 1) << op->name;
     EXPECT_LE(op->minOutputs, op->maxOutputs) << op->name;
-    // One output, but Split's 1..kMaxSplitOutputs.
-    EXPECT_EQ(op->maxOutputs, op->code == OpCode::kSplit ? kMaxSplitOutputs : 1) << op->name;
+    // One output, but Split's 1..kMaxSplitOutputs, LayerNormalization's 1..3 (Y, mean,
+    // inverse std dev) and TopK's 2 (values, indices).
+    const int most = op->code == OpCode::kSplit       ? kMaxSplitOutputs
+                     : op->code == OpCode::kLayerNorm ? 3
+                     : op->code == OpCode::kTopK      ? 2
+                                                      : 1;
+    EXPECT_EQ(op->maxOutputs, most) << op->name;
   }
 }
 
@@ -158,6 +171,14 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kSlice: return {f32({5, 7})};
     case OpCode::kPad: return {f32({2, 3})};
     case OpCode::kResize: return {f32({1, 2, 4, 4})};
+    case OpCode::kWhere: return {TensorType{DType::kBool, Shape::of({2, 1, 4})}, f32({3, 4}), f32({1})};
+    case OpCode::kCast:
+    case OpCode::kTrilu:
+    case OpCode::kTopK:
+    case OpCode::kExpand: return {f32({3, 1, 4})};
+    case OpCode::kGather: return {f32({5, 3}), TensorType{DType::kInt64, Shape::of({2, 2})}};
+    case OpCode::kGatherElements: return {f32({4, 3}), TensorType{DType::kInt32, Shape::of({6, 3})}};
+    case OpCode::kLayerNorm: return {f32({2, 3, 4}), f32({3, 4}), f32({4})};
   }
   return {f32({2, 3})};
 }
@@ -279,6 +300,31 @@ std::vector<std::byte> seedParams(OpCode code) {
       p.kind = UnaryKind::kSelu;
       p.alpha = 1.67f;
       p.beta = 1.05f;
+      return bytesOf(p);
+    }
+    case OpCode::kWhere: return bytesOf(WhereParams{});
+    case OpCode::kCast: {
+      CastParams p;
+      p.to = DType::kInt8;
+      return bytesOf(p);
+    }
+    case OpCode::kGather:
+    case OpCode::kGatherElements: return bytesOf(GatherParams{0});
+    case OpCode::kExpand: {
+      ExpandParams p;
+      p.shape = Shape::of({2, 3, 5, 4});
+      return bytesOf(p);
+    }
+    case OpCode::kTrilu: {
+      TriluParams p;
+      p.k = -1;
+      return bytesOf(p);
+    }
+    case OpCode::kLayerNorm: return bytesOf(LayerNormParams{1, 1e-3f});
+    case OpCode::kTopK: {
+      TopKParams p;
+      p.axis = 2;
+      p.k = 3;
       return bytesOf(p);
     }
   }
@@ -407,7 +453,10 @@ struct FuzzCase {
 
 FuzzCase makeCase(const OpInfo& op, Rng& rng) {
   FuzzCase c;
-  c.numOutputs = op.code == OpCode::kSplit ? 3 : 1;
+  c.numOutputs = op.code == OpCode::kSplit       ? 3
+                 : op.code == OpCode::kLayerNorm ? 3
+                 : op.code == OpCode::kTopK      ? 2
+                                                 : 1;
   if (rng() % 4 == 0) {
     c.params.resize(op.paramsBytes);
     for (std::byte& b : c.params) b = static_cast<std::byte>(rng());

@@ -338,6 +338,15 @@ Result<void> OnnxImporter::emitResultsWith(const NodeCtx& ctx, OpCode op, std::v
   return success();
 }
 
+ValueId OnnxImporter::addConstant(const std::string& name, TensorType type, std::vector<std::byte> data) {
+  Value v;
+  v.name = uniqueName(name);
+  v.type = type;
+  v.data = std::move(data);
+  v.isConstant = true;
+  return graph_.addValue(std::move(v));
+}
+
 std::string OnnxImporter::uniqueName(const std::string& base) {
   std::string name = base;
   for (int i = 1; reserved_.count(name); ++i) name = fmt::format("{}_{}", base, i);
@@ -460,7 +469,7 @@ Result<void> OnnxImporter::forward(const NodeCtx& ctx, ValueId x) {
 
 const OnnxImporter::OpEntry* OnnxImporter::findOp(std::string_view opType) {
   for (std::span<const OpEntry> family :
-       {convOps(), elementwiseOps(), shapeOps(), reduceOps(), constantOps()}) {
+       {convOps(), elementwiseOps(), shapeOps(), reduceOps(), constantOps(), indexOps(), normalizationOps()}) {
     for (const OpEntry& e : family) {
       if (e.opType == opType) return &e;
     }

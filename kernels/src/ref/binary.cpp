@@ -15,6 +15,8 @@
 // again.
 #include "ref_ops.hpp"
 
+#include "broadcast.hpp"
+
 #include "edgert/kernels/activation.hpp"
 #include "edgert/kernels/shape_check.hpp"
 
@@ -124,58 +126,23 @@ bool compare(BinaryOp op, T a, T b) {
   }
 }
 
-// Element strides of `shape` once right-aligned to `rank` dims, 0 along broadcast dims.
-void broadcastStrides(const Shape& shape, int rank, std::int64_t (&strides)[kMaxRank]) {
-  const int offset = rank - shape.rank;
-  std::int64_t stride = 1;
-  for (int i = rank - 1; i >= 0; --i) {
-    const int own = i - offset;
-    const std::int64_t dim = own >= 0 ? shape.dims[own] : 1;
-    strides[i] = dim == 1 ? 0 : stride;
-    stride *= dim;
-  }
-}
-
-// Calls f(i, offsetA, offsetB) for every output element i in order.
-template <typename F>
-void forEachBroadcast(const Shape& a, const Shape& b, const Shape& out, F&& f) {
-  std::int64_t strideA[kMaxRank] = {};
-  std::int64_t strideB[kMaxRank] = {};
-  broadcastStrides(a, out.rank, strideA);
-  broadcastStrides(b, out.rank, strideB);
-  const std::int64_t n = out.numel();
-  for (std::int64_t i = 0; i < n; ++i) {
-    // Split the flat output index into coordinates, last axis fastest.
-    std::int64_t rest = i;
-    std::int64_t offA = 0;
-    std::int64_t offB = 0;
-    for (int d = out.rank - 1; d >= 0; --d) {
-      const std::int64_t coord = rest % out.dims[d];
-      rest /= out.dims[d];
-      offA += coord * strideA[d];
-      offB += coord * strideB[d];
-    }
-    f(i, offA, offB);
-  }
-}
-
 template <typename T>
 void runTyped(const BinaryParams& p, const InTensor& a, const InTensor& b, const OutTensor& y) {
   const T* pa = a.as<T>();
   const T* pb = b.as<T>();
   if (isComparison(p.op) || isLogical(p.op)) {
     auto* py = y.as<std::uint8_t>();
-    forEachBroadcast(a.type.shape, b.type.shape, y.type.shape, [&](std::int64_t i, std::int64_t oa, std::int64_t ob) {
-      py[i] = compare<T>(p.op, pa[oa], pb[ob]) ? 1 : 0;
+    forEachBroadcast<2>({&a.type.shape, &b.type.shape}, y.type.shape, [&](std::int64_t i, const auto& off) {
+      py[i] = compare<T>(p.op, pa[off[0]], pb[off[1]]) ? 1 : 0;
     });
     return;
   }
   T* py = y.as<T>();
-  forEachBroadcast(a.type.shape, b.type.shape, y.type.shape, [&](std::int64_t i, std::int64_t oa, std::int64_t ob) {
+  forEachBroadcast<2>({&a.type.shape, &b.type.shape}, y.type.shape, [&](std::int64_t i, const auto& off) {
     if constexpr (std::is_same_v<T, float>) {
-      py[i] = applyActivation(p.activation, applyFloatOp(p.op, pa[oa], pb[ob]));
+      py[i] = applyActivation(p.activation, applyFloatOp(p.op, pa[off[0]], pb[off[1]]));
     } else {
-      py[i] = applyIntegerOp<T>(p.op, pa[oa], pb[ob]);
+      py[i] = applyIntegerOp<T>(p.op, pa[off[0]], pb[off[1]]);
     }
   });
 }

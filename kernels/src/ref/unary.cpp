@@ -1,6 +1,7 @@
 // The Unary family (ONNX Neg, Abs, Sqrt, Exp, Log, Reciprocal, Floor, Ceil, Round, Erf, Sign,
-// Not, Softplus, Softsign, Elu, Selu, ThresholdedRelu, Sin, Cos, and Gelu, which the
-// compiler makes of the spelled-out Erf form) on float32, computed in double. Neg, Abs and
+// Not, Softplus, Softsign, Elu, Selu, ThresholdedRelu, Sin, Cos, Tan and the other
+// trigonometric and hyperbolic functions, Shrink, and Gelu, which the compiler makes of the
+// spelled-out Erf form) on float32, computed in double. Neg, Abs and
 // Sign also take integer tensors (Neg and Abs wrap: -INT_MIN is INT_MIN, as numpy); Not
 // takes bool.
 //
@@ -47,6 +48,16 @@ double applyUnary(const UnaryParams& p, double x) {
     case UnaryKind::kSin: return std::sin(x);
     case UnaryKind::kCos: return std::cos(x);
     case UnaryKind::kGelu: return 0.5 * x * (1.0 + std::erf(x * 0.70710678118654752440));
+    case UnaryKind::kTan: return std::tan(x);
+    case UnaryKind::kAsin: return std::asin(x);
+    case UnaryKind::kAcos: return std::acos(x);
+    case UnaryKind::kAtan: return std::atan(x);
+    case UnaryKind::kSinh: return std::sinh(x);
+    case UnaryKind::kCosh: return std::cosh(x);
+    case UnaryKind::kAsinh: return std::asinh(x);
+    case UnaryKind::kAcosh: return std::acosh(x);
+    case UnaryKind::kAtanh: return std::atanh(x);
+    case UnaryKind::kShrink: return x < -alpha ? x + p.beta : (x > alpha ? x - p.beta : 0.0);
   }
   return x;
 }

@@ -167,6 +167,34 @@ inline Buffer runOp(OpCode code, const void* params, const std::vector<const Buf
   return y;
 }
 
+// For ops with several outputs: infers `outputs` outputs, runs the reference kernel
+// (allocation-checked, with the variant's scratch) and returns them.
+inline std::vector<Buffer> runOpOutputs(OpCode code, const void* params, const std::vector<const Buffer*>& inputs,
+                                        std::size_t outputs) {
+  std::vector<TensorType> types;
+  std::vector<InTensor> ins;
+  for (const Buffer* b : inputs) {
+    const TensorType type = b ? b->type : absentType();
+    types.push_back(type);
+    ins.push_back(InTensor{b ? b->bytes.data() : nullptr, type});
+  }
+  std::vector<TensorType> outTypes(outputs);
+  const auto inferred = findOp(code)->infer(params, types, outTypes);
+  if (!inferred) {
+    ADD_FAILURE() << inferred.error().message();
+    return {};
+  }
+  std::vector<Buffer> outs;
+  for (const TensorType& t : outTypes) outs.push_back(Buffer{t, std::vector<std::byte>(t.bytes(), kUnwritten)});
+  std::vector<OutTensor> outTensors;
+  for (Buffer& b : outs) outTensors.push_back(OutTensor{b.bytes.data(), b.type});
+  const KernelVariant& variant = *findVariant(code, 0);
+  std::vector<std::byte> scratch(variant.scratch != nullptr ? variant.scratch(params, types, outTypes) : 0);
+  KernelArgs args{params, ins, outTensors, scratch};
+  runWithoutAllocating(variant, args);
+  return outs;
+}
+
 // --- Tensor: float32 values ------------------------------------------------------------
 
 struct Tensor {

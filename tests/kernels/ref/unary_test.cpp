@@ -57,6 +57,17 @@ TEST(RefUnary, EveryFloatKindComputesItsFunction) {
       {UnaryKind::kSin, 0, 0, [](double x, double, double) { return std::sin(x); }},
       {UnaryKind::kCos, 0, 0, [](double x, double, double) { return std::cos(x); }},
       {UnaryKind::kGelu, 0, 0, [](double x, double, double) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }},
+      // The inverse and hyperbolic functions from their definitions (NaN outside the domain).
+      {UnaryKind::kTan, 0, 0, [](double x, double, double) { return std::sin(x) / std::cos(x); }},
+      {UnaryKind::kAsin, 0, 0, [](double x, double, double) { return std::atan2(x, std::sqrt(1 - x * x)); }},
+      {UnaryKind::kAcos, 0, 0, [](double x, double, double) { return std::atan2(std::sqrt(1 - x * x), x); }},
+      {UnaryKind::kAtan, 0, 0, [](double x, double, double) { return std::asin(x / std::sqrt(1 + x * x)); }},
+      {UnaryKind::kSinh, 0, 0, [](double x, double, double) { return (std::exp(x) - std::exp(-x)) / 2; }},
+      {UnaryKind::kCosh, 0, 0, [](double x, double, double) { return (std::exp(x) + std::exp(-x)) / 2; }},
+      {UnaryKind::kAsinh, 0, 0, [](double x, double, double) { return std::copysign(std::log(std::fabs(x) + std::sqrt(x * x + 1)), x); }},
+      {UnaryKind::kAcosh, 0, 0, [](double x, double, double) { return std::log(x + std::sqrt(x * x - 1)); }},
+      {UnaryKind::kAtanh, 0, 0, [](double x, double, double) { return 0.5 * std::log((1 + x) / (1 - x)); }},
+      {UnaryKind::kShrink, 0.5f, 0.25f, [](double x, double l, double b) { return x < -l ? x + b : (x > l ? x - b : 0.0); }},
   };
   for (const Case& c : cases) {
     const std::vector<float> y = run(params(c.kind, c.alpha, c.beta), kValues);
@@ -109,7 +120,7 @@ TEST(RefUnary, InPlaceGivesTheSameResult) {
 
 TEST(RefUnary, InferErrors) {
   UnaryParams p = params(static_cast<UnaryKind>(kMaxUnaryKind + 1));
-  EXPECT_EQ(inferError(OpCode::kUnary, &p, {f32({2})}), "Unary: unknown kind 20");
+  EXPECT_EQ(inferError(OpCode::kUnary, &p, {f32({2})}), "Unary: unknown kind 30");
   p = params(UnaryKind::kSqrt);
   EXPECT_EQ(inferError(OpCode::kUnary, &p, {TensorType{DType::kInt32, Shape::of({2})}}),
             "Sqrt: element type int32 is not supported, expected float32");

@@ -1235,5 +1235,127 @@ TEST(OnnxImport, ReadsAModelFile) {
   EXPECT_NE(missing.error().message().find("/nonexistent/model.onnx"), std::string::npos);
 }
 
+// --- Ops made of other ops, and what the importer decides for the new ones ----------------
+
+// Tile is Reshape, Expand, Reshape: [[1,2],[3,4]] tiled 2 x 3.
+TEST(OnnxImport, TileIsAReshapeExpandReshape) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{2, 2}).output("y");
+  m.ints("repeats", {2}, {2, 3});
+  m.node("Tile", {"x", "repeats"}, {"y"}, "t");
+  const Graph g = importOk(m);
+  ASSERT_EQ(g.nodes.size(), 3u);
+  EXPECT_EQ(g.nodes[1].op, OpCode::kExpand);
+  EXPECT_EQ(g.value(g.outputs[0]).type.shape, Shape::of({4, 6}));
+  const auto y = runGraph(g, {{1, 2, 3, 4}})[0];
+  EXPECT_EQ(y, (std::vector<float>{1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4}));
+  // Repeats of 1 everywhere: nothing to do.
+  OnnxModel same(13);
+  same.input("x", std::vector<std::int64_t>{2, 2}).output("y");
+  same.ints("repeats", {2}, {1, 1});
+  same.node("Tile", {"x", "repeats"}, {"y"});
+  for (const Node& n : importOk(same).nodes) EXPECT_NE(n.op, OpCode::kExpand);
+}
+
+// DepthToSpace in both modes and SpaceToDepth, against the ONNX definitions worked by hand
+// on C = 4 channels of 1 x 1 pixels (DCR) and a 2 x 2 image (SpaceToDepth).
+TEST(OnnxImport, DepthToSpaceAndSpaceToDepthRearrange) {
+  for (const std::string mode : {"DCR", "CRD"}) {
+    OnnxModel m(13);
+    m.input("x", std::vector<std::int64_t>{1, 8, 1, 1}).output("y");
+    auto& n = m.node("DepthToSpace", {"x"}, {"y"});
+    attrI(n, "blocksize", 2);
+    attrS(n, "mode", mode);
+    const Graph g = importOk(m);
+    EXPECT_EQ(g.value(g.outputs[0]).type.shape, Shape::of({1, 2, 2, 2}));
+    const auto y = runGraph(g, {{0, 1, 2, 3, 4, 5, 6, 7}})[0];
+    // DCR: channel = (by * 2 + bx) * C' + c; CRD: channel = c * 4 + by * 2 + bx.
+    if (mode == "DCR") {
+      EXPECT_EQ(y, (std::vector<float>{0, 2, 4, 6, 1, 3, 5, 7})) << mode;
+    } else {
+      EXPECT_EQ(y, (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7})) << mode;
+    }
+  }
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{1, 1, 2, 4}).output("y");
+  attrI(m.node("SpaceToDepth", {"x"}, {"y"}), "blocksize", 2);
+  const Graph g = importOk(m);
+  EXPECT_EQ(g.value(g.outputs[0]).type.shape, Shape::of({1, 4, 1, 2}));
+  // Channel by * 2 + bx holds pixel (by, 2 * w + bx).
+  EXPECT_EQ(runGraph(g, {{0, 1, 2, 3, 4, 5, 6, 7}})[0], (std::vector<float>{0, 2, 1, 3, 4, 6, 5, 7}));
+  OnnxModel odd(13);
+  odd.input("x", std::vector<std::int64_t>{1, 6, 1, 1}).output("y");
+  attrI(odd.node("DepthToSpace", {"x"}, {"y"}, "d"), "blocksize", 2);
+  EXPECT_EQ(importError(odd), "node d (DepthToSpace): C = 6 is not a multiple of blocksize^2 = 4");
+}
+
+// Expand's result may be larger than its shape operand in either direction.
+TEST(OnnxImport, ExpandBroadcastsBothWays) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{3, 1}).output("y");
+  m.ints("shape", {3}, {2, 1, 2});
+  m.node("Expand", {"x", "shape"}, {"y"});
+  const Graph g = importOk(m);
+  EXPECT_EQ(g.value(g.outputs[0]).type.shape, Shape::of({2, 3, 2}));
+  EXPECT_EQ(runGraph(g, {{1, 2, 3}})[0], (std::vector<float>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
+}
+
+// InstanceNormalization is a LayerNorm over each plane, then the per-channel scale and B.
+TEST(OnnxImport, InstanceNormalizationNormalizesEachPlane) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{1, 2, 1, 2}).output("y");
+  m.floats("scale", {2}, {2.0f, -1.0f});
+  m.floats("b", {2}, {0.5f, 10.0f});
+  attrF(m.node("InstanceNormalization", {"x", "scale", "b"}, {"y"}), "epsilon", 0.0f);
+  const Graph g = importOk(m);
+  // Planes (1, 3) and (5, 9): each normalizes to (-1, 1).
+  EXPECT_EQ(runGraph(g, {{1, 3, 5, 9}})[0], (std::vector<float>{-1.5f, 2.5f, 11.0f, 9.0f}));
+}
+
+TEST(OnnxImport, IndexingOpsCheckWhatTheyCanAtCompileTime) {
+  OnnxModel gather(13);
+  gather.input("x", std::vector<std::int64_t>{4, 2}).output("y");
+  gather.ints("i", {2}, {1, 4});
+  gather.node("Gather", {"x", "i"}, {"y"}, "g");
+  EXPECT_EQ(importError(gather), "node g (Gather): index 4 is out of range for axis size 4");
+  OnnxModel topk(13);
+  topk.input("x", std::vector<std::int64_t>{4}).input("k", std::vector<std::int64_t>{1}).output("v").output("i");
+  topk.node("TopK", {"x", "k"}, {"v", "i"}, "t");
+  EXPECT_EQ(importError(topk),
+            "node t (TopK): the K operand 'k' must be a constant (computable at compile time), but it depends on "
+            "runtime data");
+  OnnxModel norm(17);
+  norm.input("x", std::vector<std::int64_t>{2, 4}).output("y");
+  norm.floats("s", {4}, {1, 1, 1, 1});
+  attrI(norm.node("LayerNormalization", {"x", "s"}, {"y"}, "n"), "stash_type", 0);
+  EXPECT_EQ(importError(norm), "node n (LayerNormalization): stash_type 0 is not supported (only 1, float32)");
+}
+
+// Constant operands fold through the kernels: Range, then Cast (saturating) and Gather on
+// the result.
+TEST(OnnxImport, RangeCastAndGatherOnConstantsFold) {
+  OnnxModel m(13);
+  m.input("x", std::vector<std::int64_t>{2}).output("y").output("c");
+  m.floats("start", {}, {-1.5f});
+  m.floats("limit", {}, {3.5e9f});
+  m.floats("delta", {}, {1e9f});
+  // -1.5, 1e9 - 1.5, 2e9 - 1.5, 3e9 - 1.5 (as float32: -1.5, 1e9, 2e9, 3e9)
+  m.node("Range", {"start", "limit", "delta"}, {"r"});
+  auto& cast = m.node("Cast", {"r"}, {"c"});
+  attrI(cast, "to", onnx::TensorProto::INT32);
+  m.ints("i", {2}, {0, -1});
+  m.node("Gather", {"r", "i"}, {"g"});
+  m.node("Add", {"x", "g"}, {"y"});
+  const Graph g = importOk(m);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  const Value* c = findValue(g, "c");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->type, (kernels::TensorType{DType::kInt32, Shape::of({4})}));
+  std::vector<std::int32_t> values(4);
+  std::memcpy(values.data(), c->data.data(), 16);
+  EXPECT_EQ(values, (std::vector<std::int32_t>{-1, 1000000000, 2000000000, std::numeric_limits<std::int32_t>::max()}));
+  EXPECT_EQ(runGraph(g, {{1, 2}})[0], (std::vector<float>{-0.5f, 3e9f}));
+}
+
 }  // namespace
 }  // namespace edgert::compiler

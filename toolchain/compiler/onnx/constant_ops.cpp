@@ -1,4 +1,5 @@
-// ONNX import, constants and the shape subgraphs evaluated during import (importer.hpp).
+// ONNX import, constants and the shape subgraphs evaluated during import, and Cast
+// (importer.hpp).
 #include "compiler/onnx/importer.hpp"
 
 namespace edgert::compiler::onnx_import {
@@ -11,8 +12,8 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::constantOps() {
       {"ConstantOfShape", 9, kMaxOpset, &OnnxImporter::importConstantOfShape},
       {"Identity", 1, kMaxOpset, &OnnxImporter::importIdentity},
       {"Dropout", 1, kMaxOpset, &OnnxImporter::importDropout},
-      {"Gather", 1, kMaxOpset, &OnnxImporter::importGather},
       {"Cast", 1, kMaxOpset, &OnnxImporter::importCast},
+      {"Range", 11, kMaxOpset, &OnnxImporter::importRange},
   };
   return kOps;
 }
@@ -142,70 +143,55 @@ Result<void> OnnxImporter::importDropout(const NodeCtx& ctx) {
 }
 
 
-// Gather and Cast appear in shape computations (Shape -> Gather -> Unsqueeze -> Concat ->
-// Reshape); edgert evaluates them on constants only.
-Result<void> OnnxImporter::importGather(const NodeCtx& ctx) {
-  EDGERT_ASSIGN_OR_RETURN(ValueId dataId, input(ctx, 0));
-  EDGERT_ASSIGN_OR_RETURN(ValueId indicesId, input(ctx, 1));
-  const Value& data = value(dataId);
-  const Value& indices = value(indicesId);
-  if (!data.isConstant || !indices.isConstant) return unsupportedOp(ctx, ctx.opType(), ctx.opset);
-  const Shape& ds = data.type.shape;
-  EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", 0));
-  EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, ds.rank, "axis"));
-  if (!isIntegral(indices.type.dtype))
-    return nodeError(ctx, Errc::kSchema, "indices must be integers");
-  TensorType type{data.type.dtype, {}};
-  for (int i = 0; i < axis; ++i) type.shape.dims[type.shape.rank++] = ds.dims[i];
-  if (type.shape.rank + indices.type.shape.rank + ds.rank - axis - 1 > kernels::kMaxRank) {
-    return nodeError(ctx, Errc::kUnsupported, "output rank exceeds {}", kernels::kMaxRank);
-  }
-  for (int i = 0; i < indices.type.shape.rank; ++i)
-    type.shape.dims[type.shape.rank++] = indices.type.shape.dims[i];
-  for (int i = axis + 1; i < ds.rank; ++i) type.shape.dims[type.shape.rank++] = ds.dims[i];
-  const std::int64_t outer = product(ds, 0, axis);
-  const std::int64_t inner = product(ds, axis + 1, ds.rank);
-  const std::size_t chunk = static_cast<std::size_t>(inner) * kernels::dtypeSize(data.type.dtype);
-  EDGERT_TRY(kernels::validateShape(type.shape, ctx.label()));
-  EDGERT_TRY(checkFoldedBytes(type, ctx.label()));
-  const std::vector<std::int64_t> idx = intsOf(indices);
-  std::vector<std::byte> out;
-  out.reserve(type.bytes());
-  for (std::int64_t o = 0; o < outer; ++o) {
-    for (std::int64_t i : idx) {
-      if (i < -ds.dims[axis] || i >= ds.dims[axis]) {
-        return nodeError(ctx, Errc::kInvalidArgument, "index {} is out of range for axis size {}",
-                         i, ds.dims[axis]);
-      }
-      if (i < 0) i += ds.dims[axis];
-      const auto at =
-          data.data.begin() +
-          static_cast<std::ptrdiff_t>(static_cast<std::size_t>(o * ds.dims[axis] + i) * chunk);
-      out.insert(out.end(), at, at + static_cast<std::ptrdiff_t>(chunk));
-    }
-  }
-  return emitConstant(ctx, type, std::move(out));
-}
-
-
+// Cast: a kernel node (kernels/ops.hpp says how each conversion rounds and saturates); on a
+// constant, as in shape computations (Shape -> Cast -> ...), it folds like any node.
 Result<void> OnnxImporter::importCast(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
   EDGERT_ASSIGN_OR_RETURN(std::int64_t to, attrInt(ctx, "to", 0));
   EDGERT_ASSIGN_OR_RETURN(DType dtype,
                           dtypeFromOnnx(static_cast<std::int32_t>(to), ctx.label() + ": target"));
-  const Value& v = value(x);
-  if (!v.isConstant) {
-    if (v.type.dtype == dtype) return forward(ctx, x);
-    return unsupportedOp(ctx, ctx.opType(), ctx.opset);
+  if (typeOf(x).dtype == dtype) return forward(ctx, x);
+  kernels::CastParams p;
+  p.to = dtype;
+  return emitResult(ctx, OpCode::kCast, p, {x});
+}
+
+
+// Range: start, start + delta, ... up to limit (excluded), from constant scalars (the
+// output's length depends on their values, so they must be known at compile time).
+Result<void> OnnxImporter::importRange(const NodeCtx& ctx) {
+  const Value* operands[3] = {};
+  static constexpr std::string_view kRoles[] = {"start", "limit", "delta"};
+  for (int i = 0; i < 3; ++i) {
+    EDGERT_ASSIGN_OR_RETURN(operands[i], constantInput(ctx, i, kRoles[i]));
+    if (operands[i] == nullptr || operands[i]->type.shape.numel() != 1) {
+      return nodeError(ctx, Errc::kSchema, "{} must be a scalar", kRoles[i]);
+    }
   }
-  const TensorType type{dtype, v.type.shape};
+  const DType dtype = operands[0]->type.dtype;
+  if (operands[1]->type.dtype != dtype || operands[2]->type.dtype != dtype || dtype == DType::kBool) {
+    return nodeError(ctx, Errc::kSchema, "start, limit and delta must share one numeric type");
+  }
+  const bool integral = isIntegral(dtype);
+  const double start = integral ? static_cast<double>(elementAsInt(*operands[0], 0)) : elementAsDouble(*operands[0], 0);
+  const double limit = integral ? static_cast<double>(elementAsInt(*operands[1], 0)) : elementAsDouble(*operands[1], 0);
+  const double delta = integral ? static_cast<double>(elementAsInt(*operands[2], 0)) : elementAsDouble(*operands[2], 0);
+  if (delta == 0 || !std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta)) {
+    return nodeError(ctx, Errc::kInvalidArgument, "start {}, limit {} and delta {} must be finite, delta not 0",
+                     start, limit, delta);
+  }
+  const double count = std::max(std::ceil((limit - start) / delta), 0.0);
+  const TensorType type{dtype, Shape::of({static_cast<std::int64_t>(std::min(count, 1e15))})};
   EDGERT_TRY(checkFoldedBytes(type, ctx.label()));
   std::vector<std::byte> out(type.bytes());
-  const bool fromFloat = v.type.dtype == DType::kFloat32;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(type.shape.numel()); ++i) {
-    storeElement(out.data() + i * kernels::dtypeSize(dtype), dtype,
-                 fromFloat ? 0 : elementAsInt(v, i), fromFloat ? elementAsDouble(v, i) : 0.0,
-                 fromFloat);
+  const std::size_t size = kernels::dtypeSize(dtype);
+  for (std::int64_t i = 0; i < type.shape.dims[0]; ++i) {
+    if (integral) {
+      const std::int64_t v = elementAsInt(*operands[0], 0) + i * elementAsInt(*operands[2], 0);
+      storeElement(out.data() + static_cast<std::size_t>(i) * size, dtype, v, 0.0, false);
+    } else {
+      storeElement(out.data() + static_cast<std::size_t>(i) * size, dtype, 0, start + static_cast<double>(i) * delta, true);
+    }
   }
   return emitConstant(ctx, type, std::move(out));
 }

@@ -57,6 +57,16 @@ constexpr UnaryKindEntry kUnaryKinds[] = {
     {"ThresholdedRelu", UnaryKind::kThresholdedRelu, "alpha", 1.0f},
     {"Sin", UnaryKind::kSin},
     {"Cos", UnaryKind::kCos},
+    {"Tan", UnaryKind::kTan},
+    {"Asin", UnaryKind::kAsin},
+    {"Acos", UnaryKind::kAcos},
+    {"Atan", UnaryKind::kAtan},
+    {"Sinh", UnaryKind::kSinh},
+    {"Cosh", UnaryKind::kCosh},
+    {"Asinh", UnaryKind::kAsinh},
+    {"Acosh", UnaryKind::kAcosh},
+    {"Atanh", UnaryKind::kAtanh},
+    {"Shrink", UnaryKind::kShrink, "lambd", 0.5f, "bias", 0.0f},
 };
 
 }  // namespace
@@ -103,6 +113,16 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::elementwiseOps() {
       {"ThresholdedRelu", 10, kMaxOpset, &OnnxImporter::importUnary},
       {"Sin", 7, kMaxOpset, &OnnxImporter::importUnary},
       {"Cos", 7, kMaxOpset, &OnnxImporter::importUnary},
+      {"Tan", 7, kMaxOpset, &OnnxImporter::importUnary},
+      {"Asin", 7, kMaxOpset, &OnnxImporter::importUnary},
+      {"Acos", 7, kMaxOpset, &OnnxImporter::importUnary},
+      {"Atan", 7, kMaxOpset, &OnnxImporter::importUnary},
+      {"Sinh", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Cosh", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Asinh", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Acosh", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Atanh", 9, kMaxOpset, &OnnxImporter::importUnary},
+      {"Shrink", 9, kMaxOpset, &OnnxImporter::importUnary},
       // The fused-epilogue activations (kernels::Activation)
       {"Relu", 1, kMaxOpset, &OnnxImporter::importRelu},
       {"LeakyRelu", 1, kMaxOpset, &OnnxImporter::importLeakyRelu},

@@ -225,6 +225,8 @@ class OnnxImporter {
   static std::span<const OpEntry> shapeOps();
   static std::span<const OpEntry> reduceOps();
   static std::span<const OpEntry> constantOps();
+  static std::span<const OpEntry> indexOps();
+  static std::span<const OpEntry> normalizationOps();
   // --- Model level ---------------------------------------------------------------------------
   Result<void> readOpsets();
   void collectNames();
@@ -299,6 +301,8 @@ class OnnxImporter {
   }
   std::string outputName(const NodeCtx& ctx);
   Result<void> emitConstant(const NodeCtx& ctx, TensorType type, std::vector<std::byte> data);
+  // A constant the importer makes (not an ONNX value), named uniquely after `name`.
+  ValueId addConstant(const std::string& name, TensorType type, std::vector<std::byte> data);
   Result<void> rejectUsedOutputs(const NodeCtx& ctx, int from, std::string_view what) const;
   Result<void> forward(const NodeCtx& ctx, ValueId x);
   // --- Convolution and pooling ---------------------------------------------------------------
@@ -345,6 +349,13 @@ class OnnxImporter {
                         std::int64_t end, std::int64_t step);
   Result<void> importSlice(const NodeCtx& ctx);
   Result<void> importSplit(const NodeCtx& ctx);
+  Result<void> importExpand(const NodeCtx& ctx);
+  Result<void> importTile(const NodeCtx& ctx);
+  Result<void> emitRearrange(const NodeCtx& ctx, ValueId x, const Shape& split, std::span<const std::int32_t> perm,
+                             const Shape& out);
+  Result<std::int64_t> blockSize(const NodeCtx& ctx, const Shape& x);
+  Result<void> importDepthToSpace(const NodeCtx& ctx);
+  Result<void> importSpaceToDepth(const NodeCtx& ctx);
   // --- Resize and Upsample ---------------------------------------------------------------------
   Result<kernels::ResizeMode> resizeMode(const NodeCtx& ctx);
   Result<void> applyScales(const NodeCtx& ctx, const Shape& in, const std::vector<float>& scales,
@@ -365,8 +376,18 @@ class OnnxImporter {
   Result<void> importConstantOfShape(const NodeCtx& ctx);
   Result<void> importIdentity(const NodeCtx& ctx);
   Result<void> importDropout(const NodeCtx& ctx);
-  Result<void> importGather(const NodeCtx& ctx);
   Result<void> importCast(const NodeCtx& ctx);
+  Result<void> importRange(const NodeCtx& ctx);
+  // --- Indexing and selection ----------------------------------------------------------------
+  Result<void> checkConstantIndices(const NodeCtx& ctx, ValueId indices, std::int64_t dim);
+  Result<void> importGather(const NodeCtx& ctx);
+  Result<void> importGatherElements(const NodeCtx& ctx);
+  Result<void> importWhere(const NodeCtx& ctx);
+  Result<void> importTopK(const NodeCtx& ctx);
+  Result<void> importTrilu(const NodeCtx& ctx);
+  // --- Normalization -------------------------------------------------------------------------
+  Result<void> importLayerNorm(const NodeCtx& ctx);
+  Result<void> importInstanceNorm(const NodeCtx& ctx);
 
   const onnx::ModelProto& model_;
   const ImportOptions& options_;

@@ -16,6 +16,10 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::shapeOps() {
       {"Split", 2, kMaxOpset, &OnnxImporter::importSplit},
       {"Resize", 10, kMaxOpset, &OnnxImporter::importResize},
       {"Upsample", 7, 9, &OnnxImporter::importUpsample},
+      {"Expand", 8, kMaxOpset, &OnnxImporter::importExpand},
+      {"Tile", 6, kMaxOpset, &OnnxImporter::importTile},
+      {"DepthToSpace", 1, kMaxOpset, &OnnxImporter::importDepthToSpace},
+      {"SpaceToDepth", 1, kMaxOpset, &OnnxImporter::importSpaceToDepth},
   };
   return kOps;
 }
@@ -472,6 +476,145 @@ Result<void> OnnxImporter::importSplit(const NodeCtx& ctx) {
     for (int i = 0; i < count; ++i) p.sizes[i] = dim / count;
   }
   return emitResults(ctx, OpCode::kSplit, p, {x});
+}
+
+
+// Expand: X broadcast with the constant shape operand; the result may be larger than the
+// operand in either direction (numpy rules), as ONNX says.
+Result<void> OnnxImporter::importExpand(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  EDGERT_ASSIGN_OR_RETURN(IntList dims, constantInts(ctx, 1, "shape"));
+  if (!dims) return nodeError(ctx, Errc::kSchema, "the shape operand is missing");
+  if (static_cast<int>(dims->size()) > kernels::kMaxRank) {
+    return nodeError(ctx, Errc::kUnsupported, "rank {} exceeds {}", dims->size(), kernels::kMaxRank);
+  }
+  Shape operand;
+  for (std::int64_t d : *dims) {
+    if (d < 0) return nodeError(ctx, Errc::kInvalidArgument, "negative dimension {} in the shape operand", d);
+    operand.dims[operand.rank++] = d;
+  }
+  EDGERT_ASSIGN_OR_RETURN(Shape shape, kernels::broadcastShapes(typeOf(x).shape, operand, ctx.label()));
+  if (shape == typeOf(x).shape) return forward(ctx, x);
+  kernels::ExpandParams p;
+  p.shape = shape;
+  return emitResult(ctx, OpCode::kExpand, p, {x});
+}
+
+// Tile as Reshape, Expand, Reshape: each repeated axis d gets a new axis of 1 in front of
+// it, expanded to the repeat count, then the pairs merged: d0 x d1 tiled r0 x r1 is
+// 1 x d0 x 1 x d1 -> r0 x d0 x r1 x d1 -> r0*d0 x r1*d1.
+Result<void> OnnxImporter::importTile(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  const Shape& in = typeOf(x).shape;
+  EDGERT_ASSIGN_OR_RETURN(IntList repeats, constantInts(ctx, 1, "repeats"));
+  if (!repeats || static_cast<int>(repeats->size()) != in.rank) {
+    return nodeError(ctx, Errc::kSchema, "repeats must hold one count per axis of {}", kernels::formatShape(in));
+  }
+  Shape split;     // with the new axes of 1
+  Shape expanded;  // the new axes at their counts
+  Shape out;
+  out.rank = in.rank;
+  for (int i = 0; i < in.rank; ++i) {
+    const std::int64_t r = (*repeats)[static_cast<std::size_t>(i)];
+    if (r < 0) return nodeError(ctx, Errc::kInvalidArgument, "repeat count {} for axis {} is negative", r, i);
+    if (r != 1) {
+      if (split.rank == kernels::kMaxRank) {
+        return nodeError(ctx, Errc::kUnsupported, "tiling {} by [{}] needs more than {} dims", kernels::formatShape(in),
+                         fmt::join(*repeats, ", "), kernels::kMaxRank);
+      }
+      split.dims[split.rank++] = 1;
+      expanded.dims[expanded.rank++] = r;
+    }
+    if (split.rank == kernels::kMaxRank) {
+      return nodeError(ctx, Errc::kUnsupported, "tiling {} by [{}] needs more than {} dims", kernels::formatShape(in),
+                       fmt::join(*repeats, ", "), kernels::kMaxRank);
+    }
+    split.dims[split.rank++] = in.dims[i];
+    expanded.dims[expanded.rank++] = in.dims[i];
+    if (r != 0 && in.dims[i] > kernels::kMaxElements / r) {
+      return nodeError(ctx, Errc::kInvalidArgument, "axis {} tiled {} times is too large", i, r);
+    }
+    out.dims[i] = in.dims[i] * r;
+  }
+  if (out == in) return forward(ctx, x);
+  const std::string name = outputName(ctx);
+  kernels::ReshapeParams toSplit;
+  toSplit.shape = split;
+  EDGERT_ASSIGN_OR_RETURN(ValueId a, emit(ctx, ctx.name + "/split", OpCode::kReshape, toSplit, {x},
+                                          uniqueName(name + "/split")));
+  kernels::ExpandParams expand;
+  expand.shape = expanded;
+  EDGERT_ASSIGN_OR_RETURN(ValueId b, emit(ctx, ctx.name + "/expand", OpCode::kExpand, expand, {a},
+                                          uniqueName(name + "/expanded")));
+  kernels::ReshapeParams merge;
+  merge.shape = out;
+  EDGERT_ASSIGN_OR_RETURN(ValueId y, emit(ctx, ctx.name + "/merge", OpCode::kReshape, merge, {b}, name));
+  return bind(ctx, ctx.proto.output(0), y);
+}
+
+// Reshape to `split`, Transpose by `perm`, Reshape to `out`: DepthToSpace and SpaceToDepth.
+Result<void> OnnxImporter::emitRearrange(const NodeCtx& ctx, ValueId x, const Shape& split,
+                                         std::span<const std::int32_t> perm, const Shape& out) {
+  const std::string name = outputName(ctx);
+  kernels::ReshapeParams toSplit;
+  toSplit.shape = split;
+  EDGERT_ASSIGN_OR_RETURN(ValueId a, emit(ctx, ctx.name + "/split", OpCode::kReshape, toSplit, {x},
+                                          uniqueName(name + "/split")));
+  kernels::TransposeParams t;
+  t.rank = split.rank;
+  for (std::size_t i = 0; i < perm.size(); ++i) t.perm[i] = perm[i];
+  EDGERT_ASSIGN_OR_RETURN(ValueId b, emit(ctx, ctx.name + "/transpose", OpCode::kTranspose, t, {a},
+                                          uniqueName(name + "/transposed")));
+  kernels::ReshapeParams merge;
+  merge.shape = out;
+  EDGERT_ASSIGN_OR_RETURN(ValueId y, emit(ctx, ctx.name + "/merge", OpCode::kReshape, merge, {b}, name));
+  return bind(ctx, ctx.proto.output(0), y);
+}
+
+Result<std::int64_t> OnnxImporter::blockSize(const NodeCtx& ctx, const Shape& x) {
+  if (x.rank != 4) {
+    return nodeError(ctx, Errc::kInvalidArgument, "input {} is not N x C x H x W", kernels::formatShape(x));
+  }
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t b, attrInt(ctx, "blocksize", 0));
+  if (b < 1 || b > kInt32Max) return nodeError(ctx, Errc::kInvalidArgument, "blocksize {} must be positive", b);
+  return b;
+}
+
+// DepthToSpace: C = b * b * C' moved into b x b blocks of the image. DCR (the default) takes
+// the block index from the outer part of C, CRD from the inner part.
+Result<void> OnnxImporter::importDepthToSpace(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  const Shape& s = typeOf(x).shape;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t b, blockSize(ctx, s));
+  EDGERT_ASSIGN_OR_RETURN(std::string mode, attrString(ctx, "mode", "DCR"));
+  if (s.dims[1] % (b * b) != 0) {
+    return nodeError(ctx, Errc::kInvalidArgument, "C = {} is not a multiple of blocksize^2 = {}", s.dims[1], b * b);
+  }
+  const std::int64_t n = s.dims[0], c = s.dims[1] / (b * b), h = s.dims[2], w = s.dims[3];
+  const Shape out = Shape::of({n, c, h * b, w * b});
+  if (mode == "DCR") {
+    static constexpr std::int32_t kPerm[] = {0, 3, 4, 1, 5, 2};
+    return emitRearrange(ctx, x, Shape::of({n, b, b, c, h, w}), kPerm, out);
+  }
+  if (mode == "CRD") {
+    static constexpr std::int32_t kPerm[] = {0, 1, 4, 2, 5, 3};
+    return emitRearrange(ctx, x, Shape::of({n, c, b, b, h, w}), kPerm, out);
+  }
+  return nodeError(ctx, Errc::kInvalidArgument, "mode '{}' is not DCR or CRD", mode);
+}
+
+// SpaceToDepth: each b x b block of the image moved into the channels.
+Result<void> OnnxImporter::importSpaceToDepth(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  const Shape& s = typeOf(x).shape;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t b, blockSize(ctx, s));
+  if (s.dims[2] % b != 0 || s.dims[3] % b != 0) {
+    return nodeError(ctx, Errc::kInvalidArgument, "H x W = {} x {} is not a multiple of blocksize {}", s.dims[2],
+                     s.dims[3], b);
+  }
+  const std::int64_t n = s.dims[0], c = s.dims[1], h = s.dims[2] / b, w = s.dims[3] / b;
+  static constexpr std::int32_t kPerm[] = {0, 3, 5, 1, 2, 4};
+  return emitRearrange(ctx, x, Shape::of({n, c, h, b, w, b}), kPerm, Shape::of({n, c * b * b, h, w}));
 }
 
 }  // namespace edgert::compiler::onnx_import

@@ -40,8 +40,16 @@ enum class OpCode : std::uint16_t {
   kUnary = 19,          // input X                              -> Y   (UnaryKind: Sqrt, Exp, Erf, ...)
   kLogSoftmax = 20,     // input X                              -> Y   (SoftmaxParams)
   kSplit = 21,          // input X                              -> Y0..Yn-1
+  kWhere = 22,          // inputs condition (bool), X, Y (numpy broadcasting) -> Z
+  kCast = 23,           // input X                              -> Y   (CastParams: the element type)
+  kGather = 24,         // inputs data, indices (int32/int64)   -> Y
+  kGatherElements = 25, // inputs data, indices (int32/int64)   -> Y   (Y shaped as indices)
+  kExpand = 26,         // input X                              -> Y   (X broadcast to a shape)
+  kTrilu = 27,          // input X                              -> Y   (a triangle kept, the rest 0)
+  kLayerNorm = 28,      // inputs X, scale, [B]                 -> Y, [mean], [inverse std dev]
+  kTopK = 29,           // input X                              -> values, indices (int64)
 };
-inline constexpr std::uint16_t kMaxOpCode = 21;
+inline constexpr std::uint16_t kMaxOpCode = 29;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
@@ -269,8 +277,18 @@ enum class UnaryKind : std::uint8_t {
   kSin = 17,
   kCos = 18,
   kGelu = 19,            // 0.5 x (1 + erf(x / sqrt 2))
+  kTan = 20,
+  kAsin = 21,
+  kAcos = 22,
+  kAtan = 23,
+  kSinh = 24,
+  kCosh = 25,
+  kAsinh = 26,
+  kAcosh = 27,
+  kAtanh = 28,
+  kShrink = 29,          // x < -alpha ? x + beta : (x > alpha ? x - beta : 0)   (alpha: lambd, beta: bias)
 };
-inline constexpr std::uint8_t kMaxUnaryKind = 19;
+inline constexpr std::uint8_t kMaxUnaryKind = 29;
 
 struct UnaryParams {
   UnaryKind kind = UnaryKind::kNeg;
@@ -285,6 +303,56 @@ struct SplitParams {
   std::int32_t axis = 0;                 // normalized to [0, rank)
   std::int32_t count = 0;                // outputs, 1..kMaxSplitOutputs
   std::int64_t sizes[kMaxSplitOutputs] = {};
+};
+
+// Where: no parameters.
+struct WhereParams {
+  std::uint32_t reserved = 0;
+};
+
+// Cast: X converted to `to`. Float to integer truncates toward zero and saturates at the
+// type's limits (NaN gives 0); to bool is x != 0; integer to narrower integer wraps.
+struct CastParams {
+  DType to = DType::kFloat32;
+  std::uint8_t reserved[3] = {};
+};
+
+// Gather and GatherElements along `axis`. An index may be negative (counted from the end);
+// one outside [-dim, dim) reads 0 (ONNX leaves it undefined; the compiler refuses constant
+// indices out of range).
+struct GatherParams {
+  std::int32_t axis = 0;                 // normalized to [0, rank of data)
+};
+
+// Expand: X broadcast (numpy rules) to `shape`, which the compiler computes from ONNX's
+// shape operand and X's shape.
+struct ExpandParams {
+  Shape shape;
+};
+
+// Trilu: the upper (j - i >= k) or lower (j - i <= k) triangle of each matrix of the last
+// two dims kept, the rest zero.
+struct TriluParams {
+  std::uint8_t upper = 1;
+  std::uint8_t reserved[7] = {};
+  std::int64_t k = 0;
+};
+
+// LayerNormalization over the dims [axis, rank): Y = (X - mean) / sqrt(var + epsilon) *
+// scale + B, scale and B shaped as those dims (leading 1s allowed). The optional outputs
+// mean and 1 / sqrt(var + epsilon) have X's shape with the normalized dims set to 1.
+struct LayerNormParams {
+  std::int32_t axis = -1;                // normalized to [0, rank)
+  float epsilon = 1e-5f;
+};
+
+// TopK: the k largest (or smallest) elements along `axis`, sorted, equal values in index
+// order; values and their int64 indices.
+struct TopKParams {
+  std::int32_t axis = -1;                // normalized to [0, rank)
+  std::uint8_t largest = 1;
+  std::uint8_t reserved[3] = {};
+  std::int64_t k = 0;
 };
 
 // The ONNX name of each kind ("Pow", "ReduceSum", "Erf"); "?" for a value out of range.
@@ -315,6 +383,13 @@ EDGERT_PARAMS_POD(ResizeParams);
 EDGERT_PARAMS_POD(ReduceParams);
 EDGERT_PARAMS_POD(UnaryParams);
 EDGERT_PARAMS_POD(SplitParams);
+EDGERT_PARAMS_POD(WhereParams);
+EDGERT_PARAMS_POD(CastParams);
+EDGERT_PARAMS_POD(GatherParams);
+EDGERT_PARAMS_POD(ExpandParams);
+EDGERT_PARAMS_POD(TriluParams);
+EDGERT_PARAMS_POD(LayerNormParams);
+EDGERT_PARAMS_POD(TopKParams);
 #undef EDGERT_PARAMS_POD
 
 }  // namespace edgert::kernels

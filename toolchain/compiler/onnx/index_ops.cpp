@@ -1,0 +1,108 @@
+// ONNX import, indexing and selection: Gather, GatherElements, Where, TopK, Trilu
+// (importer.hpp). Constant operands of these ops fold through their kernels like any node.
+#include "compiler/onnx/importer.hpp"
+
+namespace edgert::compiler::onnx_import {
+
+std::span<const OnnxImporter::OpEntry> OnnxImporter::indexOps() {
+  static constexpr OpEntry kOps[] = {
+      {"Gather", 1, kMaxOpset, &OnnxImporter::importGather},
+      {"GatherElements", 11, kMaxOpset, &OnnxImporter::importGatherElements},
+      {"Where", 9, kMaxOpset, &OnnxImporter::importWhere},
+      {"TopK", 1, kMaxOpset, &OnnxImporter::importTopK},
+      {"Trilu", 14, kMaxOpset, &OnnxImporter::importTrilu},
+  };
+  return kOps;
+}
+
+// Constant indices are checked here, where the error can name them; indices computed at
+// run time that fall outside the axis read zeros (kernels/ops.hpp).
+Result<void> OnnxImporter::checkConstantIndices(const NodeCtx& ctx, ValueId indices, std::int64_t dim) {
+  const Value& v = value(indices);
+  if (!isIntegral(v.type.dtype)) {
+    return nodeError(ctx, Errc::kSchema, "indices are {}, expected int32 or int64", kernels::dtypeName(v.type.dtype));
+  }
+  if (!v.isConstant) return success();
+  for (std::int64_t i : intsOf(v)) {
+    if (i < -dim || i >= dim) {
+      return nodeError(ctx, Errc::kInvalidArgument, "index {} is out of range for axis size {}", i, dim);
+    }
+  }
+  return success();
+}
+
+Result<void> OnnxImporter::importGather(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId data, input(ctx, 0));
+  EDGERT_ASSIGN_OR_RETURN(ValueId indices, input(ctx, 1));
+  const Shape& ds = typeOf(data).shape;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", 0));
+  EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, ds.rank, "axis"));
+  EDGERT_TRY(checkConstantIndices(ctx, indices, ds.dims[axis]));
+  kernels::GatherParams p;
+  p.axis = axis;
+  return emitResult(ctx, OpCode::kGather, p, {data, indices});
+}
+
+Result<void> OnnxImporter::importGatherElements(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId data, input(ctx, 0));
+  EDGERT_ASSIGN_OR_RETURN(ValueId indices, input(ctx, 1));
+  const Shape& ds = typeOf(data).shape;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", 0));
+  EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, ds.rank, "axis"));
+  EDGERT_TRY(checkConstantIndices(ctx, indices, ds.dims[axis]));
+  kernels::GatherParams p;
+  p.axis = axis;
+  return emitResult(ctx, OpCode::kGatherElements, p, {data, indices});
+}
+
+Result<void> OnnxImporter::importWhere(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId condition, input(ctx, 0));
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 1));
+  EDGERT_ASSIGN_OR_RETURN(ValueId y, input(ctx, 2));
+  return emitResult(ctx, OpCode::kWhere, kernels::WhereParams{}, {condition, x, y});
+}
+
+// TopK: k is an attribute before opset 10, then a constant input (edgert's shapes are
+// static). sorted=0 leaves the order to the runtime: edgert sorts anyway.
+Result<void> OnnxImporter::importTopK(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  const Shape& shape = typeOf(x).shape;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", -1));
+  EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, shape.rank, "axis"));
+  kernels::TopKParams p;
+  p.axis = axis;
+  if (ctx.opset < 10) {
+    EDGERT_ASSIGN_OR_RETURN(p.k, attrInt(ctx, "k", -1));
+  } else {
+    EDGERT_ASSIGN_OR_RETURN(IntList k, constantInts(ctx, 1, "K"));
+    if (!k || k->size() != 1) return nodeError(ctx, Errc::kSchema, "K must hold one value");
+    p.k = k->front();
+  }
+  if (p.k < 0 || p.k > shape.dims[axis]) {
+    return nodeError(ctx, Errc::kInvalidArgument, "k {} is outside 0..{} (axis {} of {})", p.k, shape.dims[axis],
+                     axis, kernels::formatShape(shape));
+  }
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t largest, attrInt(ctx, "largest", 1));
+  p.largest = largest != 0 ? 1 : 0;
+  if (ctx.proto.output_size() != 2) {
+    return nodeError(ctx, Errc::kSchema, "{} outputs, expected Values and Indices", ctx.proto.output_size());
+  }
+  return emitResults(ctx, OpCode::kTopK, p, {x});
+}
+
+Result<void> OnnxImporter::importTrilu(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
+  kernels::TriluParams p;
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t upper, attrInt(ctx, "upper", 1));
+  p.upper = upper != 0 ? 1 : 0;
+  EDGERT_ASSIGN_OR_RETURN(const Value* k, constantInput(ctx, 1, "k"));
+  if (k != nullptr) {
+    if (!isIntegral(k->type.dtype) || k->type.shape.numel() != 1) {
+      return nodeError(ctx, Errc::kSchema, "k must be one integer");
+    }
+    p.k = elementAsInt(*k, 0);
+  }
+  return emitResult(ctx, OpCode::kTrilu, p, {x});
+}
+
+}  // namespace edgert::compiler::onnx_import
