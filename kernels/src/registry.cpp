@@ -43,6 +43,7 @@ constexpr std::array kOps{
     OpInfo{OpCode::kTrilu, "Trilu", sizeof(TriluParams), 1, 1, 1, 1, 0, ref::inferTrilu},
     OpInfo{OpCode::kLayerNorm, "LayerNormalization", sizeof(LayerNormParams), 2, 3, 1, 3, 0, ref::inferLayerNorm},
     OpInfo{OpCode::kTopK, "TopK", sizeof(TopKParams), 1, 1, 2, 2, 0, ref::inferTopK},
+    OpInfo{OpCode::kNllLoss, "NegativeLogLikelihoodLoss", sizeof(NllLossParams), 2, 3, 1, 1, 0, ref::inferNllLoss},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -116,6 +117,7 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kTrilu, 0, "ref", Isa::kAny, ref::runTrilu, nullptr, nullptr},
     KernelVariant{OpCode::kLayerNorm, 0, "ref", Isa::kAny, ref::runLayerNorm, nullptr, nullptr},
     KernelVariant{OpCode::kTopK, 0, "ref", Isa::kAny, ref::runTopK, ref::topKScratch, nullptr},
+    KernelVariant{OpCode::kNllLoss, 0, "ref", Isa::kAny, ref::runNllLoss, nullptr, nullptr},
 };
 
 #undef EDGERT_X86

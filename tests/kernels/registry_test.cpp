@@ -67,6 +67,7 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kTrilu, sizeof(TriluParams)},
     ExpectedOp{OpCode::kLayerNorm, sizeof(LayerNormParams)},
     ExpectedOp{OpCode::kTopK, sizeof(TopKParams)},
+    ExpectedOp{OpCode::kNllLoss, sizeof(NllLossParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -179,6 +180,7 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kGather: return {f32({5, 3}), TensorType{DType::kInt64, Shape::of({2, 2})}};
     case OpCode::kGatherElements: return {f32({4, 3}), TensorType{DType::kInt32, Shape::of({6, 3})}};
     case OpCode::kLayerNorm: return {f32({2, 3, 4}), f32({3, 4}), f32({4})};
+    case OpCode::kNllLoss: return {f32({2, 5, 3}), TensorType{DType::kInt64, Shape::of({2, 3})}, f32({5})};
   }
   return {f32({2, 3})};
 }
@@ -321,6 +323,12 @@ std::vector<std::byte> seedParams(OpCode code) {
       return bytesOf(p);
     }
     case OpCode::kLayerNorm: return bytesOf(LayerNormParams{1, 1e-3f});
+    case OpCode::kNllLoss: {
+      NllLossParams p;
+      p.hasIgnoreIndex = 1;
+      p.ignoreIndex = 2;
+      return bytesOf(p);
+    }
     case OpCode::kTopK: {
       TopKParams p;
       p.axis = 2;

@@ -469,7 +469,8 @@ Result<void> OnnxImporter::forward(const NodeCtx& ctx, ValueId x) {
 
 const OnnxImporter::OpEntry* OnnxImporter::findOp(std::string_view opType) {
   for (std::span<const OpEntry> family :
-       {convOps(), elementwiseOps(), shapeOps(), reduceOps(), constantOps(), indexOps(), normalizationOps()}) {
+       {convOps(), elementwiseOps(), shapeOps(), reduceOps(), constantOps(), indexOps(), normalizationOps(),
+        lossOps()}) {
     for (const OpEntry& e : family) {
       if (e.opType == opType) return &e;
     }

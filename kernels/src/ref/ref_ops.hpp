@@ -41,7 +41,7 @@ EDGERT_REF_OP(Split);
 EDGERT_REF_OP(Pad);
 
 // Selection, conversion and indexing (where.cpp, cast.cpp, gather.cpp, gather_elements.cpp,
-// expand.cpp, trilu.cpp, top_k.cpp) and normalization (layer_norm.cpp).
+// expand.cpp, trilu.cpp, top_k.cpp) normalization (layer_norm.cpp) and loss (nll_loss.cpp).
 EDGERT_REF_OP(Where);
 EDGERT_REF_OP(Cast);
 EDGERT_REF_OP(Gather);
@@ -50,6 +50,7 @@ EDGERT_REF_OP(Expand);
 EDGERT_REF_OP(Trilu);
 EDGERT_REF_OP(TopK);
 EDGERT_REF_OP(LayerNorm);
+EDGERT_REF_OP(NllLoss);
 std::uint64_t topKScratch(const void* params, std::span<const TensorType> inputs, std::span<const TensorType> outputs);
 
 #undef EDGERT_REF_OP

@@ -227,6 +227,7 @@ class OnnxImporter {
   static std::span<const OpEntry> constantOps();
   static std::span<const OpEntry> indexOps();
   static std::span<const OpEntry> normalizationOps();
+  static std::span<const OpEntry> lossOps();
   // --- Model level ---------------------------------------------------------------------------
   Result<void> readOpsets();
   void collectNames();
@@ -388,6 +389,10 @@ class OnnxImporter {
   // --- Normalization -------------------------------------------------------------------------
   Result<void> importLayerNorm(const NodeCtx& ctx);
   Result<void> importInstanceNorm(const NodeCtx& ctx);
+  // --- Losses --------------------------------------------------------------------------------
+  Result<kernels::NllLossParams> lossParams(const NodeCtx& ctx);
+  Result<void> importNllLoss(const NodeCtx& ctx);
+  Result<void> importSoftmaxCrossEntropy(const NodeCtx& ctx);
 
   const onnx::ModelProto& model_;
   const ImportOptions& options_;

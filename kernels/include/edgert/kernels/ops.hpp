@@ -48,8 +48,9 @@ enum class OpCode : std::uint16_t {
   kTrilu = 27,          // input X                              -> Y   (a triangle kept, the rest 0)
   kLayerNorm = 28,      // inputs X, scale, [B]                 -> Y, [mean], [inverse std dev]
   kTopK = 29,           // input X                              -> values, indices (int64)
+  kNllLoss = 30,        // inputs log-probabilities, target, [weight] -> loss
 };
-inline constexpr std::uint16_t kMaxOpCode = 29;
+inline constexpr std::uint16_t kMaxOpCode = 30;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
@@ -355,6 +356,19 @@ struct TopKParams {
   std::int64_t k = 0;
 };
 
+// NegativeLogLikelihoodLoss: input N x C x d... (log-probabilities), target N x d...
+// (int32/int64 class indices), optional weight C. Each element's loss is -input[n, t, d] *
+// weight[t] (t its target), 0 where t is ignoreIndex; then none (N x d...), the sum, or
+// the mean weighted by the weights of the targets not ignored. A target outside [0, C)
+// that is not ignoreIndex counts as ignored (ONNX leaves it undefined).
+enum class LossReduction : std::uint8_t { kNone = 0, kSum = 1, kMean = 2 };
+struct NllLossParams {
+  LossReduction reduction = LossReduction::kMean;
+  std::uint8_t hasIgnoreIndex = 0;
+  std::uint8_t reserved[6] = {};
+  std::int64_t ignoreIndex = 0;
+};
+
 // The ONNX name of each kind ("Pow", "ReduceSum", "Erf"); "?" for a value out of range.
 std::string_view binaryOpName(BinaryOp op);
 std::string_view reduceKindName(ReduceKind kind);
@@ -390,6 +404,7 @@ EDGERT_PARAMS_POD(ExpandParams);
 EDGERT_PARAMS_POD(TriluParams);
 EDGERT_PARAMS_POD(LayerNormParams);
 EDGERT_PARAMS_POD(TopKParams);
+EDGERT_PARAMS_POD(NllLossParams);
 #undef EDGERT_PARAMS_POD
 
 }  // namespace edgert::kernels
