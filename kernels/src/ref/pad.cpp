@@ -1,7 +1,9 @@
-// Pad (ONNX Pad, constant mode). Along axis i the output has
+// Pad (ONNX Pad: constant, edge and reflect modes). Along axis i the output has
 // padBegin[i] + dim + padEnd[i] elements; output index o holds input index o - padBegin[i]
-// when that lies in [0, dim), the constant value otherwise. A negative pad crops, as ONNX
-// allows; a crop larger than the input only leaves constant elements. Any dtype.
+// when that lies in [0, dim); outside, the constant value, the nearest edge element (edge),
+// or the element mirrored about the edge (reflect: -1 reads 1, dim reads dim - 2). A
+// negative pad crops, as ONNX allows; a crop larger than the input only leaves constant
+// elements. Any dtype.
 //
 // The value is a float32 in the params; for integer and bool tensors it must be a whole
 // number the dtype can hold (the compiler converts ONNX's constant_value, which has the
@@ -10,6 +12,7 @@
 
 #include "edgert/kernels/shape_check.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -58,6 +61,10 @@ void encodeValue(DType dtype, float value, std::byte (&bytes)[8]) {
 Result<void> inferPad(const void* params, std::span<const TensorType> inputs,
                       std::span<TensorType> outputs) {
   const auto& p = *static_cast<const PadParams*>(params);
+  if (static_cast<unsigned>(p.mode) > 2 || p.reserved[0] != 0 || p.reserved[1] != 0) {
+    return makeError(Errc::kCorrupt, "Pad: mode {} or reserved parameter bytes out of range",
+                     static_cast<unsigned>(p.mode));
+  }
   EDGERT_TRY(expectArity(inputs, outputs, 1, 1, 1, "Pad"));
   const TensorType& x = inputs[0];
   if (p.rank != x.shape.rank) {
@@ -78,6 +85,13 @@ Result<void> inferPad(const void* params, std::span<const TensorType> inputs,
         end > kMaxElements) {
       return makeError(Errc::kCorrupt, "Pad: axis {} pads ({}, {}) are beyond +-2^40", i, begin,
                        end);
+    }
+    // Edge needs an element to repeat, reflect one more than the pad.
+    const std::int64_t most = std::max(begin, end);
+    if (most > 0 && ((p.mode == PadMode::kEdge && x.shape.dims[i] < 1) ||
+                     (p.mode == PadMode::kReflect && x.shape.dims[i] <= most))) {
+      return makeError(Errc::kInvalidArgument, "Pad: axis {} of {} elements cannot be padded by {} in {} mode", i,
+                       x.shape.dims[i], most, p.mode == PadMode::kEdge ? "edge" : "reflect");
     }
     const std::int64_t dim = begin + x.shape.dims[i] + end;
     if (dim < 0) {
@@ -115,8 +129,13 @@ void runPad(const KernelArgs& args) {
     std::int64_t src = 0;
     bool inside = true;
     for (int d = out.rank - 1; d >= 0; --d) {
-      const std::int64_t from = rest % out.dims[d] - p.padBegin[d];
+      std::int64_t from = rest % out.dims[d] - p.padBegin[d];
       rest /= out.dims[d];
+      if (p.mode == PadMode::kEdge) {
+        from = std::clamp<std::int64_t>(from, 0, in.dims[d] - 1);
+      } else if (p.mode == PadMode::kReflect) {
+        from = from < 0 ? -from : (from >= in.dims[d] ? 2 * (in.dims[d] - 1) - from : from);
+      }
       if (from < 0 || from >= in.dims[d]) {
         inside = false;
       } else {

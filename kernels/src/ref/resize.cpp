@@ -1,4 +1,4 @@
-// Resize, reference kernel: nearest and N-linear interpolation over any axes of a rank 1..8
+// Resize, reference kernel: nearest, N-linear and N-cubic interpolation over any axes of a rank 1..8
 // tensor, with ONNX's coordinate transforms (opset 11-13+), per axis, where x is the output
 // index, in and out the axis lengths and scale the stored out / in ratio:
 //   half_pixel:                 (x + 0.5) / scale - 0.5
@@ -13,6 +13,10 @@
 // ties down/up) and clamps it into [0, in - 1]. Linear clamps the coordinate into [0, in - 1]
 // and blends the two neighbours floor(c) and floor(c) + 1 (the edge element repeated past the
 // end), over every axis that changes; an axis with out == in and scale 1 is copied as is.
+// Cubic blends the four neighbours floor(c) - 1 .. floor(c) + 2 of the unclamped coordinate
+// with Keys' kernel of parameter a (weights of distance d: (a+2)|d|^3 - (a+3)|d|^2 + 1 within
+// 1, a|d|^3 - 5a|d|^2 + 8a|d| - 4a within 2), edge elements repeated outside X; with
+// excludeOutside the taps outside X weigh 0 and the others are scaled to sum to 1.
 //
 // The stored scale is a float. When in * scale is within float rounding of `out` (a scale the
 // compiler derived from ONNX `sizes`, or an exact one), the exact ratio out / in is used
@@ -31,6 +35,14 @@ namespace {
 
 constexpr std::string_view kOp = "Resize";
 
+// Keys' cubic convolution kernel at distance d.
+double cubicWeight(double d, double a) {
+  d = std::fabs(d);
+  if (d <= 1.0) return ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0;
+  if (d < 2.0) return ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a;
+  return 0.0;
+}
+
 }  // namespace
 
 Result<void> inferResize(const void* params, std::span<const TensorType> inputs,
@@ -40,8 +52,11 @@ Result<void> inferResize(const void* params, std::span<const TensorType> inputs,
   const auto mode = static_cast<unsigned>(p.mode);
   const auto transform = static_cast<unsigned>(p.transform);
   const auto rounding = static_cast<unsigned>(p.rounding);
-  if (mode > static_cast<unsigned>(ResizeMode::kLinear)) {
-    return makeError(Errc::kCorrupt, "{}: unknown mode {}", kOp, mode);
+  if (mode > static_cast<unsigned>(ResizeMode::kCubic) || p.excludeOutside > 1) {
+    return makeError(Errc::kCorrupt, "{}: unknown mode {} or exclude flag {}", kOp, mode, p.excludeOutside);
+  }
+  if (!std::isfinite(p.cubicCoeffA)) {
+    return makeError(Errc::kCorrupt, "{}: cubic coefficient {} is not finite", kOp, p.cubicCoeffA);
   }
   if (transform > static_cast<unsigned>(CoordinateTransform::kTfHalfPixelForNearest)) {
     return makeError(Errc::kCorrupt, "{}: unknown coordinate transform {}", kOp, transform);
@@ -120,6 +135,53 @@ void runResize(const KernelArgs& args) {
         offset += nearestIndex(c, p.rounding, axes[i].in) * xStride[i];
       }
       y[flat] = x[offset];
+      continue;
+    }
+
+    if (p.mode == ResizeMode::kCubic) {
+      // Per interpolated axis four taps and their weights; the sum runs over the 4^k
+      // combinations.
+      std::int64_t base = 0;
+      int cubicAxes[kMaxRank] = {};
+      std::int64_t tap[kMaxRank][4] = {};
+      double tapWeight[kMaxRank][4] = {};
+      int cubicCount = 0;
+      for (int i = 0; i < rank; ++i) {
+        const AxisMap& a = axes[i];
+        if (a.in == a.out && a.scale == 1.0) {
+          base += index[i] * xStride[i];
+          continue;
+        }
+        const double c = sourceCoordinate(p.transform, index[i], a);
+        const double below = std::floor(c);
+        const int j = cubicCount++;
+        cubicAxes[j] = i;
+        double total = 0.0;
+        for (int k = 0; k < 4; ++k) {
+          const double at = below - 1.0 + k;
+          double w = cubicWeight(c - at, p.cubicCoeffA);
+          const bool outside = at < 0.0 || at > static_cast<double>(a.in - 1);
+          if (outside && p.excludeOutside != 0) w = 0.0;
+          tapWeight[j][k] = w;
+          total += w;
+          tap[j][k] = static_cast<std::int64_t>(std::clamp(at, 0.0, static_cast<double>(a.in - 1)));
+        }
+        if (p.excludeOutside != 0 && total != 0.0) {
+          for (double& w : tapWeight[j]) w /= total;
+        }
+      }
+      double sum = 0.0;
+      for (std::uint32_t combination = 0; combination < (1u << (2 * cubicCount)); ++combination) {
+        double w = 1.0;
+        std::int64_t offset = base;
+        for (int j = 0; j < cubicCount; ++j) {
+          const int k = static_cast<int>((combination >> (2 * j)) & 3u);
+          w *= tapWeight[j][k];
+          offset += tap[j][k] * xStride[cubicAxes[j]];
+        }
+        sum += w * x[offset];
+      }
+      y[flat] = static_cast<float>(sum);
       continue;
     }
 

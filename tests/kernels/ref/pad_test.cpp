@@ -1,5 +1,6 @@
-// Reference Pad kernel (constant mode): growing and cropping pads, the value in every dtype,
-// empty results, and infer errors, through the registry as the loader uses it.
+// Reference Pad kernel: growing and cropping pads, the value in every dtype, edge and reflect
+// modes, empty results, format-2 parameter blocks, and infer errors, through the registry as
+// the loader uses it.
 #include "edgert/kernels/registry.hpp"
 
 #include "ref_harness.hpp"
@@ -8,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -144,6 +146,50 @@ TEST(RefPad, InferErrors) {
   const std::int64_t big = std::int64_t{1} << 20;
   EXPECT_EQ(inferError(pad({{big, big}, {big, big}}), x),
             "Pad: shape 2097154x2097155 has more than 2^40 elements");
+}
+
+Params withMode(Params p, PadMode mode) {
+  p.mode = mode;
+  return p;
+}
+
+TEST(RefPad, EdgeAndReflectModes) {
+  const Buffer x = tensor<std::int64_t>(DType::kInt64, Shape::of({2, 3}), {1, 2, 3, 4, 5, 6});
+  const Params p = pad({{1, 0}, {2, 2}});
+  Buffer y = run(withMode(p, PadMode::kEdge), x);
+  EXPECT_EQ(y.type.shape, Shape::of({3, 7}));
+  EXPECT_EQ(valuesOf<std::int64_t>(y), (std::vector<std::int64_t>{1, 1, 1, 2, 3, 3, 3,  //
+                                                                   1, 1, 1, 2, 3, 3, 3,  //
+                                                                   4, 4, 4, 5, 6, 6, 6}));
+  y = run(withMode(p, PadMode::kReflect), x);
+  EXPECT_EQ(valuesOf<std::int64_t>(y), (std::vector<std::int64_t>{6, 5, 4, 5, 6, 5, 4,  //
+                                                                   3, 2, 1, 2, 3, 2, 1,  //
+                                                                   6, 5, 4, 5, 6, 5, 4}));
+  // Cropping one side while reflecting the other.
+  y = run(withMode(pad({{0, 0}, {2, -1}}), PadMode::kReflect), x);
+  EXPECT_EQ(valuesOf<std::int64_t>(y), (std::vector<std::int64_t>{3, 2, 1, 2, 6, 5, 4, 5}));
+}
+
+// Images of format 2 stored the rank as an int32: the same bytes read as rank and constant
+// mode.
+TEST(RefPad, AFormat2BlockReadsAsConstantMode) {
+  Params p = pad({{1, 1}}, 7.0f);
+  const std::int32_t oldRank = 1;
+  std::memcpy(static_cast<void*>(&p), &oldRank, sizeof oldRank);
+  EXPECT_EQ(p.rank, 1);
+  EXPECT_EQ(p.mode, PadMode::kConstant);
+  EXPECT_EQ(valuesOf<float>(run(p, floats(Shape::of({1}), {2}))), (std::vector<float>{7, 2, 7}));
+}
+
+TEST(RefPad, InferErrorsOfTheModes) {
+  const TensorType x{DType::kFloat32, Shape::of({2, 3})};
+  EXPECT_EQ(inferError(withMode(pad({{0, 0}, {3, 0}}), PadMode::kReflect), x),
+            "Pad: axis 1 of 3 elements cannot be padded by 3 in reflect mode");
+  EXPECT_EQ(inferError(withMode(pad({{0, 0}, {2, 2}}), PadMode::kReflect), x), "ok");
+  EXPECT_EQ(inferError(withMode(pad({{1, 0}}), PadMode::kEdge), TensorType{DType::kFloat32, Shape::of({0})}),
+            "Pad: axis 0 of 0 elements cannot be padded by 1 in edge mode");
+  EXPECT_EQ(inferError(withMode(pad({{0, 0}, {0, 0}}), static_cast<PadMode>(3)), x),
+            "Pad: mode 3 or reserved parameter bytes out of range");
 }
 
 TEST(RefPad, InferRejectsValuesTheDTypeCannotHold) {

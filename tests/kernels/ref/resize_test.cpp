@@ -280,8 +280,8 @@ TEST(ResizeRef, InferErrors) {
   EXPECT_EQ(inferError(OpCode::kResize, &p, {f32({1, 1, 2, 2})}),
             "Resize: scale inf on axis 2 is not a finite value > 0");
   p.scale[2] = 2;
-  p.mode = static_cast<ResizeMode>(2);
-  EXPECT_EQ(inferError(OpCode::kResize, &p, {f32({1, 1, 2, 2})}), "Resize: unknown mode 2");
+  p.mode = static_cast<ResizeMode>(3);
+  EXPECT_EQ(inferError(OpCode::kResize, &p, {f32({1, 1, 2, 2})}), "Resize: unknown mode 3 or exclude flag 0");
   p.mode = kNearest;
   p.transform = static_cast<CoordinateTransform>(5);
   EXPECT_EQ(inferError(OpCode::kResize, &p, {f32({1, 1, 2, 2})}),
@@ -307,6 +307,36 @@ TEST(ResizeRef, ExtremeScalesStayInRange) {
   expectClose(runResize(p, x).data, {3}, 0, 0);
   p = resize(kLinear, kHalfPixel, {1, 1e-30f}, Shape::of({1, 1}));
   expectClose(runResize(p, x).data, {3}, 0, 0);
+}
+
+// Cubic on an impulse shows the kernel's weights: with a = -0.75, distance 0.5 weighs
+// 0.59375 and 1.5 weighs -0.09375; whole coordinates copy. exclude_outside drops the tap
+// left of X and renormalizes.
+TEST(ResizeRef, CubicWeightsAndExcludeOutside) {
+  const Tensor x = tensor({1, 4}, {0, 1, 0, 0});
+  ResizeParams p = resize(ResizeMode::kCubic, kAsymmetric, {1, 2}, Shape::of({1, 8}));
+  p.cubicCoeffA = -0.75f;
+  const Tensor y = runResize(p, x);
+  const std::vector<float> want = {0, 0.59375f, 1, 0.59375f, 0, -0.09375f, 0, 0};
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(y.data[i], want[i], 1e-6) << i;
+  p.excludeOutside = 1;
+  const Tensor z = runResize(p, x);
+  EXPECT_NEAR(z.data[1], 0.59375 / 1.09375, 1e-6);
+  EXPECT_NEAR(z.data[3], 0.59375, 1e-6);  // all four taps inside
+  // A constant stays constant whatever a is (the weights sum to 1).
+  ResizeParams q = resize(ResizeMode::kCubic, kHalfPixel, {1, 1, 1.5f, 2.5f}, Shape::of({1, 1, 3, 5}));
+  q.cubicCoeffA = -0.5f;
+  const Tensor c = runResize(q, tensor({1, 1, 2, 2}, {3, 3, 3, 3}));
+  for (float v : c.data) EXPECT_NEAR(v, 3.0f, 1e-6);
+}
+
+TEST(ResizeRef, CubicInferErrors) {
+  ResizeParams p = resize(ResizeMode::kCubic, kHalfPixel, {1, 2}, Shape::of({1, 4}));
+  p.cubicCoeffA = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(inferError(OpCode::kResize, &p, {f32({1, 2})}), "Resize: cubic coefficient inf is not finite");
+  p.cubicCoeffA = -0.75f;
+  p.excludeOutside = 2;
+  EXPECT_EQ(inferError(OpCode::kResize, &p, {f32({1, 2})}), "Resize: unknown mode 2 or exclude flag 2");
 }
 
 }  // namespace

@@ -617,11 +617,23 @@ TEST(OnnxImport, PadOpset11Inputs) {
   EXPECT_EQ(g.value(g.outputs[0]).type.shape, Shape::of({3, 2}));
 }
 
-TEST(OnnxImport, PadModesOtherThanConstantAreRejected) {
+TEST(OnnxImport, PadModes) {
+  for (const std::string mode : {"edge", "reflect"}) {
+    OnnxModel m(11);
+    m.input("x", std::vector<std::int64_t>{2, 3}).ints("pads", {4}, {0, 1, 0, 1}).output("y");
+    attrS(m.node("Pad", {"x", "pads"}, {"y"}, "pad"), "mode", mode);
+    const Graph g = importOk(m);
+    ASSERT_EQ(g.nodes.size(), 1u);
+    EXPECT_EQ(g.nodes[0].paramsAs<kernels::PadParams>().mode,
+              mode == "edge" ? kernels::PadMode::kEdge : kernels::PadMode::kReflect);
+    EXPECT_EQ(runGraph(g, {{1, 2, 3, 4, 5, 6}})[0],
+              mode == "edge" ? (std::vector<float>{1, 1, 2, 3, 3, 4, 4, 5, 6, 6})
+                             : (std::vector<float>{2, 1, 2, 3, 2, 5, 4, 5, 6, 5}));
+  }
   OnnxModel m(11);
   m.input("x", std::vector<std::int64_t>{2, 3}).ints("pads", {4}, {1, 1, 1, 1}).output("y");
-  attrS(m.node("Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "reflect");
-  EXPECT_EQ(importError(m), "node pad (Pad): mode 'reflect' is not supported (only 'constant')");
+  attrS(m.node("Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "wrap");
+  EXPECT_EQ(importError(m), "node pad (Pad): mode 'wrap' is not supported (constant, edge, reflect)");
 }
 
 TEST(OnnxImport, SliceOpset9Attributes) {
@@ -1130,15 +1142,24 @@ TEST(OnnxImport, ResizeOpset11SizesAndOpset13Scales) {
             kernels::CoordinateTransform::kTfHalfPixelForNearest);
 }
 
-TEST(OnnxImport, ResizeCubicAndCropAreRejected) {
+// Cubic reads its coefficient (default -0.75) and exclude_outside; crop-and-resize is not
+// supported.
+TEST(OnnxImport, ResizeCubicAttributesAndCropIsRejected) {
   OnnxModel m(13);
   m.input("x", std::vector<std::int64_t>{1, 1, 2, 2})
       .floats("scales", {4}, {1, 1, 2, 2})
       .output("y");
   auto& n = m.node("Resize", {"x", "", "scales"}, {"y"}, "rs");
   attrS(n, "mode", "cubic");
-  EXPECT_EQ(importError(m),
-            "node rs (Resize): mode 'cubic' is not supported (only 'nearest' and 'linear')");
+  auto p = importOk(m).nodes[0].paramsAs<kernels::ResizeParams>();
+  EXPECT_EQ(p.mode, kernels::ResizeMode::kCubic);
+  EXPECT_EQ(p.cubicCoeffA, -0.75f);
+  EXPECT_EQ(p.excludeOutside, 0);
+  attrF(n, "cubic_coeff_a", -0.5f);
+  attrI(n, "exclude_outside", 1);
+  p = importOk(m).nodes[0].paramsAs<kernels::ResizeParams>();
+  EXPECT_EQ(p.cubicCoeffA, -0.5f);
+  EXPECT_EQ(p.excludeOutside, 1);
   n.clear_attribute();
   attrS(n, "coordinate_transformation_mode", "tf_crop_and_resize");
   EXPECT_EQ(

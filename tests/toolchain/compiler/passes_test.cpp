@@ -15,6 +15,7 @@ namespace {
 using kernels::Activation;
 using kernels::DType;
 using kernels::OpCode;
+using kernels::BinaryOp;
 using kernels::Shape;
 using testing::randomFloats;
 using testing::runGraph;
@@ -140,6 +141,134 @@ int countOps(const Graph& g, OpCode op) {
   int n = 0;
   for (const Node& node : g.nodes) n += node.op == op ? 1 : 0;
   return n;
+}
+
+// --- fusePatterns ----------------------------------------------------------------------------
+
+struct LayerNormGraph {
+  GraphBuilder b;
+  ValueId x = b.input("x", Shape::of({2, 3, 4}));
+  ValueId d, n;
+
+  // The spelled-out LayerNorm over the last axis (mean mask 0b100), up to the Div.
+  explicit LayerNormGraph(bool mulSquare = false) {
+    kernels::ReduceParams mean;
+    mean.axesMask = 0b100;
+    const ValueId m = b.node("mean", OpCode::kReduce, mean, {x});
+    d = b.node("sub", OpCode::kBinary, binary(BinaryOp::kSub), {x, m});
+    const ValueId sq = mulSquare ? b.node("sq", OpCode::kBinary, binary(BinaryOp::kMul), {d, d})
+                                 : b.node("sq", OpCode::kBinary, binary(BinaryOp::kPow),
+                                          {d, b.constant("two", Shape{}, {2.0f})});
+    const ValueId v = b.node("var", OpCode::kReduce, mean, {sq});
+    const ValueId ve = b.node("eps", OpCode::kBinary, add(), {v, b.constant("e", Shape{}, {1e-3f})});
+    kernels::UnaryParams sqrt;
+    sqrt.kind = kernels::UnaryKind::kSqrt;
+    const ValueId s = b.node("sqrt", OpCode::kUnary, sqrt, {ve});
+    n = b.node("div", OpCode::kBinary, binary(BinaryOp::kDiv), {d, s});
+  }
+};
+
+TEST(FusePatterns, SpelledOutLayerNormWithAffineBecomesOneNode) {
+  for (bool mulSquare : {false, true}) {
+    LayerNormGraph g(mulSquare);
+    ValueId y = g.b.node("gamma", OpCode::kBinary, binary(BinaryOp::kMul),
+                         {g.n, g.b.randomConstant("g", Shape::of({4}), 3)});
+    y = g.b.node("beta", OpCode::kBinary, add(), {g.b.randomConstant("b", Shape::of({1, 4}), 4), y});
+    g.b.output(y);
+    const std::vector<float> in = randomFloats(24, 5, -3.0f, 3.0f);
+    const auto before = runGraph(g.b.graph, {in})[0];
+    ASSERT_TRUE(fusePatterns(g.b.graph).ok());
+    expectValid(g.b.graph);
+    ASSERT_EQ(g.b.graph.nodes.size(), 1u) << "Mul square: " << mulSquare;
+    EXPECT_EQ(g.b.graph.nodes[0].op, OpCode::kLayerNorm);
+    const auto p = g.b.graph.nodes[0].paramsAs<kernels::LayerNormParams>();
+    EXPECT_EQ(p.axis, 2);
+    EXPECT_EQ(p.epsilon, 1e-3f);
+    const auto after = runGraph(g.b.graph, {in})[0];
+    for (std::size_t i = 0; i < before.size(); ++i) EXPECT_NEAR(after[i], before[i], 1e-5f) << i;
+  }
+}
+
+TEST(FusePatterns, LayerNormWithoutAffineAndNotWhenAPieceIsSeen) {
+  {
+    LayerNormGraph g;
+    g.b.output(g.n);
+    const std::vector<float> in = randomFloats(24, 6, -3.0f, 3.0f);
+    const auto before = runGraph(g.b.graph, {in})[0];
+    ASSERT_TRUE(fusePatterns(g.b.graph).ok());
+    expectValid(g.b.graph);
+    ASSERT_EQ(g.b.graph.nodes.size(), 1u);
+    const auto after = runGraph(g.b.graph, {in})[0];
+    for (std::size_t i = 0; i < before.size(); ++i) EXPECT_NEAR(after[i], before[i], 1e-5f) << i;
+  }
+  {
+    LayerNormGraph g;  // x - mean is also a graph output: it must stay computed
+    g.b.output(g.n);
+    g.b.output(g.d);
+    ASSERT_TRUE(fusePatterns(g.b.graph).ok());
+    EXPECT_EQ(countOps(g.b.graph, OpCode::kLayerNorm), 0);
+  }
+  {
+    LayerNormGraph g;  // gamma computed at run time: the LayerNorm fuses, the Mul stays
+    const ValueId gamma = g.b.input("gamma", Shape::of({4}));
+    g.b.output(g.b.node("gamma", OpCode::kBinary, binary(BinaryOp::kMul), {g.n, gamma}));
+    ASSERT_TRUE(fusePatterns(g.b.graph).ok());
+    expectValid(g.b.graph);
+    EXPECT_EQ(countOps(g.b.graph, OpCode::kLayerNorm), 1);
+    EXPECT_EQ(g.b.graph.nodes.size(), 2u);
+  }
+}
+
+TEST(FusePatterns, GeluErfFormsBecomeOneNode) {
+  // 0: (x * (1 + erf(x / sqrt2))) * 0.5; 1: (x * 0.5) * (1 + erf(x * 1/sqrt2));
+  // 2: ((1 + erf) * 0.5) * x.
+  for (int form = 0; form < 3; ++form) {
+    GraphBuilder b;
+    const ValueId x = b.input("x", Shape::of({3, 5}));
+    const ValueId scaled = form == 1 ? b.node("scale", OpCode::kBinary, binary(BinaryOp::kMul),
+                                              {x, b.constant("r", Shape{}, {0.70710678f})})
+                                     : b.node("scale", OpCode::kBinary, binary(BinaryOp::kDiv),
+                                              {x, b.constant("s", Shape{}, {1.4142135f})});
+    kernels::UnaryParams erf;
+    erf.kind = kernels::UnaryKind::kErf;
+    const ValueId e = b.node("erf", OpCode::kUnary, erf, {scaled});
+    const ValueId p = b.node("plus1", OpCode::kBinary, add(), {e, b.constant("one", Shape{}, {1.0f})});
+    const ValueId half = b.constant("half", Shape{}, {0.5f});
+    ValueId y;
+    if (form == 0) {
+      y = b.node("mul_half", OpCode::kBinary, binary(BinaryOp::kMul),
+                 {b.node("mul_x", OpCode::kBinary, binary(BinaryOp::kMul), {x, p}), half});
+    } else if (form == 1) {
+      y = b.node("mul", OpCode::kBinary, binary(BinaryOp::kMul),
+                 {b.node("half_x", OpCode::kBinary, binary(BinaryOp::kMul), {x, half}), p});
+    } else {
+      y = b.node("mul_x", OpCode::kBinary, binary(BinaryOp::kMul),
+                 {b.node("mul_half", OpCode::kBinary, binary(BinaryOp::kMul), {p, half}), x});
+    }
+    b.output(y);
+    const std::vector<float> in = randomFloats(15, 9, -4.0f, 4.0f);
+    const auto before = runGraph(b.graph, {in})[0];
+    ASSERT_TRUE(fusePatterns(b.graph).ok());
+    expectValid(b.graph);
+    ASSERT_EQ(b.graph.nodes.size(), 1u) << "form " << form;
+    EXPECT_EQ(b.graph.nodes[0].paramsAs<kernels::UnaryParams>().kind, kernels::UnaryKind::kGelu);
+    const auto after = runGraph(b.graph, {in})[0];
+    for (std::size_t i = 0; i < before.size(); ++i) EXPECT_NEAR(after[i], before[i], 1e-6f) << i;
+  }
+}
+
+TEST(FusePatterns, NoGeluWhenTheConstantIsAnother) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", Shape::of({4}));
+  const ValueId scaled = b.node("scale", OpCode::kBinary, binary(BinaryOp::kDiv), {x, b.constant("s", Shape{}, {2.0f})});
+  kernels::UnaryParams erf;
+  erf.kind = kernels::UnaryKind::kErf;
+  const ValueId e = b.node("erf", OpCode::kUnary, erf, {scaled});
+  const ValueId p = b.node("plus1", OpCode::kBinary, add(), {e, b.constant("one", Shape{}, {1.0f})});
+  b.output(b.node("mul_half", OpCode::kBinary, binary(BinaryOp::kMul),
+                  {b.node("mul_x", OpCode::kBinary, binary(BinaryOp::kMul), {x, p}), b.constant("h", Shape{}, {0.5f})}));
+  ASSERT_TRUE(fusePatterns(b.graph).ok());
+  EXPECT_EQ(b.graph.nodes.size(), 5u);
 }
 
 // --- foldConstants ---------------------------------------------------------------------------

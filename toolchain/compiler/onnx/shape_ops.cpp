@@ -207,9 +207,13 @@ Result<void> OnnxImporter::importPad(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(ValueId x, input(ctx, 0));
   const int rank = typeOf(x).shape.rank;
   EDGERT_ASSIGN_OR_RETURN(std::string mode, attrString(ctx, "mode", "constant"));
-  if (mode != "constant") {
-    return nodeError(ctx, Errc::kUnsupported, "mode '{}' is not supported (only 'constant')",
-                     mode);
+  kernels::PadParams p;
+  if (mode == "edge") {
+    p.mode = kernels::PadMode::kEdge;
+  } else if (mode == "reflect") {
+    p.mode = kernels::PadMode::kReflect;
+  } else if (mode != "constant") {
+    return nodeError(ctx, Errc::kUnsupported, "mode '{}' is not supported (constant, edge, reflect)", mode);
   }
   IntList pads;
   float fill = 0.0f;
@@ -225,8 +229,7 @@ Result<void> OnnxImporter::importPad(const NodeCtx& ctx) {
     return nodeError(ctx, Errc::kSchema, "pads has {} values, expected {} for a rank-{} input",
                      pads->size(), 2 * rank, rank);
   }
-  kernels::PadParams p;
-  p.rank = rank;
+  p.rank = static_cast<std::uint8_t>(rank);
   p.value = fill;
   for (int i = 0; i < rank; ++i) {
     p.padBegin[i] = (*pads)[static_cast<std::size_t>(i)];
@@ -309,9 +312,7 @@ Result<kernels::ResizeMode> OnnxImporter::resizeMode(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(std::string mode, attrString(ctx, "mode", "nearest"));
   if (mode == "nearest") return kernels::ResizeMode::kNearest;
   if (mode == "linear" || mode == "bilinear") return kernels::ResizeMode::kLinear;
-  if (mode == "cubic")
-    return nodeError(ctx, Errc::kUnsupported,
-                     "mode 'cubic' is not supported (only 'nearest' and 'linear')");
+  if (mode == "cubic") return kernels::ResizeMode::kCubic;
   return nodeError(ctx, Errc::kSchema, "mode '{}' is not 'nearest', 'linear' or 'cubic'", mode);
 }
 
@@ -360,6 +361,9 @@ Result<void> OnnxImporter::applySizes(const NodeCtx& ctx, const Shape& in,
 Result<void> OnnxImporter::emitLegacyResize(const NodeCtx& ctx, ValueId x, const std::vector<float>& scales) {
   kernels::ResizeParams p;
   EDGERT_ASSIGN_OR_RETURN(p.mode, resizeMode(ctx));
+  if (p.mode == kernels::ResizeMode::kCubic) {
+    return nodeError(ctx, Errc::kUnsupported, "mode 'cubic' is not supported before opset 11");
+  }
   p.transform = kernels::CoordinateTransform::kAsymmetric;
   EDGERT_TRY(applyScales(ctx, typeOf(x).shape, scales, p));
   const bool up = std::any_of(scales.begin(), scales.end(), [](float s) { return s > 1.0f; });
@@ -415,6 +419,9 @@ Result<void> OnnxImporter::importResize(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(p.mode, resizeMode(ctx));
   EDGERT_ASSIGN_OR_RETURN(p.transform, coordinateTransform(ctx));
   EDGERT_ASSIGN_OR_RETURN(p.rounding, nearestRounding(ctx));
+  EDGERT_ASSIGN_OR_RETURN(p.cubicCoeffA, attrFloat(ctx, "cubic_coeff_a", -0.75f));
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t exclude, attrInt(ctx, "exclude_outside", 0));
+  p.excludeOutside = exclude != 0 ? 1 : 0;
   // Input 1 (roi) only matters for tf_crop_and_resize, which is rejected above.
   EDGERT_ASSIGN_OR_RETURN(FloatList scales, constantFloats(ctx, 2, "scales"));
   EDGERT_ASSIGN_OR_RETURN(IntList sizes, constantInts(ctx, 3, "sizes"));

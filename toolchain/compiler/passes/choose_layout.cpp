@@ -126,6 +126,7 @@ Result<void> chooseLayout(Graph& graph, model::Target target) {
 Result<void> runPasses(Graph& graph, model::Target target) {
   EDGERT_TRY(removeDeadNodes(graph));
   EDGERT_TRY(foldConstants(graph));
+  EDGERT_TRY(fusePatterns(graph));
   EDGERT_TRY(foldAffine(graph));
   EDGERT_TRY(fuseEpilogue(graph));
   EDGERT_TRY(removeDeadNodes(graph));

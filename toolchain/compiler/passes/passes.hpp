@@ -27,6 +27,12 @@ Result<void> foldConstants(Graph& graph);
 // weights (and bias) are float32 constants used by no other node.
 Result<void> foldAffine(Graph& graph);
 
+// Pattern fusion: the spelled-out LayerNorm (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt,
+// Div, then an optional Mul and Add by constants) becomes one LayerNormalization node, and
+// GELU's Erf form (Erf(x / sqrt 2) + 1, times x and 0.5) one Unary Gelu node. Only where the
+// intermediate values are read by the pattern alone and are not graph outputs.
+Result<void> fusePatterns(Graph& graph);
+
 // Epilogue fusion, in this order:
 //   1. x * Clip(x + 3, 0, 6) / 6 (or * 1/6) becomes HardSwish(x);
 //   2. Conv -> Add(same-shaped other operand) becomes a Conv with a residual input;
@@ -46,7 +52,7 @@ Result<void> removeDeadNodes(Graph& graph);
 // whose ISA the target has and that applies to the node. The plain layout everywhere.
 Result<void> chooseLayout(Graph& graph, model::Target target = model::Target::kAny);
 
-// removeDeadNodes, foldConstants, foldAffine, fuseEpilogue, removeDeadNodes,
+// removeDeadNodes, foldConstants, fusePatterns, foldAffine, fuseEpilogue, removeDeadNodes,
 // chooseLayout(target).
 Result<void> runPasses(Graph& graph, model::Target target = model::Target::kAny);
 

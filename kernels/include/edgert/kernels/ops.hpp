@@ -196,14 +196,21 @@ struct SliceParams {
   std::int64_t count[kMaxRank] = {};
 };
 
+// Pad's modes: the value, the nearest edge element, or the mirror image without the edge
+// (reflect needs each pad smaller than its dim).
+enum class PadMode : std::uint8_t { kConstant = 0, kEdge = 1, kReflect = 2 };
 struct PadParams {
-  std::int32_t rank = 0;
+  // Format 2 images stored rank as an int32 (at most 8, little-endian): its high bytes read
+  // as mode 0 (constant) and zero reserved bytes.
+  std::uint8_t rank = 0;
+  PadMode mode = PadMode::kConstant;
+  std::uint8_t reserved[2] = {};
   float value = 0.0f;                    // constant mode only
   std::int64_t padBegin[kMaxRank] = {};  // may be negative (cropping), as ONNX allows
   std::int64_t padEnd[kMaxRank] = {};
 };
 
-enum class ResizeMode : std::uint8_t { kNearest = 0, kLinear = 1 };
+enum class ResizeMode : std::uint8_t { kNearest = 0, kLinear = 1, kCubic = 2 };
 enum class CoordinateTransform : std::uint8_t {
   kHalfPixel = 0,
   kAsymmetric = 1,
@@ -222,8 +229,8 @@ struct ResizeParams {
   ResizeMode mode = ResizeMode::kNearest;
   CoordinateTransform transform = CoordinateTransform::kHalfPixel;
   NearestRounding rounding = NearestRounding::kRoundPreferFloor;
-  std::uint8_t reserved = 0;
-  std::int32_t reserved2 = 0;
+  std::uint8_t excludeOutside = 0;       // cubic: taps outside X weigh 0, the rest renormalized
+  float cubicCoeffA = 0.0f;              // cubic: the kernel's a (ONNX's default -0.75)
   float scale[kMaxRank] = {};            // output / input per axis (outputShape.rank of them)
   Shape outputShape;
 };
