@@ -1,5 +1,6 @@
 // Where the fast non-Conv variants apply, and the Binary row plan (elementwise_variants.hpp).
 #include "elementwise_variants.hpp"
+#include "softmax_rows.hpp"
 
 namespace edgert::kernels::elementwise {
 
@@ -89,3 +90,11 @@ std::uint64_t resizeNearestScratch(const void*, std::span<const TensorType>,
 }
 
 }  // namespace edgert::kernels::elementwise
+
+namespace edgert::kernels::softmax {
+
+bool lastAxisApplies(const void* params, std::span<const TensorType> inputs, std::span<const TensorType>) {
+  return static_cast<const SoftmaxParams*>(params)->axis == inputs[0].shape.rank - 1;
+}
+
+}  // namespace edgert::kernels::softmax

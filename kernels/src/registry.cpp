@@ -4,6 +4,7 @@
 
 #include "conv_variants.hpp"
 #include "elementwise_variants.hpp"
+#include "softmax_rows.hpp"
 #include "ref/ref_ops.hpp"
 
 #include <array>
@@ -90,6 +91,9 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kBinary, 3, "neon-rows", Isa::kNeon, EDGERT_NEON(elementwise::neon::runBinary), nullptr, elementwise::binaryApplies},
     KernelVariant{OpCode::kActivation, 0, "ref", Isa::kAny, ref::runActivation, nullptr, nullptr},
     KernelVariant{OpCode::kSoftmax, 0, "ref", Isa::kAny, ref::runSoftmax, nullptr, nullptr},
+    KernelVariant{OpCode::kSoftmax, 1, "avx2-rows", Isa::kAvx2, EDGERT_X86(softmax::x86::runSoftmax), nullptr, softmax::lastAxisApplies},
+    KernelVariant{OpCode::kSoftmax, 2, "neon-rows", Isa::kNeon, EDGERT_NEON(softmax::neon::runSoftmax), nullptr, softmax::lastAxisApplies},
+    KernelVariant{OpCode::kSoftmax, 3, "avx512-rows", Isa::kAvx512, EDGERT_X86(softmax::x86::runSoftmaxAvx512), nullptr, softmax::lastAxisApplies},
     KernelVariant{OpCode::kMaxPool, 0, "ref", Isa::kAny, ref::runMaxPool, nullptr, nullptr},
     KernelVariant{OpCode::kMaxPool, 1, "rows", Isa::kAny, elementwise::runMaxPoolPortable, nullptr, elementwise::maxPoolApplies},
     KernelVariant{OpCode::kAveragePool, 0, "ref", Isa::kAny, ref::runAveragePool, nullptr, nullptr},
@@ -108,6 +112,9 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kReduce, 0, "ref", Isa::kAny, ref::runReduce, nullptr, nullptr},
     KernelVariant{OpCode::kUnary, 0, "ref", Isa::kAny, ref::runUnary, nullptr, nullptr},
     KernelVariant{OpCode::kLogSoftmax, 0, "ref", Isa::kAny, ref::runLogSoftmax, nullptr, nullptr},
+    KernelVariant{OpCode::kLogSoftmax, 1, "avx2-rows", Isa::kAvx2, EDGERT_X86(softmax::x86::runLogSoftmax), nullptr, softmax::lastAxisApplies},
+    KernelVariant{OpCode::kLogSoftmax, 2, "neon-rows", Isa::kNeon, EDGERT_NEON(softmax::neon::runLogSoftmax), nullptr, softmax::lastAxisApplies},
+    KernelVariant{OpCode::kLogSoftmax, 3, "avx512-rows", Isa::kAvx512, EDGERT_X86(softmax::x86::runLogSoftmaxAvx512), nullptr, softmax::lastAxisApplies},
     KernelVariant{OpCode::kSplit, 0, "ref", Isa::kAny, ref::runSplit, nullptr, nullptr},
     KernelVariant{OpCode::kWhere, 0, "ref", Isa::kAny, ref::runWhere, nullptr, nullptr},
     KernelVariant{OpCode::kCast, 0, "ref", Isa::kAny, ref::runCast, nullptr, nullptr},

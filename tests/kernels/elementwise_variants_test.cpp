@@ -1,4 +1,5 @@
-// The fast Binary, Transpose, MaxPool, Resize, GlobalAveragePool, Concat and MatMul variants
+// The fast Binary, Transpose, MaxPool, Resize, GlobalAveragePool, Softmax, LogSoftmax, Concat
+// and MatMul variants
 // (kernels/src/portable/, x86/, neon/) against their reference kernels on random data:
 // sizes 1, primes and tails that are not a multiple of any vector width, every broadcast
 // pattern, every op and fused activation, and Y on either input where the op allows it.
@@ -448,6 +449,55 @@ TEST(ElementwiseVariants, GlobalAveragePoolMatchesReference) {
       expectSame(got, want, std::string(v->name) + " x " + shapeText(s), 1e-7f);
       expectSame(runVariant(*v, &p, {&x}, -1, 3), got, std::string(v->name) + " x " + shapeText(s) + " on 3 threads");
     }
+  }
+}
+
+// --- Softmax and LogSoftmax -------------------------------------------------------------------
+
+TEST(ElementwiseVariants, SoftmaxAndLogSoftmaxMatchReference) {
+  // Rows of 1, shorter than a vector, primes (tails), PP-OCRv4 rec's 6625 classes and its
+  // attention rows; values spread wide enough that exp under- and overflows without the
+  // max subtracted.
+  const std::vector<Shape> shapes = {Shape::of({1}),      Shape::of({3, 5}),        Shape::of({2, 17}),
+                                     Shape::of({1, 40, 6625}), Shape::of({1, 8, 40, 40}), Shape::of({7, 1})};
+  std::mt19937 rng(23);
+  for (OpCode op : {OpCode::kSoftmax, OpCode::kLogSoftmax}) {
+    const auto variants = fastVariants(op);
+    ASSERT_FALSE(variants.empty());
+    for (const Shape& s : shapes) {
+      const Buffer x = randomFloats(s, rng, -60.0f, 40.0f);
+      const SoftmaxParams p{s.rank - 1};
+      const Buffer want = runOp(op, &p, {&x});
+      for (const KernelVariant* v : variants) {
+        const std::string what = std::string(findOp(op)->name) + " " + std::string(v->name) + " x " + shapeText(s);
+        const Buffer got = runVariant(*v, &p, {&x});
+        const std::vector<float> g = valuesOf<float>(got);
+        const std::vector<float> w = valuesOf<float>(want);
+        for (std::size_t i = 0; i < w.size(); ++i) {
+          // Softmax: 4e-7 relative, about 3 float roundings (and below float's smallest normal,
+          // anything that small); LogSoftmax: 1e-6 absolute on values up to 100 or so, 2e-7
+          // relative beyond.
+          const float tolerance = op == OpCode::kSoftmax ? std::max(4e-7f * std::fabs(w[i]), 1.2e-38f)
+                                                         : std::max(1e-6f, 2e-7f * std::fabs(w[i]));
+          ASSERT_NEAR(g[i], w[i], tolerance) << what << " at " << i;
+        }
+        expectSame(runVariant(*v, &p, {&x}, -1, 3), got, what + " on 3 threads");
+      }
+    }
+  }
+}
+
+TEST(ElementwiseVariants, SoftmaxVariantsLeaveOtherAxesToTheReferenceAndKeepNaN) {
+  const SoftmaxParams inner{1};
+  const TensorType x{DType::kFloat32, Shape::of({2, 3, 4})};
+  for (const KernelVariant* v : fastVariants(OpCode::kSoftmax)) {
+    EXPECT_FALSE(v->applies(&inner, std::span<const TensorType>(&x, 1), {})) << v->name;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const Buffer row = floats(Shape::of({2, 9}), {1, 2, nan, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    const SoftmaxParams last{1};
+    const std::vector<float> y = valuesOf<float>(runVariant(*v, &last, {&row}));
+    for (int i = 0; i < 9; ++i) EXPECT_TRUE(std::isnan(y[static_cast<std::size_t>(i)])) << v->name << " " << i;
+    for (int i = 9; i < 18; ++i) EXPECT_FALSE(std::isnan(y[static_cast<std::size_t>(i)])) << v->name << " " << i;
   }
 }
 
