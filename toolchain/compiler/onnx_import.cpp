@@ -470,7 +470,7 @@ Result<void> OnnxImporter::forward(const NodeCtx& ctx, ValueId x) {
 const OnnxImporter::OpEntry* OnnxImporter::findOp(std::string_view opType) {
   for (std::span<const OpEntry> family :
        {convOps(), elementwiseOps(), shapeOps(), reduceOps(), constantOps(), indexOps(), normalizationOps(),
-        lossOps()}) {
+        lossOps(), einsumOps()}) {
     for (const OpEntry& e : family) {
       if (e.opType == opType) return &e;
     }

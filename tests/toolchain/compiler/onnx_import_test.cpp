@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <string>
 
 namespace edgert::compiler {
@@ -1376,6 +1377,95 @@ TEST(OnnxImport, RangeCastAndGatherOnConstantsFold) {
   std::memcpy(values.data(), c->data.data(), 16);
   EXPECT_EQ(values, (std::vector<std::int32_t>{-1, 1000000000, 2000000000, std::numeric_limits<std::int32_t>::max()}));
   EXPECT_EQ(runGraph(g, {{1, 2}})[0], (std::vector<float>{-0.5f, 3e9f}));
+}
+
+// --- Einsum ----------------------------------------------------------------------------------
+
+// Einsum by definition: every assignment of the letters, the product of the operands'
+// elements added into the output's. Letters and sizes given; ellipses written out.
+std::vector<float> naiveEinsum(const std::vector<std::string>& terms, const std::string& out,
+                               const std::map<char, std::int64_t>& sizes, const std::vector<std::vector<float>>& xs) {
+  std::vector<char> letters;
+  for (const auto& [c, n] : sizes) letters.push_back(c);
+  auto offset = [&](const std::string& term, const std::map<char, std::int64_t>& at) {
+    std::int64_t o = 0;
+    for (char c : term) o = o * sizes.at(c) + at.at(c);
+    return o;
+  };
+  std::int64_t outSize = 1;
+  for (char c : out) outSize *= sizes.at(c);
+  std::vector<double> y(static_cast<std::size_t>(outSize), 0.0);
+  std::map<char, std::int64_t> at;
+  for (char c : letters) at[c] = 0;
+  while (true) {
+    double p = 1.0;
+    for (std::size_t k = 0; k < terms.size(); ++k) p *= xs[k][static_cast<std::size_t>(offset(terms[k], at))];
+    y[static_cast<std::size_t>(offset(out, at))] += p;
+    std::size_t i = letters.size();
+    while (i > 0 && ++at[letters[i - 1]] == sizes.at(letters[i - 1])) at[letters[--i]] = 0;
+    if (i == 0) break;
+  }
+  return std::vector<float>(y.begin(), y.end());
+}
+
+TEST(OnnxImport, EinsumMatrixProductFormsMatchTheDefinition) {
+  struct Case {
+    std::string equation;
+    std::vector<std::vector<std::int64_t>> shapes;
+    std::vector<std::string> terms;  // the equation's terms with ellipses written out
+    std::string out;
+  };
+  const std::vector<Case> cases = {
+      {"bij,bjk->bik", {{2, 3, 4}, {2, 4, 5}}, {"bij", "bjk"}, "bik"},
+      {"bhqd,bhkd->bhqk", {{1, 2, 3, 4}, {1, 2, 5, 4}}, {"bhqd", "bhkd"}, "bhqk"},  // attention's Q K^T
+      {"ij,jk", {{3, 4}, {4, 2}}, {"ij", "jk"}, "ik"},                                // implicit output
+      {"...ij,...jk->...ik", {{2, 3, 4}, {2, 4, 3}}, {"zij", "zjk"}, "zik"},
+      {"i,i->", {{5}, {5}}, {"i", "i"}, ""},
+      {"ij,kj->ik", {{2, 3}, {4, 3}}, {"ij", "kj"}, "ik"},
+      {"ij,k->ijk", {{2, 3}, {2}}, {"ij", "k"}, "ijk"},                               // outer product
+      {"bij,bjk->ik", {{2, 2, 3}, {2, 3, 2}}, {"bij", "bjk"}, "ik"},                  // the batch summed too
+      {"ij->ji", {{2, 3}}, {"ij"}, "ji"},
+      {"ijk->ki", {{2, 3, 4}}, {"ijk"}, "ki"},
+  };
+  unsigned seed = 1;
+  for (const Case& c : cases) {
+    OnnxModel m(12);
+    std::vector<std::string> inputs;
+    std::vector<std::vector<float>> data;
+    std::map<char, std::int64_t> sizes;
+    for (std::size_t k = 0; k < c.shapes.size(); ++k) {
+      const std::string name = "x" + std::to_string(k);
+      m.input(name, c.shapes[k]);
+      inputs.push_back(name);
+      std::int64_t n = 1;
+      for (std::size_t d = 0; d < c.shapes[k].size(); ++d) {
+        n *= c.shapes[k][d];
+        sizes[c.terms[k][d]] = c.shapes[k][d];
+      }
+      data.push_back(randomFloats(static_cast<std::size_t>(n), seed++));
+    }
+    m.output("y");
+    attrS(m.node("Einsum", inputs, {"y"}, "e"), "equation", c.equation);
+    const Graph g = importOk(m);
+    if (::testing::Test::HasFailure()) return;
+    const std::vector<float> got = runGraph(g, data)[0];
+    const std::vector<float> want = naiveEinsum(c.terms, c.out, sizes, data);
+    ASSERT_EQ(got.size(), want.size()) << c.equation;
+    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f) << c.equation << " at " << i;
+  }
+}
+
+TEST(OnnxImport, EinsumBeyondMatrixProductsIsNamed) {
+  OnnxModel diagonal(12);
+  diagonal.input("x", std::vector<std::int64_t>{3, 3}).output("y");
+  attrS(diagonal.node("Einsum", {"x"}, {"y"}, "e"), "equation", "ii->i");
+  EXPECT_EQ(importError(diagonal),
+            "node e (Einsum): operand 0 'ii' repeats 'i' (a diagonal); edgert supports matrix products");
+  OnnxModel three(12);
+  three.input("a", std::vector<std::int64_t>{2}).input("b", std::vector<std::int64_t>{2}).input("c", std::vector<std::int64_t>{2});
+  three.output("y");
+  attrS(three.node("Einsum", {"a", "b", "c"}, {"y"}, "e"), "equation", "i,i,i->");
+  EXPECT_EQ(importError(three), "node e (Einsum): 3 operands; edgert supports Einsum of one or two");
 }
 
 }  // namespace

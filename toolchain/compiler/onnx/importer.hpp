@@ -228,6 +228,7 @@ class OnnxImporter {
   static std::span<const OpEntry> indexOps();
   static std::span<const OpEntry> normalizationOps();
   static std::span<const OpEntry> lossOps();
+  static std::span<const OpEntry> einsumOps();
   // --- Model level ---------------------------------------------------------------------------
   Result<void> readOpsets();
   void collectNames();
@@ -389,6 +390,16 @@ class OnnxImporter {
   // --- Normalization -------------------------------------------------------------------------
   Result<void> importLayerNorm(const NodeCtx& ctx);
   Result<void> importInstanceNorm(const NodeCtx& ctx);
+  // --- Einsum (einsum_ops.cpp) ---------------------------------------------------------------
+  Result<void> importEinsum(const NodeCtx& ctx);
+  template <typename P>
+  Result<ValueId> einsumStep(const NodeCtx& ctx, std::string_view step, OpCode op, const P& params,
+                             std::vector<ValueId> inputs);
+  Result<ValueId> einsumTranspose(const NodeCtx& ctx, std::string_view step, ValueId x, const std::string& from,
+                                  const std::string& to);
+  Result<ValueId> einsumSumOut(const NodeCtx& ctx, std::string_view step, ValueId x, std::string& letters,
+                               const std::string& keep);
+  Result<ValueId> einsumReshape(const NodeCtx& ctx, std::string_view step, ValueId x, const Shape& shape);
   // --- Losses --------------------------------------------------------------------------------
   Result<kernels::NllLossParams> lossParams(const NodeCtx& ctx);
   Result<void> importNllLoss(const NodeCtx& ctx);
