@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ./toolchain/bootstrap.sh
 
 presets=${EDGERT_PRESETS:-host host-asan host-tsan aarch64 fuzz}
-declare -A result
+declare -A result slowest
 status=0
 for preset in $presets; do
   echo "=== edgert: $preset: configure, build, test"
@@ -30,12 +30,17 @@ for preset in $presets; do
   # its log): one per scenario, the boot-to-READY times and the count.
   grep -h -E '^vboard-systemd: [a-z0-9_]+: (PASS|FAIL|.*boot-to-ready|[0-9]+ passed)' \
     "build/$preset/Testing/Temporary/LastTest.log" 2>/dev/null || true
+  # Where the preset's test time went: its slowest tests (CI must stay under an hour).
+  slowest[$preset]=$(sed -n -E 's/^"(.*)" time elapsed: ([0-9]+):([0-9]+):([0-9]+)$/\2 \3 \4 \1/p' \
+    "build/$preset/Testing/Temporary/LastTest.log" 2>/dev/null |
+    awk '{printf "%d %s\n", $1 * 3600 + $2 * 60 + $3, $4}' | sort -rn | head -6 |
+    awk '{printf "%s%s %d s", (NR > 1 ? ", " : ""), $2, $1}')
 done
 
 echo "=== edgert: summary"
 passed=0 failed=0
 for preset in $presets; do
-  echo "  $preset: ${result[$preset]}"
+  echo "  $preset: ${result[$preset]}${slowest[$preset]:+; slowest: ${slowest[$preset]}}"
   case ${result[$preset]} in passed*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
   # A failed preset's failed tests, and the end of each one's output: CI keeps only the tail
   # of this script's output, where the build's and the other presets' lines would hide them.
