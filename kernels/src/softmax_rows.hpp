@@ -70,12 +70,14 @@ struct Lanes {
     std::memcpy(&v, p, sizeof v);
     return v;
   }
-  static void store(float* p, F v) { std::memcpy(p, &v, sizeof v); }
+  static void store(float* p, const F& v) { std::memcpy(p, &v, sizeof v); }
   static F splat(float c) { return F{} + c; }
 
   // exp(x), lane by lane (see the file comment).
-  static F exp(F x) {
-    x = x > 88.3762626647949f ? splat(88.3762626647949f) : x;
+  // Vector arguments by reference: a vector wider than the ISA's registers passed by value
+  // has an ABI compilers warn about (-Wpsabi); inlined, it costs nothing.
+  static F exp(const F& in) {
+    F x = in > 88.3762626647949f ? splat(88.3762626647949f) : in;
     x = x < -87.3365447504019f ? splat(-87.3365447504019f) : x;
     // n = floor(x / ln2 + 1/2)
     const F t = x * 1.44269504088896341f + 0.5f;
@@ -99,12 +101,12 @@ struct Lanes {
     return e * scale;
   }
 
-  static float maxOf(F v) {
+  static float maxOf(const F& v) {
     float m = v[0];
     for (int k = 1; k < W; ++k) m = v[k] > m ? v[k] : m;
     return m;
   }
-  static double sumOf(D v) {
+  static double sumOf(const D& v) {
     // Pairwise, in a fixed order.
     double lanes[W];
     std::memcpy(lanes, &v, sizeof lanes);
