@@ -45,6 +45,7 @@ constexpr std::array kOps{
     OpInfo{OpCode::kLayerNorm, "LayerNormalization", sizeof(LayerNormParams), 2, 3, 1, 3, 0, ref::inferLayerNorm},
     OpInfo{OpCode::kTopK, "TopK", sizeof(TopKParams), 1, 1, 2, 2, 0, ref::inferTopK},
     OpInfo{OpCode::kNllLoss, "NegativeLogLikelihoodLoss", sizeof(NllLossParams), 2, 3, 1, 1, 0, ref::inferNllLoss},
+    OpInfo{OpCode::kNonMaxSuppression, "NonMaxSuppression", sizeof(NmsParams), 2, 2, 2, 2, 0, ref::inferNonMaxSuppression},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -125,6 +126,7 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kLayerNorm, 0, "ref", Isa::kAny, ref::runLayerNorm, nullptr, nullptr},
     KernelVariant{OpCode::kTopK, 0, "ref", Isa::kAny, ref::runTopK, ref::topKScratch, nullptr},
     KernelVariant{OpCode::kNllLoss, 0, "ref", Isa::kAny, ref::runNllLoss, nullptr, nullptr},
+    KernelVariant{OpCode::kNonMaxSuppression, 0, "ref", Isa::kAny, ref::runNonMaxSuppression, ref::nonMaxSuppressionScratch, nullptr},
 };
 
 #undef EDGERT_X86

@@ -68,6 +68,7 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kLayerNorm, sizeof(LayerNormParams)},
     ExpectedOp{OpCode::kTopK, sizeof(TopKParams)},
     ExpectedOp{OpCode::kNllLoss, sizeof(NllLossParams)},
+    ExpectedOp{OpCode::kNonMaxSuppression, sizeof(NmsParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -89,7 +90,7 @@ TEST(Registry, EveryOpCodeHasAnOpInfoWithItsParamsSize) {
     // inverse std dev) and TopK's 2 (values, indices).
     const int most = op->code == OpCode::kSplit       ? kMaxSplitOutputs
                      : op->code == OpCode::kLayerNorm ? 3
-                     : op->code == OpCode::kTopK      ? 2
+                     : op->code == OpCode::kTopK || op->code == OpCode::kNonMaxSuppression ? 2
                                                       : 1;
     EXPECT_EQ(op->maxOutputs, most) << op->name;
   }
@@ -181,6 +182,7 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kGatherElements: return {f32({4, 3}), TensorType{DType::kInt32, Shape::of({6, 3})}};
     case OpCode::kLayerNorm: return {f32({2, 3, 4}), f32({3, 4}), f32({4})};
     case OpCode::kNllLoss: return {f32({2, 5, 3}), TensorType{DType::kInt64, Shape::of({2, 3})}, f32({5})};
+    case OpCode::kNonMaxSuppression: return {f32({2, 6, 4}), f32({2, 3, 6})};
   }
   return {f32({2, 3})};
 }
@@ -323,6 +325,13 @@ std::vector<std::byte> seedParams(OpCode code) {
       return bytesOf(p);
     }
     case OpCode::kLayerNorm: return bytesOf(LayerNormParams{1, 1e-3f});
+    case OpCode::kNonMaxSuppression: {
+      NmsParams p;
+      p.maxPerClass = 4;
+      p.iouThreshold = 0.5f;
+      p.hasScoreThreshold = 1;
+      return bytesOf(p);
+    }
     case OpCode::kNllLoss: {
       NllLossParams p;
       p.hasIgnoreIndex = 1;
@@ -463,7 +472,7 @@ FuzzCase makeCase(const OpInfo& op, Rng& rng) {
   FuzzCase c;
   c.numOutputs = op.code == OpCode::kSplit       ? 3
                  : op.code == OpCode::kLayerNorm ? 3
-                 : op.code == OpCode::kTopK      ? 2
+                 : op.code == OpCode::kTopK || op.code == OpCode::kNonMaxSuppression ? 2
                                                  : 1;
   if (rng() % 4 == 0) {
     c.params.resize(op.paramsBytes);

@@ -290,6 +290,10 @@ Result<void> OnnxImporter::readOutputs() {
     }
     graph_.value(it->second).isGraphOutput = true;
     graph_.outputs.push_back(it->second);
+    if (const auto count = paddedCounts_.find(info.name()); count != paddedCounts_.end()) {
+      graph_.value(count->second).isGraphOutput = true;
+      graph_.outputs.push_back(count->second);
+    }
   }
   return success();
 }

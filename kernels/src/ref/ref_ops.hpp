@@ -41,7 +41,8 @@ EDGERT_REF_OP(Split);
 EDGERT_REF_OP(Pad);
 
 // Selection, conversion and indexing (where.cpp, cast.cpp, gather.cpp, gather_elements.cpp,
-// expand.cpp, trilu.cpp, top_k.cpp) normalization (layer_norm.cpp) and loss (nll_loss.cpp).
+// expand.cpp, trilu.cpp, top_k.cpp) normalization (layer_norm.cpp), loss (nll_loss.cpp) and
+// detection (non_max_suppression.cpp).
 EDGERT_REF_OP(Where);
 EDGERT_REF_OP(Cast);
 EDGERT_REF_OP(Gather);
@@ -51,6 +52,9 @@ EDGERT_REF_OP(Trilu);
 EDGERT_REF_OP(TopK);
 EDGERT_REF_OP(LayerNorm);
 EDGERT_REF_OP(NllLoss);
+EDGERT_REF_OP(NonMaxSuppression);
+std::uint64_t nonMaxSuppressionScratch(const void* params, std::span<const TensorType> inputs,
+                                       std::span<const TensorType> outputs);
 std::uint64_t topKScratch(const void* params, std::span<const TensorType> inputs, std::span<const TensorType> outputs);
 
 #undef EDGERT_REF_OP

@@ -1468,5 +1468,32 @@ TEST(OnnxImport, EinsumBeyondMatrixProductsIsNamed) {
   EXPECT_EQ(importError(three), "node e (Einsum): 3 operands; edgert supports Einsum of one or two");
 }
 
+// NonMaxSuppression: a padded output with a static bound and, as it is a graph output, its
+// row count as the next graph output.
+TEST(OnnxImport, NonMaxSuppressionHasABoundAndACountOutput) {
+  OnnxModel m(11);
+  m.input("boxes", std::vector<std::int64_t>{2, 6, 4}).input("scores", std::vector<std::int64_t>{2, 3, 6}).output("sel");
+  m.ints("most", {1}, {4});
+  m.floats("iou", {1}, {0.5f});
+  m.node("NonMaxSuppression", {"boxes", "scores", "most", "iou"}, {"sel"}, "nms");
+  const Graph g = importOk(m);
+  ASSERT_EQ(g.outputs.size(), 2u);
+  EXPECT_EQ(g.value(g.outputs[0]).name, "sel");
+  EXPECT_EQ(g.value(g.outputs[0]).type, (kernels::TensorType{DType::kInt64, Shape::of({24, 3})}));
+  EXPECT_EQ(g.value(g.outputs[1]).name, "sel_count");
+  EXPECT_EQ(g.value(g.outputs[1]).type, (kernels::TensorType{DType::kInt64, Shape::of({1})}));
+  const auto p = g.nodes[0].paramsAs<kernels::NmsParams>();
+  EXPECT_EQ(p.maxPerClass, 4);
+  EXPECT_EQ(p.iouThreshold, 0.5f);
+  EXPECT_EQ(p.hasScoreThreshold, 0);
+  OnnxModel runtime(11);
+  runtime.input("boxes", std::vector<std::int64_t>{1, 6, 4}).input("scores", std::vector<std::int64_t>{1, 1, 6});
+  runtime.input("most", std::vector<std::int64_t>{1}).output("sel");
+  runtime.node("NonMaxSuppression", {"boxes", "scores", "most"}, {"sel"}, "nms");
+  EXPECT_EQ(importError(runtime),
+            "node nms (NonMaxSuppression): the max_output_boxes_per_class operand 'most' must be a constant "
+            "(computable at compile time), but it depends on runtime data");
+}
+
 }  // namespace
 }  // namespace edgert::compiler

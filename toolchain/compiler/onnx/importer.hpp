@@ -387,6 +387,7 @@ class OnnxImporter {
   Result<void> importWhere(const NodeCtx& ctx);
   Result<void> importTopK(const NodeCtx& ctx);
   Result<void> importTrilu(const NodeCtx& ctx);
+  Result<void> importNonMaxSuppression(const NodeCtx& ctx);
   // --- Normalization -------------------------------------------------------------------------
   Result<void> importLayerNorm(const NodeCtx& ctx);
   Result<void> importInstanceNorm(const NodeCtx& ctx);
@@ -414,6 +415,8 @@ class OnnxImporter {
   std::unordered_set<std::string> reserved_;         // names the model or the importer uses
   std::unordered_set<std::string> used_;             // names read by a node or a graph output
   std::unordered_set<std::string> graphOutputNames_;
+  // Outputs padded to a static bound (NonMaxSuppression's) -> the value counting their rows.
+  std::unordered_map<std::string, ValueId> paddedCounts_;
 };
 
 }  // namespace edgert::compiler::onnx_import

@@ -1,5 +1,5 @@
-// ONNX import, indexing and selection: Gather, GatherElements, Where, TopK, Trilu
-// (importer.hpp). Constant operands of these ops fold through their kernels like any node.
+// ONNX import, indexing and selection: Gather, GatherElements, Where, TopK, Trilu,
+// NonMaxSuppression (importer.hpp). Constant operands of these ops fold through their kernels like any node.
 #include "compiler/onnx/importer.hpp"
 
 namespace edgert::compiler::onnx_import {
@@ -11,6 +11,7 @@ std::span<const OnnxImporter::OpEntry> OnnxImporter::indexOps() {
       {"Where", 9, kMaxOpset, &OnnxImporter::importWhere},
       {"TopK", 1, kMaxOpset, &OnnxImporter::importTopK},
       {"Trilu", 14, kMaxOpset, &OnnxImporter::importTrilu},
+      {"NonMaxSuppression", 10, kMaxOpset, &OnnxImporter::importNonMaxSuppression},
   };
   return kOps;
 }
@@ -103,6 +104,37 @@ Result<void> OnnxImporter::importTrilu(const NodeCtx& ctx) {
     p.k = elementAsInt(*k, 0);
   }
   return emitResult(ctx, OpCode::kTrilu, p, {x});
+}
+
+// NonMaxSuppression: its output has a static bound (every batch and class keeping
+// max_output_boxes_per_class boxes), the rows past the kept ones -1, and a second output
+// counts the kept rows. It is named after the first with "_count" and, when the first is a
+// graph output, becomes one too (after it). The thresholds and the bound must be constant.
+Result<void> OnnxImporter::importNonMaxSuppression(const NodeCtx& ctx) {
+  EDGERT_ASSIGN_OR_RETURN(ValueId boxes, input(ctx, 0));
+  EDGERT_ASSIGN_OR_RETURN(ValueId scores, input(ctx, 1));
+  kernels::NmsParams p;
+  EDGERT_ASSIGN_OR_RETURN(const Value* most, constantInput(ctx, 2, "max_output_boxes_per_class"));
+  EDGERT_ASSIGN_OR_RETURN(const Value* iou, constantInput(ctx, 3, "iou_threshold"));
+  EDGERT_ASSIGN_OR_RETURN(const Value* score, constantInput(ctx, 4, "score_threshold"));
+  for (const Value* v : {most, iou, score}) {
+    if (v != nullptr && v->type.shape.numel() != 1) {
+      return nodeError(ctx, Errc::kSchema, "'{}' must hold one value", v->name);
+    }
+  }
+  if (most != nullptr) p.maxPerClass = elementAsInt(*most, 0);
+  if (iou != nullptr) p.iouThreshold = static_cast<float>(elementAsDouble(*iou, 0));
+  if (score != nullptr) {
+    p.scoreThreshold = static_cast<float>(elementAsDouble(*score, 0));
+    p.hasScoreThreshold = 1;
+  }
+  EDGERT_ASSIGN_OR_RETURN(std::int64_t center, attrInt(ctx, "center_point_box", 0));
+  p.centerPointBox = center != 0 ? 1 : 0;
+  const std::string out = outputName(ctx);
+  EDGERT_ASSIGN_OR_RETURN(auto ids, addNode(ctx, ctx.name, OpCode::kNonMaxSuppression, paramBytes(p), {boxes, scores},
+                                            {out, uniqueName(out + "_count")}));
+  paddedCounts_[out] = ids[1];
+  return bind(ctx, ctx.proto.output(0), ids[0]);
 }
 
 }  // namespace edgert::compiler::onnx_import

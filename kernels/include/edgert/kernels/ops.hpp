@@ -49,8 +49,9 @@ enum class OpCode : std::uint16_t {
   kLayerNorm = 28,      // inputs X, scale, [B]                 -> Y, [mean], [inverse std dev]
   kTopK = 29,           // input X                              -> values, indices (int64)
   kNllLoss = 30,        // inputs log-probabilities, target, [weight] -> loss
+  kNonMaxSuppression = 31,  // inputs boxes, scores             -> selected (int64, padded), count
 };
-inline constexpr std::uint16_t kMaxOpCode = 30;
+inline constexpr std::uint16_t kMaxOpCode = 31;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
@@ -376,6 +377,22 @@ struct NllLossParams {
   std::int64_t ignoreIndex = 0;
 };
 
+// NonMaxSuppression with a static output bound: boxes B x N x 4, scores B x C x N. Per
+// batch and class, the boxes scoring above scoreThreshold (when set) in falling score order
+// (equal scores by index), each kept unless its IoU with one kept before exceeds
+// iouThreshold, at most maxPerClass. Output 0 holds B * C * min(maxPerClass, N) rows of
+// (batch, class, box), the kept ones first in that order, the rest -1; output 1 the count
+// of kept rows (int64, shape [1]). Boxes are corners [y1, x1, y2, x2] in either order, or
+// centers [x, y, w, h] (centerPointBox).
+struct NmsParams {
+  std::int64_t maxPerClass = 0;
+  float iouThreshold = 0.0f;
+  float scoreThreshold = 0.0f;
+  std::uint8_t centerPointBox = 0;
+  std::uint8_t hasScoreThreshold = 0;
+  std::uint8_t reserved[6] = {};
+};
+
 // The ONNX name of each kind ("Pow", "ReduceSum", "Erf"); "?" for a value out of range.
 std::string_view binaryOpName(BinaryOp op);
 std::string_view reduceKindName(ReduceKind kind);
@@ -412,6 +429,7 @@ EDGERT_PARAMS_POD(TriluParams);
 EDGERT_PARAMS_POD(LayerNormParams);
 EDGERT_PARAMS_POD(TopKParams);
 EDGERT_PARAMS_POD(NllLossParams);
+EDGERT_PARAMS_POD(NmsParams);
 #undef EDGERT_PARAMS_POD
 
 }  // namespace edgert::kernels
