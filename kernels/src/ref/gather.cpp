@@ -4,6 +4,8 @@
 // never fails.
 #include "ref_ops.hpp"
 
+#include "gather_axis.hpp"
+
 #include "edgert/kernels/shape_check.hpp"
 
 #include <cstdint>
@@ -14,10 +16,6 @@ namespace {
 
 constexpr std::string_view kOp = "Gather";
 
-std::int64_t indexAt(const InTensor& indices, std::int64_t i) {
-  return indices.type.dtype == DType::kInt64 ? indices.as<std::int64_t>()[i] : indices.as<std::int32_t>()[i];
-}
-
 }  // namespace
 
 Result<void> inferGather(const void* params, std::span<const TensorType> inputs, std::span<TensorType> outputs) {
@@ -25,15 +23,7 @@ Result<void> inferGather(const void* params, std::span<const TensorType> inputs,
   EDGERT_TRY(expectArity(inputs, outputs, 2, 2, 1, kOp));
   const TensorType& data = inputs[0];
   const TensorType& indices = inputs[1];
-  if (data.shape.rank == 0) return makeError(Errc::kInvalidArgument, "{}: data is a scalar", kOp);
-  if (p.axis < 0 || p.axis >= data.shape.rank) {
-    return makeError(Errc::kCorrupt, "{}: axis {} is outside 0..{} for data {}", kOp, p.axis, data.shape.rank - 1,
-                     formatShape(data.shape));
-  }
-  if (indices.dtype != DType::kInt64 && indices.dtype != DType::kInt32) {
-    return makeError(Errc::kInvalidArgument, "{}: indices are {}, expected int32 or int64", kOp,
-                     dtypeName(indices.dtype));
-  }
+  EDGERT_TRY(checkGatherAxis(p, data, indices, kOp));
   if (data.shape.rank - 1 + indices.shape.rank > kMaxRank) {
     return makeError(Errc::kUnsupported, "{}: the output's rank {} exceeds {}", kOp,
                      data.shape.rank - 1 + indices.shape.rank, kMaxRank);

@@ -3,6 +3,8 @@
 // any element type. Negative indices count from the end; one outside [-dim, dim) gives 0.
 #include "ref_ops.hpp"
 
+#include "gather_axis.hpp"
+
 #include "edgert/kernels/shape_check.hpp"
 
 #include <cstdint>
@@ -21,15 +23,7 @@ Result<void> inferGatherElements(const void* params, std::span<const TensorType>
   EDGERT_TRY(expectArity(inputs, outputs, 2, 2, 1, kOp));
   const TensorType& data = inputs[0];
   const TensorType& indices = inputs[1];
-  if (data.shape.rank == 0) return makeError(Errc::kInvalidArgument, "{}: data is a scalar", kOp);
-  if (p.axis < 0 || p.axis >= data.shape.rank) {
-    return makeError(Errc::kCorrupt, "{}: axis {} is outside 0..{} for data {}", kOp, p.axis, data.shape.rank - 1,
-                     formatShape(data.shape));
-  }
-  if (indices.dtype != DType::kInt64 && indices.dtype != DType::kInt32) {
-    return makeError(Errc::kInvalidArgument, "{}: indices are {}, expected int32 or int64", kOp,
-                     dtypeName(indices.dtype));
-  }
+  EDGERT_TRY(checkGatherAxis(p, data, indices, kOp));
   // ONNX: indices have data's rank, and every dim but the axis no larger than data's.
   bool fits = indices.shape.rank == data.shape.rank;
   for (int i = 0; fits && i < data.shape.rank; ++i) {
@@ -62,8 +56,7 @@ void runGatherElements(const KernelArgs& args) {
   std::int64_t base = 0;  // data offset of the current coordinate, the axis coordinate left out
   std::byte* y = args.outputs[0].data;
   for (std::int64_t i = 0; i < n; ++i, y += element) {
-    std::int64_t index = indices.type.dtype == DType::kInt64 ? indices.as<std::int64_t>()[i]
-                                                             : indices.as<std::int32_t>()[i];
+    std::int64_t index = indexAt(indices, i);
     if (index < 0) index += dim;
     if (index < 0 || index >= dim) {
       std::memset(y, 0, element);

@@ -383,7 +383,6 @@ class OnnxImporter {
   // --- Indexing and selection ----------------------------------------------------------------
   Result<void> checkConstantIndices(const NodeCtx& ctx, ValueId indices, std::int64_t dim);
   Result<void> importGather(const NodeCtx& ctx);
-  Result<void> importGatherElements(const NodeCtx& ctx);
   Result<void> importWhere(const NodeCtx& ctx);
   Result<void> importTopK(const NodeCtx& ctx);
   Result<void> importTrilu(const NodeCtx& ctx);

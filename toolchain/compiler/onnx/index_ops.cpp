@@ -7,7 +7,7 @@ namespace edgert::compiler::onnx_import {
 std::span<const OnnxImporter::OpEntry> OnnxImporter::indexOps() {
   static constexpr OpEntry kOps[] = {
       {"Gather", 1, kMaxOpset, &OnnxImporter::importGather},
-      {"GatherElements", 11, kMaxOpset, &OnnxImporter::importGatherElements},
+      {"GatherElements", 11, kMaxOpset, &OnnxImporter::importGather},
       {"Where", 9, kMaxOpset, &OnnxImporter::importWhere},
       {"TopK", 1, kMaxOpset, &OnnxImporter::importTopK},
       {"Trilu", 14, kMaxOpset, &OnnxImporter::importTrilu},
@@ -32,6 +32,7 @@ Result<void> OnnxImporter::checkConstantIndices(const NodeCtx& ctx, ValueId indi
   return success();
 }
 
+// Gather and GatherElements: data, indices and an axis attribute alike.
 Result<void> OnnxImporter::importGather(const NodeCtx& ctx) {
   EDGERT_ASSIGN_OR_RETURN(ValueId data, input(ctx, 0));
   EDGERT_ASSIGN_OR_RETURN(ValueId indices, input(ctx, 1));
@@ -41,19 +42,8 @@ Result<void> OnnxImporter::importGather(const NodeCtx& ctx) {
   EDGERT_TRY(checkConstantIndices(ctx, indices, ds.dims[axis]));
   kernels::GatherParams p;
   p.axis = axis;
-  return emitResult(ctx, OpCode::kGather, p, {data, indices});
-}
-
-Result<void> OnnxImporter::importGatherElements(const NodeCtx& ctx) {
-  EDGERT_ASSIGN_OR_RETURN(ValueId data, input(ctx, 0));
-  EDGERT_ASSIGN_OR_RETURN(ValueId indices, input(ctx, 1));
-  const Shape& ds = typeOf(data).shape;
-  EDGERT_ASSIGN_OR_RETURN(std::int64_t rawAxis, attrInt(ctx, "axis", 0));
-  EDGERT_ASSIGN_OR_RETURN(int axis, normalizeAxis(ctx, rawAxis, ds.rank, "axis"));
-  EDGERT_TRY(checkConstantIndices(ctx, indices, ds.dims[axis]));
-  kernels::GatherParams p;
-  p.axis = axis;
-  return emitResult(ctx, OpCode::kGatherElements, p, {data, indices});
+  const OpCode op = ctx.opType() == "GatherElements" ? OpCode::kGatherElements : OpCode::kGather;
+  return emitResult(ctx, op, p, {data, indices});
 }
 
 Result<void> OnnxImporter::importWhere(const NodeCtx& ctx) {
