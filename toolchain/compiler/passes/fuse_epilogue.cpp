@@ -80,19 +80,6 @@ void fuseResiduals(Graph& graph) {
   graph.eraseNodes(removed);
 }
 
-// The value of a float32 constant with one element (any rank), if `id` is one.
-std::optional<float> scalarConstant(const Graph& graph, ValueId id) {
-  if (id == kNoValue) return std::nullopt;
-  const Value& v = graph.value(id);
-  if (!v.isConstant || v.isGraphInput || v.type.dtype != kernels::DType::kFloat32 ||
-      v.type.shape.numel() != 1 || v.data.size() != sizeof(float)) {
-    return std::nullopt;
-  }
-  float f;
-  std::memcpy(&f, v.data.data(), sizeof f);
-  return f;
-}
-
 // A Binary node without fused activation, of two present operands.
 bool isBinary(const Node& node, kernels::BinaryOp op) {
   if (node.op != OpCode::kBinary || node.inputs.size() != 2 || node.inputs[0] == kNoValue ||
@@ -100,14 +87,6 @@ bool isBinary(const Node& node, kernels::BinaryOp op) {
     return false;
   }
   return node.paramsAs<kernels::BinaryParams>().op == op;
-}
-
-// For a Binary node with a scalar constant operand: that value and the other operand.
-std::optional<std::pair<float, ValueId>> scalarOperand(const Graph& graph, const Node& node) {
-  for (std::size_t k = 0; k < 2; ++k) {
-    if (auto v = scalarConstant(graph, node.inputs[k])) return std::make_pair(*v, node.inputs[1 - k]);
-  }
-  return std::nullopt;
 }
 
 bool isClip0To6(const kernels::ActivationParams& a) {
@@ -299,6 +278,27 @@ void fuseActivationAffine(Graph& graph) {
 }
 
 }  // namespace
+
+// The value of a float32 constant with one element (any rank), if `id` is one.
+std::optional<float> scalarConstant(const Graph& graph, ValueId id) {
+  if (id == kNoValue) return std::nullopt;
+  const Value& v = graph.value(id);
+  if (!v.isConstant || v.isGraphInput || v.type.dtype != kernels::DType::kFloat32 ||
+      v.type.shape.numel() != 1 || v.data.size() != sizeof(float)) {
+    return std::nullopt;
+  }
+  float f;
+  std::memcpy(&f, v.data.data(), sizeof f);
+  return f;
+}
+
+// For a Binary node with a scalar constant operand: that value and the other operand.
+std::optional<std::pair<float, ValueId>> scalarOperand(const Graph& graph, const Node& node) {
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (auto v = scalarConstant(graph, node.inputs[k])) return std::make_pair(*v, node.inputs[1 - k]);
+  }
+  return std::nullopt;
+}
 
 Result<void> fuseEpilogue(Graph& graph) {
   recognizeHardSwish(graph);

@@ -64,26 +64,6 @@ bool isUnary(const Node* node, kernels::UnaryKind kind) {
          node->paramsAs<kernels::UnaryParams>().kind == kind;
 }
 
-std::optional<float> scalarConstant(const Graph& graph, ValueId id) {
-  if (id == kNoValue) return std::nullopt;
-  const Value& v = graph.value(id);
-  if (!v.isConstant || v.type.dtype != kernels::DType::kFloat32 || v.type.shape.numel() != 1 ||
-      v.data.size() != sizeof(float)) {
-    return std::nullopt;
-  }
-  float f;
-  std::memcpy(&f, v.data.data(), sizeof f);
-  return f;
-}
-
-// For a two-operand node with a scalar constant operand: its value and the other operand.
-std::optional<std::pair<float, ValueId>> scalarOperand(const Graph& graph, const Node& node) {
-  for (std::size_t k = 0; k < 2; ++k) {
-    if (auto v = scalarConstant(graph, node.inputs[k])) return std::make_pair(*v, node.inputs[1 - k]);
-  }
-  return std::nullopt;
-}
-
 // The first normalized axis of a mean over trailing axes with keepdims, or -1.
 int trailingMeanAxis(const Node* node, int rank) {
   if (node == nullptr || node->op != OpCode::kReduce || node->inputs.size() != 1) return -1;

@@ -10,6 +10,8 @@
 #include "edgert/runtime/model_format.hpp"
 
 #include <cstddef>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace edgert::compiler {
@@ -87,6 +89,14 @@ bool foldsAtCompileTime(const Graph& graph, const Node& node);
 // results in its output values, which become constants. The output types must already be
 // set (inferNode).
 Result<void> evaluateNode(Graph& graph, const Node& node);
+
+// The value of a float32 constant with one element (any rank) that is not a graph input,
+// if `id` is one (fuse_epilogue.cpp; the fusion passes match scalar operands with it).
+std::optional<float> scalarConstant(const Graph& graph, ValueId id);
+
+// For a two-operand node with such a scalar constant operand: that value and the other
+// operand.
+std::optional<std::pair<float, ValueId>> scalarOperand(const Graph& graph, const Node& node);
 
 // How many input slots of nodes read each value (a node reading a value twice counts 2).
 std::vector<int> countConsumers(const Graph& graph);
