@@ -25,6 +25,8 @@ HOST_PKGS=(
   # the Debian package (lintian) and the systemd virtual boards (tests/vboard/systemd): a
   # Debian rootfs made with mmdebstrap, arm64 through qemu-user binfmt
   lintian mmdebstrap qemu-user-static binfmt-support arch-test zstd e2fsprogs
+  # the OCR tests' images: text rendered with ImageMagick in Debian's DejaVu fonts
+  imagemagick fonts-dejavu-core
   # libFuzzer (the fuzz preset)
   clang-15 libclang-common-15-dev
 )

@@ -7,53 +7,20 @@
 #include <ctime>
 #include <sys/mman.h>
 
+#include "arena_mapping.hpp"
+
 namespace edgert {
-namespace {
-
-constexpr std::size_t kPage = 4096;
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
-
-std::size_t roundUp(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
-
-// The engine's own arena: zeroed anonymous memory, faulted in now, so that no inference
-// ever takes a page fault. Arenas of half a huge page or more are rounded up to whole
-// 2 MiB pages, aligned to them and advised as huge pages: one fault per 2 MiB instead of
-// 512. (A fault costs ~10 us on the VMs here and ~1 us on a board; the 1.2 MiB arena of
-// BlazeFace front took 300 of them, half its cold start.) Without transparent huge pages
-// the advice fails and small pages are used. Returns nullptr and sets errno on failure;
-// `mapped` receives the size to unmap.
-std::byte* mapArena(std::size_t bytes, std::size_t& mapped) {
-  const bool huge = bytes >= kHugePage / 2;
-  const std::size_t size = roundUp(bytes, huge ? kHugePage : kPage);
-  const std::size_t span = huge ? size + kHugePage : size;  // room to align
-  void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-  auto* base = static_cast<std::byte*>(p);
-  if (huge) {
-    const auto at = reinterpret_cast<std::uintptr_t>(base);
-    auto* aligned = reinterpret_cast<std::byte*>(roundUp(at, kHugePage));
-    if (aligned > base) ::munmap(base, static_cast<std::size_t>(aligned - base));
-    if (aligned + size < base + span) ::munmap(aligned + size, static_cast<std::size_t>(base + span - aligned - size));
-    base = aligned;
-    (void)::madvise(base, size, MADV_HUGEPAGE);  // advice: small pages without THP
-  }
-  // Write to every page (the memory is already zero): each is faulted in now.
-  for (std::size_t i = 0; i < size; i += kPage) static_cast<volatile std::byte*>(base)[i] = std::byte{0};
-  mapped = size;
-  return base;
-}
-
-}  // namespace
 
 Engine::~Engine() {
   if (ownedArena_ != nullptr) ::munmap(ownedArena_, ownedBytes_);
 }
 
 Result<void> Engine::startWorkers() {
-  if (pool_ || threads_ <= 1) return success();
+  if (pool_ != nullptr || shared_ || threads_ <= 1) return success();
   auto pool = kernels::WorkerPool::create(threads_, workerScratch_);
   if (!pool) return makeError(pool.error().code(), "{}: {}", sourceName_, pool.error().message());
-  pool_ = std::move(*pool);
+  ownedPool_ = std::move(*pool);
+  pool_ = ownedPool_.get();
   return success();
 }
 
@@ -78,7 +45,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
     const std::size_t bytes = static_cast<std::size_t>(
         (need + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment);
     const std::size_t alloc = bytes == 0 ? model::kArenaAlignment : bytes;
-    e->ownedArena_ = mapArena(alloc, e->ownedBytes_);
+    e->ownedArena_ = detail::mapArena(alloc, e->ownedBytes_);
     if (e->ownedArena_ == nullptr) {
       return makeError(Errc::kNoMemory, "{}: cannot map the {}-byte arena: {}", model.sourceName(), need,
                        std::strerror(errno));
@@ -168,7 +135,7 @@ void Engine::run(const PreparedOp& op) {
   args.inputs = {opInputs_.data() + op.firstInput, op.numInputs};
   args.outputs = {opOutputs_.data() + op.firstOutput, op.numOutputs};
   args.scratch = op.scratch;
-  args.pool = pool_.get();
+  args.pool = pool_;
   op.run(args);
 }
 

@@ -26,6 +26,11 @@ Detection toSourcePixels(const Detection& d, const kernels::ImageMapping& m) {
     const auto i = static_cast<std::size_t>(k);
     s.keypoints[i] = {m.toSourceX(d.keypoints[i][0]), m.toSourceY(d.keypoints[i][1])};
   }
+  if (d.hasCorners) {
+    for (std::size_t i = 0; i < s.corners.size(); ++i) {
+      s.corners[i] = {m.toSourceX(d.corners[i].x), m.toSourceY(d.corners[i].y)};
+    }
+  }
   return s;
 }
 

@@ -1,12 +1,32 @@
 #include "capture.hpp"
 
 #include <chrono>
+#include <cstring>
 
 namespace edgert::runtime {
 
+void FrameCopy::reserve(PixelFormat format, int width, int height) {
+  bytes_.assign(packedImageBytes(format, width, height), 0);
+  view_ = packedImageView(format, width, height, bytes_.data());
+}
+
+void FrameCopy::assign(const ImageView& image) {
+  if (image.format != view_.format || image.width != view_.width || image.height != view_.height) return;
+  std::uint8_t* to = bytes_.data();
+  for (int p = 0; p < planeCount(image.format); ++p) {
+    const std::size_t row = packedStride(image.format, image.width, p);
+    const int rows = planeRows(image.format, image.height, p);
+    const auto plane = static_cast<std::size_t>(p);
+    for (int y = 0; y < rows; ++y) {
+      std::memcpy(to, image.planes[plane] + static_cast<std::size_t>(y) * image.strides[plane], row);
+      to += row;
+    }
+  }
+}
+
 void captureFrame(hal::FrameSource& source, kernels::Preprocessor& preprocessor,
                   MotionMeter& motion, std::chrono::milliseconds timeout, CapturedFrame& out,
-                  std::span<float> tensor) {
+                  std::span<float> tensor, FrameCopy* keep) {
   hal::Frame frame;
   out.status = source.waitFrame(timeout, frame);
   if (out.status == hal::WaitStatus::kFrame) {
@@ -19,6 +39,11 @@ void captureFrame(hal::FrameSource& source, kernels::Preprocessor& preprocessor,
     preprocessor.run(frame.image, tensor);
     out.preprocessMs =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    out.pixels = nullptr;
+    if (keep != nullptr) {
+      keep->assign(frame.image);
+      out.pixels = keep;
+    }
     source.release(frame);
   }
   out.stats = source.stats();

@@ -11,12 +11,29 @@
 #include <mutex>
 #include <span>
 #include <thread>
+#include <vector>
 
 #include "edgert/hal/camera.hpp"
 #include "edgert/kernels/image.hpp"
 #include "motion.hpp"
 
 namespace edgert::runtime {
+
+// A copy of a frame's pixels that outlives the camera buffer (the region stage crops text
+// lines from it after inference; a snapshot draws on it). Sized once for the stream.
+class FrameCopy {
+ public:
+  void reserve(PixelFormat format, int width, int height);
+  // Copies `image` (the format and size reserved) plane by plane, tightly packed. No
+  // allocation.
+  void assign(const ImageView& image);
+  const ImageView& view() const { return view_; }
+  std::size_t capacity() const { return bytes_.capacity(); }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  ImageView view_;
+};
 
 struct CapturedFrame {
   hal::WaitStatus status = hal::WaitStatus::kTimeout;
@@ -27,12 +44,15 @@ struct CapturedFrame {
   double motion = 0;        // MotionMeter's change against the previous frame
   double preprocessMs = 0;
   hal::CameraStats stats;   // the source's counters after this wait
+  // Where the frame's pixels were copied (the capture was asked to keep them), else nullptr.
+  const FrameCopy* pixels = nullptr;
 };
 
-// Fills `out` and, on WaitStatus::kFrame, `tensor`. Allocates nothing.
+// Fills `out` and, on WaitStatus::kFrame, `tensor`, and `keep` when it is not nullptr.
+// Allocates nothing.
 void captureFrame(hal::FrameSource& source, kernels::Preprocessor& preprocessor,
                   MotionMeter& motion, std::chrono::milliseconds timeout, CapturedFrame& out,
-                  std::span<float> tensor);
+                  std::span<float> tensor, FrameCopy* keep = nullptr);
 
 // One thread, created once, that runs a job when asked: fork-join per frame. The loop thread
 // touches the source only while nothing is pending (after wait()). No allocation after the

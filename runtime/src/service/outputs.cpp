@@ -93,6 +93,8 @@ void formatStatusLine(TextBuffer& out, const StatusSnapshot& s) {
   out.append("{} {:.1f} fps, infer p50 {:.1f} ms p99 {:.1f} ms, {} det, frames {}, drops {}",
              s.idle ? "idle" : s.cameraLostNow ? "camera-lost" : "run", s.fps, s.latencyP50 * 1000.0,
              s.latencyP99 * 1000.0, s.detections, s.frames, s.dropped);
+  if (s.readsText) out.append(", {} lines read", s.textLines);
+  if (s.snapshots > 0) out.append(", {} snapshots", s.snapshots);
   if (s.cpuLoad >= 0) out.append(", cpu {:.0f}%", s.cpuLoad * 100.0);
   if (s.gpuLoad >= 0) out.append(", gpu {:.0f}%", s.gpuLoad * 100.0);
   if (s.haveWatts) out.append(", {:.2f} W, {:.1f} mJ/inf", s.watts, s.joulesPerInference * 1000.0);
@@ -124,6 +126,12 @@ void PrometheusFile::write(const StatusSnapshot& v) {
   t.append("edgert_frames_total {}\n", v.frames);
   metric("edgert_detections_total", "counter", "Detections reported.");
   t.append("edgert_detections_total {}\n", v.detections);
+  if (v.readsText) {
+    metric("edgert_text_lines_total", "counter", "Text lines read (postprocess.kind = \"ocr\").");
+    t.append("edgert_text_lines_total {}\n", v.textLines);
+  }
+  metric("edgert_snapshots_total", "counter", "Snapshots written (SIGUSR1, output.snapshot_interval_s).");
+  t.append("edgert_snapshots_total {}\n", v.snapshots);
   metric("edgert_frames_per_second", "gauge", "Frames per second over the last status interval.");
   t.append("edgert_frames_per_second {:.3f}\n", v.fps);
   metric("edgert_inference_latency_seconds", "summary", "Inference latency over the last 512 frames.");

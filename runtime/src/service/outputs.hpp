@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -29,6 +31,29 @@ class TextBuffer {
                                     std::forward<Args>(args)...);
     if (r.size > text_.size() - size_) truncated_ = true;
     size_ += std::min(r.size, text_.size() - size_);
+  }
+  // Appends `text` as it is.
+  void appendText(std::string_view text) {
+    const std::size_t n = std::min(text.size(), text_.size() - size_);
+    if (n < text.size()) truncated_ = true;
+    text.copy(text_.data() + size_, n);
+    size_ += n;
+  }
+  // Appends `text` as a JSON string literal: quotes, backslashes and control characters
+  // escaped, the rest (UTF-8) as it is.
+  void appendJsonString(std::string_view text) {
+    appendText("\"");
+    for (char c : text) {
+      if (c == '"' || c == '\\') {
+        const char escaped[2] = {'\\', c};
+        appendText({escaped, 2});
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        append("\\u{:04x}", static_cast<unsigned>(c));
+      } else {
+        appendText({&c, 1});
+      }
+    }
+    appendText("\"");
   }
   std::string_view view() const { return {text_.data(), size_}; }
   std::size_t capacity() const { return text_.size(); }
@@ -66,6 +91,8 @@ class DetectionSink {
 // (formatStatusLine) and the Prometheus file are written from the same numbers.
 struct StatusSnapshot {
   std::uint64_t frames = 0, detections = 0, dropped = 0, cameraLost = 0, idleTransitions = 0;
+  bool readsText = false;  // postprocess.kind = "ocr": lines read are reported
+  std::uint64_t textLines = 0, snapshots = 0;
   double fps = 0, latencyP50 = 0, latencyP99 = 0;  // seconds
   bool idle = false;
   bool cameraLostNow = false;  // the camera is gone and being re-opened

@@ -25,13 +25,15 @@
 #include "edgert/hal/watchdog.hpp"
 #include "edgert/kernels/image.hpp"
 #include "edgert/runtime/engine.hpp"
+#include "edgert/runtime/engine_set.hpp"
 #include "edgert/runtime/model.hpp"
 #include "edgert/runtime/postprocess.hpp"
+#include "../decoders/decoder.hpp"
 #include "capture.hpp"
 #include "motion.hpp"
 #include "notify.hpp"
 #include "outputs.hpp"
-#include "postprocessor.hpp"
+#include "region_stage.hpp"
 
 namespace edgert::runtime {
 
@@ -90,10 +92,17 @@ struct Service::Impl {
   ServiceHooks hooks;
   MemoryPlan plan;
   std::unique_ptr<hal::FrameSource> source;
-  std::unique_ptr<Model> model;
-  std::unique_ptr<Engine> engine;
+  // The models of the pipeline: the frame's (service.model) first, then the region stage's
+  // (the recogniser, the orientation classifier). Their engines share one arena and pool.
+  std::vector<std::unique_ptr<Model>> models;
+  std::unique_ptr<EngineSet> engines;
+  Engine* engine = nullptr;  // the frame's
   std::optional<kernels::Preprocessor> preprocessor;
-  std::optional<Postprocessor> postprocessor;
+  std::unique_ptr<Decoder> decoder;  // the frame's; nullptr for postprocess.kind = "none"
+  std::optional<RegionStage> regionStage;
+  // The frame's pixels after capture, for the region stage (one per staging slot).
+  std::array<FrameCopy, 2> frameCopies;
+  bool keepFrames = false;
   std::span<float> input;
   // Pipelined mode: frames are captured into these on the capture thread, then copied into
   // `input` (a few hundred KiB: microseconds) when their turn to be inferred comes.
@@ -121,6 +130,9 @@ struct Service::Impl {
   std::uint64_t idleTransitions = 0;
   std::uint64_t activeTransitions = 0;
   std::uint64_t nonFiniteFrames = 0;
+  std::uint64_t textLines = 0;  // lines read (postprocess.kind = "ocr")
+  std::uint64_t snapshotsWritten = 0;
+  bool frameNonFinite = false;  // the last frame's outputs had NaN or infinity
   std::uint64_t framesAtLastPing = 0;
   std::uint64_t framesAtLastStatus = 0;
   Clock::time_point lastPing{};
@@ -172,25 +184,35 @@ struct Service::Impl {
 };
 
 Result<void> Service::Impl::build() {
-  // The model: mapped read-only (its weights stay in the page cache), arena planned offline.
-  Result<Model> opened = Model::open(config.modelPath);
-  if (!opened && opened.error().code() == Errc::kNotFound) {
-    // The config names a model that is not there: a config error (exit 78, not restarted),
-    // not a device that may come back.
-    return makeError(Errc::kInvalidArgument,
-                     "{}: service.model: {} (put a model image compiled by edgert-compile there, "
-                     "or point service.model at one)",
-                     config.sourceName, opened.error().message());
+  // The models: mapped read-only (their weights stay in the page cache), arenas planned
+  // offline. A config that names a model that is not there is a config error (exit 78, not
+  // restarted), not a device that may come back.
+  std::vector<std::pair<std::string, std::string>> wanted{{"service.model", config.modelPath}};
+  if (config.postprocess.kind == PostprocessKind::kOcr) {
+    wanted.emplace_back("postprocess.recognizer", config.postprocess.text.recognizerPath);
+    if (!config.postprocess.text.orientationPath.empty()) {
+      wanted.emplace_back("postprocess.orientation", config.postprocess.text.orientationPath);
+    }
   }
-  if (!opened) return std::move(opened).error();
-  model = std::make_unique<Model>(std::move(*opened));
-  const std::size_t arenaBytes = model->header().arenaBytes;
+  for (const auto& [key, path] : wanted) {
+    Result<Model> opened = Model::open(path);
+    if (!opened && opened.error().code() == Errc::kNotFound) {
+      return makeError(Errc::kInvalidArgument,
+                       "{}: {}: {} (put a model image compiled by edgert-compile there, "
+                       "or point {} at one)",
+                       config.sourceName, key, opened.error().message(), key);
+    }
+    if (!opened) return std::move(opened).error();
+    models.push_back(std::make_unique<Model>(std::move(*opened)));
+  }
+  std::vector<const Model*> modelList;
+  for (const std::unique_ptr<Model>& m : models) modelList.push_back(m.get());
 
-  // The input the frames go to: float32, 1x3xHxW (NCHW) or 1xHxWx3 (NHWC).
-  // Its worker threads start after the memory budget check, below.
-  EDGERT_ASSIGN_OR_RETURN(auto built, Engine::create(*model, {}, Engine::Options{.threads = config.threads,
-                                                                                  .startWorkers = false}));
-  engine = std::move(built);
+  // One arena (the largest model's plan) and one worker pool for the pipeline's engines:
+  // they run one after another. The workers start after the memory budget check, below.
+  EDGERT_ASSIGN_OR_RETURN(engines, EngineSet::create(modelList, Engine::Options{.threads = config.threads,
+                                                                                .startWorkers = false}));
+  engine = &(*engines)[0];
   const Engine::Binding* in = config.modelInput.empty()
                                   ? (engine->inputs().size() == 1 ? &engine->inputs()[0] : nullptr)
                                   : engine->findInput(config.modelInput);
@@ -226,10 +248,24 @@ Result<void> Service::Impl::build() {
                                                                   config.preprocess));
   preprocessor.emplace(std::move(pre));
 
-  EDGERT_ASSIGN_OR_RETURN(auto post, Postprocessor::create(config.postprocess, *engine,
-                                                           config.preprocess.width,
-                                                           config.preprocess.height));
-  postprocessor.emplace(std::move(post));
+  EDGERT_ASSIGN_OR_RETURN(decoder, makeFrameDecoder(config.postprocess,
+                                                     {*engine, config.preprocess.width, config.preprocess.height}));
+  if (config.postprocess.kind == PostprocessKind::kOcr) {
+    Engine& recognizer = (*engines)[1];
+    EDGERT_ASSIGN_OR_RETURN(auto reader, makeCtcTextDecoder(config.postprocess, {recognizer, 0, 0}));
+    RegionStage::Options options;
+    if (engines->size() > 2) options.orientation = &(*engines)[2];
+    options.orientationThreshold = config.postprocess.text.orientationThreshold;
+    Result<RegionStage> stage = RegionStage::create(recognizer, std::move(reader), options);
+    if (!stage) {
+      return makeError(stage.error().code(), "{}: postprocess: {}", config.sourceName, stage.error().message());
+    }
+    regionStage.emplace(std::move(*stage));
+    keepFrames = true;
+  }
+  if (keepFrames) {
+    for (std::size_t i = 0; i < (config.pipeline ? 2U : 1U); ++i) frameCopies[i].reserve(f.format, f.width, f.height);
+  }
   detections.resize(static_cast<std::size_t>(std::max(config.postprocess.maxDetections,
                                                       config.postprocess.topK)));
 
@@ -248,16 +284,29 @@ Result<void> Service::Impl::build() {
   addItem(fmt::format("camera frame buffers ({} x {}x{} {})", f.buffers, f.width, f.height,
                       pixelFormatName(f.format)),
           static_cast<std::size_t>(f.buffers) * packedImageBytes(f.format, f.width, f.height));
-  addItem("tensor arena (planned offline)", arenaBytes);
-  if (engine->workerScratchBytes() > 0) {
-    addItem(fmt::format("worker scratch ({} extra threads)", engine->threads() - 1),
-            engine->workerScratchBytes());
+  addItem(models.size() == 1 ? std::string("tensor arena (planned offline)")
+                              : fmt::format("tensor arena (planned offline), shared by {} models "
+                                            "(separately {:.1f} MiB)",
+                                            models.size(),
+                                            static_cast<double>(engines->separateArenaBytes()) / (1 << 20)),
+          engines->arenaBytes());
+  if (engines->workerScratchBytes() > 0) {
+    addItem(fmt::format("worker scratch ({} extra threads)", engines->threads() - 1),
+            engines->workerScratchBytes());
   }
-  addItem("model image (mapped)", model->fileBytes());
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    addItem(fmt::format("model image (mapped){}", models.size() == 1 ? "" : " " + models[i]->sourceName()),
+            models[i]->fileBytes());
+  }
+  if (keepFrames) {
+    addItem(fmt::format("frame copies for the region stage ({})", config.pipeline ? 2 : 1),
+            frameCopies[0].capacity() * (config.pipeline ? 2 : 1));
+  }
   addItem("pre-processing tables", preprocessor->memoryBytes());
   if (config.pipeline) addItem("pipeline staging tensors (2)", 2 * input.size() * sizeof(float));
   addItem("post-processing scratch and detections",
-          postprocessor->memoryBytes() + detections.size() * sizeof(Detection));
+          (decoder ? decoder->memoryBytes() : 0) +
+              (regionStage ? regionStage->decoder().memoryBytes() : 0) + detections.size() * sizeof(Detection));
   addItem("output line buffers", line.capacity() + status.capacity() + prometheus.capacity());
   addItem("telemetry ring (600 samples)", sampler ? sampler->capacity() * sizeof(hal::SensorSample) : 0);
   addItem("log line buffers", log::kStderrLineBytes + log::kMaxMessageBytes);
@@ -284,7 +333,7 @@ Result<void> Service::Impl::build() {
   }
 
   // Within the budget: the threads start here, so run() creates nothing.
-  EDGERT_TRY(engine->startWorkers());
+  EDGERT_TRY(engines->startWorkers());
   if (config.pipeline) {
     for (std::vector<float>& tensor : staging) tensor.assign(input.size(), 0.0F);
     captureThread = std::make_unique<CaptureThread>(&Impl::captureJob, this);
@@ -338,7 +387,7 @@ bool Service::Impl::outputsFinite() const {
 // limit and the watchdog interval counts towards update.trial_frames.
 std::optional<ServiceEnd> Service::Impl::trackTrial() {
   const Clock::time_point now = Clock::now();
-  if (!outputsFinite()) {
+  if (frameNonFinite) {
     trial.failure = fmt::format("health check: frame {} gave non-finite outputs", frames);
     return ServiceEnd::kTrialFailed;
   }
@@ -440,15 +489,16 @@ Result<void> Service::Impl::startCamera() {
 
 void Service::Impl::captureJob(void* context, int slot) {
   auto& self = *static_cast<Impl*>(context);
+  const auto s = static_cast<std::size_t>(slot);
   captureFrame(*self.source, *self.preprocessor, self.motion, std::chrono::milliseconds(100),
-               self.stagingFrames[static_cast<std::size_t>(slot)],
-               self.staging[static_cast<std::size_t>(slot)]);
+               self.stagingFrames[s], self.staging[s], self.keepFrames ? &self.frameCopies[s] : nullptr);
 }
 
 // The next frame into `current` and, when there is one, into the engine's input.
 hal::WaitStatus Service::Impl::nextFrame() {
   if (!captureThread) {
-    captureFrame(*source, *preprocessor, motion, std::chrono::milliseconds(100), current, input);
+    captureFrame(*source, *preprocessor, motion, std::chrono::milliseconds(100), current, input,
+                 keepFrames ? &frameCopies[0] : nullptr);
   } else {
     const auto slot = static_cast<std::size_t>(stagingSlot);
     if (!captureThread->pending()) captureThread->start(stagingSlot);
@@ -476,24 +526,30 @@ bool Service::Impl::processFrame() {
   const Clock::time_point t1 = Clock::now();
   engine->invoke();
   const double inferMs = msSince(t1);
-  const std::size_t count = postprocessor->run(detections);
-  if (postprocessor->lastOutputsNonFinite()) {
-    ++nonFiniteFrames;
+  std::size_t count = 0;
+  frameNonFinite = false;
+  if (decoder) {
+    decoder->beginFrame();
+    count = decoder->decode(detections);
+    frameNonFinite = decoder->lastOutputsNonFinite();
   } else {
-    nonFiniteFrames = 0;
+    frameNonFinite = !outputsFinite();
   }
   // Model coordinates to source pixels.
   const kernels::ImageMapping& m = preprocessor->mapping();
-  for (std::size_t i = 0; i < count; ++i) {
-    Detection& d = detections[i];
-    d.x0 = m.toSourceX(d.x0);
-    d.x1 = m.toSourceX(d.x1);
-    d.y0 = m.toSourceY(d.y0);
-    d.y1 = m.toSourceY(d.y1);
-    for (int k = 0; k < d.numKeypoints; ++k) {
-      d.keypoints[static_cast<std::size_t>(k)][0] = m.toSourceX(d.keypoints[static_cast<std::size_t>(k)][0]);
-      d.keypoints[static_cast<std::size_t>(k)][1] = m.toSourceY(d.keypoints[static_cast<std::size_t>(k)][1]);
-    }
+  for (std::size_t i = 0; i < count; ++i) detections[i] = toSourcePixels(detections[i], m);
+  // The region stage reads each region from the frame's copy (its decoder's texts live
+  // until the next frame).
+  if (regionStage && current.pixels != nullptr) {
+    regionStage->decoder().beginFrame();
+    count = regionStage->run(current.pixels->view(), detections, count);
+    frameNonFinite = frameNonFinite || regionStage->decoder().lastOutputsNonFinite();
+    textLines += count;
+  }
+  if (frameNonFinite) {
+    ++nonFiniteFrames;
+  } else {
+    nonFiniteFrames = 0;
   }
   const double totalMs = current.preprocessMs + msSince(t1);
   lastTotalMs = totalMs;
@@ -516,6 +572,17 @@ void Service::Impl::publish(std::size_t count, double inferMs, double totalMs) {
     line.append("{}{{\"score\":{:.3f}", i ? "," : "", d.score);
     if (config.postprocess.kind == PostprocessKind::kTopK) {
       line.append(",\"class\":{}}}", d.classId);
+      continue;
+    }
+    if (d.hasCorners) {
+      // A text line (or any rotated region): its text, and its four corners as it reads.
+      if (!d.text.empty() || config.postprocess.kind == PostprocessKind::kOcr) {
+        line.append(",\"text\":");
+        line.appendJsonString(d.text);
+      }
+      line.append(",\"box\":[[{:.1f},{:.1f}],[{:.1f},{:.1f}],[{:.1f},{:.1f}],[{:.1f},{:.1f}]]}}",
+                  d.corners[0].x, d.corners[0].y, d.corners[1].x, d.corners[1].y, d.corners[2].x,
+                  d.corners[2].y, d.corners[3].x, d.corners[3].y);
       continue;
     }
     line.append(",\"box\":[{:.1f},{:.1f},{:.1f},{:.1f}],\"keypoints\":[", d.x0, d.y0, d.x1, d.y1);
@@ -544,6 +611,9 @@ void Service::Impl::maybeStatus(bool force) {
   StatusSnapshot v;
   v.frames = frames;
   v.detections = detectionsTotal;
+  v.readsText = regionStage.has_value();
+  v.textLines = textLines;
+  v.snapshots = snapshotsWritten;
   v.fps = fps;
   v.latencyP50 = latency.percentile(0.5) / 1000.0;
   v.latencyP99 = latency.percentile(0.99) / 1000.0;

@@ -22,6 +22,7 @@ constexpr std::array kChannelNames{
 constexpr std::array kPostprocessNames{
     EnumName<PostprocessKind>{"blazeface", PostprocessKind::kBlazeFace},
     EnumName<PostprocessKind>{"topk", PostprocessKind::kTopK},
+    EnumName<PostprocessKind>{"ocr", PostprocessKind::kOcr},
     EnumName<PostprocessKind>{"none", PostprocessKind::kNone},
 };
 constexpr std::array kIdleActionNames{
@@ -113,8 +114,34 @@ void readPreprocess(TableReader& t, ServiceConfig& c) {
   if (auto v = t.optionalFloat("fill", FloatRange{0.0, 255.0})) c.preprocess.fill = static_cast<float>(*v);
 }
 
-void readPostprocess(TableReader& t, ServiceConfig::Postprocess& p) {
+bool isSha256Hex(std::string_view s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+}
+constexpr StringRule kSha256Rule{"64 hex digits (sha256sum's)", isSha256Hex};
+
+void readPostprocess(TableReader& t, ServiceConfig::Postprocess& p, const std::string& baseDir) {
   p.kind = t.requiredEnum("kind", kPostprocessNames).value_or(PostprocessKind::kNone);
+  const bool ocr = p.kind == PostprocessKind::kOcr;
+  if (ocr) p.scoreThreshold = 0.5F;  // PaddleOCR's drop_score
+  // The text keys: required or refused by kind, so that a typo in `kind` is not silent.
+  constexpr std::array kTextKeys{"recognizer", "dictionary", "dictionary_sha256", "orientation",
+                                 "orientation_threshold", "map_threshold", "box_threshold",
+                                 "unclip_ratio"};
+  if (!ocr) {
+    for (const char* key : kTextKeys) {
+      if (t.has(key)) t.fail(key, "only with kind = \"ocr\"");
+    }
+  } else {
+    ServiceConfig::Postprocess::Text& x = p.text;
+    x.recognizerPath = resolve(baseDir, t.requiredString("recognizer", kNonEmptyString).value_or(""));
+    x.dictionaryPath = resolve(baseDir, t.requiredString("dictionary", kNonEmptyString).value_or(""));
+    x.dictionarySha256 = t.optionalString("dictionary_sha256", kSha256Rule).value_or("");
+    x.orientationPath = resolve(baseDir, t.optionalString("orientation", kNonEmptyString).value_or(""));
+    if (auto v = t.optionalFloat("orientation_threshold", kUnitRange)) x.orientationThreshold = static_cast<float>(*v);
+    if (auto v = t.optionalFloat("map_threshold", FloatRange{0.01, 0.99})) x.mapThreshold = static_cast<float>(*v);
+    if (auto v = t.optionalFloat("box_threshold", FloatRange{0.01, 0.99})) x.boxThreshold = static_cast<float>(*v);
+    if (auto v = t.optionalFloat("unclip_ratio", FloatRange{0.1, 10.0})) x.unclipRatio = static_cast<float>(*v);
+  }
   if (auto v = t.optionalFloat("score_threshold", kUnitRange)) p.scoreThreshold = static_cast<float>(*v);
   if (auto v = t.optionalFloat("iou_threshold", kUnitRange)) p.iouThreshold = static_cast<float>(*v);
   if (auto v = t.optionalInt("max_detections", kDetectionsRange)) p.maxDetections = static_cast<int>(*v);
@@ -206,7 +233,7 @@ Result<ServiceConfig> readServiceConfig(const toml::table& document, std::string
     });
     root.optionalTable("camera", [&](TableReader& t) { readCamera(t, c.camera, baseDir); });
     root.optionalTable("preprocess", [&](TableReader& t) { readPreprocess(t, c); });
-    root.requiredTable("postprocess", [&](TableReader& t) { readPostprocess(t, c.postprocess); });
+    root.requiredTable("postprocess", [&](TableReader& t) { readPostprocess(t, c.postprocess, baseDir); });
     root.optionalTable("output", [&](TableReader& t) { readOutput(t, c.output, baseDir); });
     root.optionalTable("idle", [&](TableReader& t) { readIdle(t, c.idle); });
     root.optionalTable("update", [&](TableReader& t) {

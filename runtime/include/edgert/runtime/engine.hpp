@@ -18,6 +18,8 @@
 
 namespace edgert {
 
+class EngineSet;
+
 class Engine {
  public:
   struct Binding {
@@ -91,7 +93,11 @@ class Engine {
   std::span<std::byte> arena_;
   std::byte* ownedArena_ = nullptr;  // the engine's own mapping, when no arena was given
   std::size_t ownedBytes_ = 0;
-  std::unique_ptr<kernels::WorkerPool> pool_;  // nullptr: one thread, or not started yet
+  friend class EngineSet;  // binds its members to its shared arena and pool
+
+  kernels::WorkerPool* pool_ = nullptr;  // nullptr: one thread, or not started yet
+  std::unique_ptr<kernels::WorkerPool> ownedPool_;  // the engine's own pool, when not shared
+  bool shared_ = false;  // a member of an EngineSet: its pool is the set's
   int threads_ = 1;
   std::size_t workerScratch_ = 0;  // each worker's
   std::string sourceName_;

@@ -12,10 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "edgert/base/result.hpp"
 #include "edgert/kernels/image.hpp"
+#include "edgert/runtime/geometry.hpp"
 
 namespace edgert {
 class Engine;
@@ -31,6 +33,13 @@ struct Detection {
   std::array<std::array<float, 2>, kMaxKeypoints> keypoints{};  // (x, y)
   int numKeypoints = 0;
   int classId = 0;
+  // A text line (or any rotated region): its corners (geometry.hpp's order: as the text
+  // reads), with x0..y1 their bounding box. hasCorners false: the box above is the region.
+  Quad corners{};
+  bool hasCorners = false;
+  // What was read in the region (UTF-8), in storage of the decoder that wrote it: valid
+  // until that decoder's next run. Empty for detections that carry no text.
+  std::string_view text;
 };
 
 // The detection in source-image pixels: every corner and keypoint through `mapping`.

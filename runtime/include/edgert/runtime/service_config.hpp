@@ -17,7 +17,7 @@
 
 namespace edgert::runtime {
 
-enum class PostprocessKind : std::uint8_t { kBlazeFace, kTopK, kNone };
+enum class PostprocessKind : std::uint8_t { kBlazeFace, kTopK, kOcr, kNone };
 enum class IdleAction : std::uint8_t { kNone, kStandby, kExit, kPoweroff };
 enum class DetectionSinkKind : std::uint8_t { kStdout, kFile, kUnixDatagram, kNone };
 
@@ -33,10 +33,22 @@ struct ServiceConfig {
 
   struct Postprocess {
     PostprocessKind kind = PostprocessKind::kBlazeFace;
-    float scoreThreshold = 0.75F;
+    float scoreThreshold = 0.75F;  // "ocr": a line's recognition confidence (default 0.5)
     float iouThreshold = 0.3F;
-    int maxDetections = 16;
+    int maxDetections = 16;  // "ocr": the most text regions read per frame
     int topK = 5;
+    // kind = "ocr": service.model is the text detector (DB: PP-OCR det), whose regions are
+    // cropped from the frame, straightened and read by the recogniser (CTC: PP-OCR rec).
+    struct Text {
+      std::string recognizerPath;      // the recogniser's model image
+      std::string dictionaryPath;      // its character dictionary (ppocr_keys_v1.txt)
+      std::string dictionarySha256;    // empty: not pinned
+      std::string orientationPath;     // empty: no orientation classifier (PP-OCR cls)
+      float orientationThreshold = 0.9F;  // a line is turned when "180" is at least this sure
+      float mapThreshold = 0.3F;       // DB: a pixel is text above this probability
+      float boxThreshold = 0.6F;       // DB: a region's mean probability to keep it
+      float unclipRatio = 2.0F;        // DB: how far a region's rectangle grows (see systemd/README.md)
+    } text;
   } postprocess;
 
   struct Output {
