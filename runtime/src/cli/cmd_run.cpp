@@ -1,7 +1,8 @@
 // `edgert run`: the service. Loads the config, builds the pipeline (Service::create sizes
 // and allocates everything and prints the memory breakdown), runs it until SIGTERM/SIGINT,
 // the frame limit, the idle policy or the end of a file source; SIGHUP reloads the config
-// when it is valid and keeps the running one otherwise.
+// when it is valid and keeps the running one otherwise; SIGUSR1 writes a snapshot of the next
+// frame with its detections drawn (output.snapshot_dir).
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,7 @@ EDGERT_LOG_CATEGORY(kLog, "run");
 
 void onStop(int) { runtime::Service::requestStop(); }
 void onReload(int) { runtime::Service::requestReload(); }
+void onSnapshot(int) { runtime::Service::requestSnapshot(); }
 
 // Handlers for the service's lifetime; the previous ones come back on return.
 class ServiceSignals {
@@ -28,11 +30,13 @@ class ServiceSignals {
     install(SIGTERM, onStop, oldTerm_);
     install(SIGINT, onStop, oldInt_);
     install(SIGHUP, onReload, oldHup_);
+    install(SIGUSR1, onSnapshot, oldUsr1_);
   }
   ~ServiceSignals() {
     ::sigaction(SIGTERM, &oldTerm_, nullptr);
     ::sigaction(SIGINT, &oldInt_, nullptr);
     ::sigaction(SIGHUP, &oldHup_, nullptr);
+    ::sigaction(SIGUSR1, &oldUsr1_, nullptr);
   }
   ServiceSignals(const ServiceSignals&) = delete;
   ServiceSignals& operator=(const ServiceSignals&) = delete;
@@ -47,6 +51,7 @@ class ServiceSignals {
   struct sigaction oldTerm_ {};
   struct sigaction oldInt_ {};
   struct sigaction oldHup_ {};
+  struct sigaction oldUsr1_ {};
 };
 
 int exitCodeFor(const Error& error) {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -34,6 +35,7 @@
 #include "notify.hpp"
 #include "outputs.hpp"
 #include "region_stage.hpp"
+#include "snapshot.hpp"
 
 namespace edgert::runtime {
 
@@ -54,6 +56,9 @@ constexpr log::MessageId kCameraWaitId{"ef9c0dbe8b7e4cafa9ecdbec4de57f88"};
 
 std::atomic<bool> gStop{false};
 std::atomic<bool> gReload{false};
+// A snapshot is wanted (SIGUSR1, or output.snapshot_interval_s came round): the next
+// captured frame keeps its pixels, and after it is processed it is written and this clears.
+std::atomic<bool> gSnapshot{false};
 
 using Clock = std::chrono::steady_clock;
 
@@ -100,9 +105,13 @@ struct Service::Impl {
   std::optional<kernels::Preprocessor> preprocessor;
   std::unique_ptr<Decoder> decoder;  // the frame's; nullptr for postprocess.kind = "none"
   std::optional<RegionStage> regionStage;
-  // The frame's pixels after capture, for the region stage (one per staging slot).
+  // The frame's pixels after capture, for the region stage and snapshots (one per staging
+  // slot). Copied for every frame when the region stage needs them, else only when a
+  // snapshot is wanted.
   std::array<FrameCopy, 2> frameCopies;
   bool keepFrames = false;
+  std::optional<SnapshotWriter> snapshot;
+  Clock::time_point nextSnapshot{};
   std::span<float> input;
   // Pipelined mode: frames are captured into these on the capture thread, then copied into
   // `input` (a few hundred KiB: microseconds) when their turn to be inferred comes.
@@ -172,6 +181,7 @@ struct Service::Impl {
   static void captureJob(void* context, int slot);
   bool processFrame();
   void publish(std::size_t count, double inferMs, double totalMs);
+  void writeSnapshot(std::size_t count);
   void maybeStatus(bool force);
   void showStatus();
   void maybePing();
@@ -263,8 +273,17 @@ Result<void> Service::Impl::build() {
     regionStage.emplace(std::move(*stage));
     keepFrames = true;
   }
-  if (keepFrames) {
-    for (std::size_t i = 0; i < (config.pipeline ? 2U : 1U); ++i) frameCopies[i].reserve(f.format, f.width, f.height);
+  for (std::size_t i = 0; i < (config.pipeline ? 2U : 1U); ++i) frameCopies[i].reserve(f.format, f.width, f.height);
+  {
+    std::string dir = config.output.snapshotDir;
+    if (dir.empty()) {
+      // systemd's StateDirectory= (a colon-separated list; the first is ours).
+      const char* state = std::getenv("STATE_DIRECTORY");
+      dir = state != nullptr && *state != '\0' ? std::string(state).substr(0, std::string(state).find(':')) : ".";
+    }
+    Result<SnapshotWriter> writer = SnapshotWriter::create(f.width, f.height, dir);
+    if (!writer) return makeError(writer.error().code(), "{}: output.snapshot_dir: {}", config.sourceName, writer.error().message());
+    snapshot.emplace(std::move(*writer));
   }
   detections.resize(static_cast<std::size_t>(std::max(config.postprocess.maxDetections,
                                                       config.postprocess.topK)));
@@ -298,10 +317,9 @@ Result<void> Service::Impl::build() {
     addItem(fmt::format("model image (mapped){}", models.size() == 1 ? "" : " " + models[i]->sourceName()),
             models[i]->fileBytes());
   }
-  if (keepFrames) {
-    addItem(fmt::format("frame copies for the region stage ({})", config.pipeline ? 2 : 1),
-            frameCopies[0].capacity() * (config.pipeline ? 2 : 1));
-  }
+  addItem(fmt::format("frame copies for the region stage and snapshots ({})", config.pipeline ? 2 : 1),
+          frameCopies[0].capacity() * (config.pipeline ? 2 : 1));
+  addItem("snapshot canvas (RGB)", snapshot->memoryBytes());
   addItem("pre-processing tables", preprocessor->memoryBytes());
   if (config.pipeline) addItem("pipeline staging tensors (2)", 2 * input.size() * sizeof(float));
   addItem("post-processing scratch and detections",
@@ -491,14 +509,15 @@ void Service::Impl::captureJob(void* context, int slot) {
   auto& self = *static_cast<Impl*>(context);
   const auto s = static_cast<std::size_t>(slot);
   captureFrame(*self.source, *self.preprocessor, self.motion, std::chrono::milliseconds(100),
-               self.stagingFrames[s], self.staging[s], self.keepFrames ? &self.frameCopies[s] : nullptr);
+               self.stagingFrames[s], self.staging[s],
+               self.keepFrames || gSnapshot.load() ? &self.frameCopies[s] : nullptr);
 }
 
 // The next frame into `current` and, when there is one, into the engine's input.
 hal::WaitStatus Service::Impl::nextFrame() {
   if (!captureThread) {
     captureFrame(*source, *preprocessor, motion, std::chrono::milliseconds(100), current, input,
-                 keepFrames ? &frameCopies[0] : nullptr);
+                 keepFrames || gSnapshot.load() ? &frameCopies[0] : nullptr);
   } else {
     const auto slot = static_cast<std::size_t>(stagingSlot);
     if (!captureThread->pending()) captureThread->start(stagingSlot);
@@ -557,7 +576,22 @@ bool Service::Impl::processFrame() {
   ++frames;
   detectionsTotal += count;
   publish(count, inferMs, totalMs);
+  if (gSnapshot.load() && current.pixels != nullptr) writeSnapshot(count);
   return count > 0;
+}
+
+// The current frame with its detections drawn, written atomically (SnapshotWriter). Not per
+// frame: on SIGUSR1 or every output.snapshot_interval_s. It allocates (libpng, zlib) and
+// takes some milliseconds of the loop; a failure is logged and the service goes on.
+void Service::Impl::writeSnapshot(std::size_t count) {
+  gSnapshot.store(false);
+  Result<std::string> written = snapshot->write(current.pixels->view(), {detections.data(), count});
+  if (!written) {
+    log::warning(gLog, "snapshot: {}", written.error().message());
+    return;
+  }
+  ++snapshotsWritten;
+  log::info(gLog, "snapshot of frame {} ({} detections): {}", frames, count, *written);
 }
 
 void Service::Impl::publish(std::size_t count, double inferMs, double totalMs) {
@@ -793,6 +827,10 @@ ServiceEnd Service::Impl::loop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
+    if (config.output.snapshotInterval.count() > 0 && Clock::now() >= nextSnapshot) {
+      nextSnapshot = Clock::now() + std::chrono::duration_cast<Clock::duration>(config.output.snapshotInterval);
+      gSnapshot.store(true);
+    }
     const hal::WaitStatus got = nextFrame();
     if (got == hal::WaitStatus::kEnded) {
       stopOutputs();
@@ -924,9 +962,11 @@ void Service::setSlotStates(const std::array<std::string, 2>& states) {
 
 void Service::requestStop() { gStop.store(true); }
 void Service::requestReload() { gReload.store(true); }
+void Service::requestSnapshot() { gSnapshot.store(true); }
 void Service::clearRequests() {
   gStop.store(false);
   gReload.store(false);
+  gSnapshot.store(false);
 }
 
 }  // namespace edgert::runtime

@@ -162,6 +162,8 @@ void readOutput(TableReader& t, ServiceConfig::Output& o, const std::string& bas
   o.emptyFrames = t.optionalBool("empty_frames").value_or(true);
   if (auto v = t.optionalFloat("status_interval_s", kSecondsRange)) o.statusInterval = toMs(*v);
   o.prometheusPath = resolve(baseDir, t.optionalString("prometheus", kNonEmptyString).value_or(""));
+  if (auto v = t.optionalFloat("snapshot_interval_s", kSecondsRange)) o.snapshotInterval = toMs(*v);
+  o.snapshotDir = resolve(baseDir, t.optionalString("snapshot_dir", kNonEmptyString).value_or(""));
   if (!o.prometheusPath.empty() && o.prometheusPath.size() > 5 &&
       o.prometheusPath.substr(o.prometheusPath.size() - 5) != ".prom") {
     t.fail("prometheus", "expected a path ending in .prom (node_exporter's textfile collector "

@@ -2,7 +2,8 @@
 # Renders the OCR tests' images with ImageMagick and Debian's DejaVu fonts (both installed by
 # toolchain/bootstrap.sh): lines of known ASCII text at a few sizes, straight, rotated by up
 # to +-10 degrees, and one upside down, black on white and on a coloured background, 960x540
-# (the demo's detector input, so the text keeps its size). Beside each NAME.png, NAME.txt
+# (the demo's detector input, so the text keeps its size), and a 320x96 frame of one line for
+# the service loop test. Beside each NAME.png, NAME.txt
 # holds the lines it shows, one per line: what the OCR pipeline must read, exactly.
 #   make-text-images.sh OUTDIR
 set -euo pipefail
@@ -21,7 +22,7 @@ command -v convert >/dev/null && convert -version | grep -q ImageMagick ||
 render() {
   local name=$1 background=$2
   shift 2
-  local args=(-size 960x540 "xc:$background" -fill black)
+  local args=(-size "${size:-960x540}" "xc:$background" -fill black)
   : >"$out/$name.txt.tmp"
   while [ $# -gt 0 ]; do
     args+=(-font "$1" -pointsize "$2" -annotate "${3}x${3}+${4}+${5}" "$6")
@@ -50,3 +51,8 @@ render upside_down "#e8e4d0" \
   "$font" 34 0 60 110 "Line 2 stopped" \
   "$bold" 36 180 700 300 "Check valve 12" \
   "$font" 28 3 80 440 "Zone 5 clear"
+
+# The service loop's frame: one line on a small frame (the loop test's detector is compiled
+# for 320x96).
+size=320x96 render loop white \
+  "$font" 28 0 20 60 "Pump 3 OFF"

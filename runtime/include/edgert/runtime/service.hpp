@@ -86,6 +86,8 @@ class Service {
   // Async-signal-safe requests (the CLI's signal handlers call them).
   static void requestStop();
   static void requestReload();
+  // A snapshot of the next frame (SIGUSR1): output.snapshot_dir/snapshot.png.
+  static void requestSnapshot();
   static void clearRequests();
 
   struct Impl;

@@ -57,6 +57,11 @@ struct ServiceConfig {
     bool emptyFrames = true;     // a JSON line for frames without detections too
     std::chrono::milliseconds statusInterval{5000};
     std::string prometheusPath;  // empty: no textfile
+    // A PNG of the current frame with its detections drawn (SnapshotWriter), on SIGUSR1 and
+    // every snapshotInterval (0: only on the signal), into snapshotDir (empty: the service's
+    // state directory, $STATE_DIRECTORY under systemd, else the working directory).
+    std::chrono::milliseconds snapshotInterval{0};
+    std::string snapshotDir;
   } output;
 
   struct Idle {
