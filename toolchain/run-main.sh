@@ -3,7 +3,9 @@
 # edgert for this host, show the embedded default board (host-sim) and what the HAL finds
 # on this machine, fetch the BlazeFace model and compile it for this CPU, fetch Debian's
 # astronaut photo, and run the service on host-sim with the photo replayed as a camera:
-# one JSON line of detections per frame and a status line a second, 60 frames.
+# one JSON line of detections per frame and a status line a second, 60 frames. Then the OCR
+# demo: compile PP-OCRv4 det, rec and the orientation classifier, render lines of text
+# (rotated, one upside down) and read them: one JSON line with each line's text and corners.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,3 +26,11 @@ $edgert bench build/main/blazeface_front_128.edgm --iters 100
 echo
 photo=$(./toolchain/fetch-testdata.sh)
 $edgert run --config systemd/demo-host-sim.toml --source "$photo" --frames 60
+echo
+for model in "ppocr_v4_det x=1x3x544x960" "ppocr_v4_rec x=1x3x48x320" "ppocr_mobile_v2_cls x=1x3x48x192"; do
+  read -r name input <<<"$model"
+  build/host/toolchain/edgert-compile ".cache/models/$name.onnx" --input "$input" \
+    -o "build/main/$name.edgm" --target native
+done
+tests/runtime/ocr/make-text-images.sh build/main/text
+$edgert run --config systemd/demo-ocr.toml --source build/main/text/upside_down.png --frames 1

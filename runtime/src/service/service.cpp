@@ -142,6 +142,8 @@ struct Service::Impl {
   std::uint64_t textLines = 0;  // lines read (postprocess.kind = "ocr")
   std::uint64_t snapshotsWritten = 0;
   bool frameNonFinite = false;  // the last frame's outputs had NaN or infinity
+  double decodeMs = 0;   // the frame decoder's, last frame
+  double regionsMs = 0;  // the region stage's, last frame
   std::uint64_t framesAtLastPing = 0;
   std::uint64_t framesAtLastStatus = 0;
   Clock::time_point lastPing{};
@@ -545,6 +547,7 @@ bool Service::Impl::processFrame() {
   const Clock::time_point t1 = Clock::now();
   engine->invoke();
   const double inferMs = msSince(t1);
+  const Clock::time_point t2 = Clock::now();
   std::size_t count = 0;
   frameNonFinite = false;
   if (decoder) {
@@ -559,9 +562,12 @@ bool Service::Impl::processFrame() {
   for (std::size_t i = 0; i < count; ++i) detections[i] = toSourcePixels(detections[i], m);
   // The region stage reads each region from the frame's copy (its decoder's texts live
   // until the next frame).
+  decodeMs = msSince(t2);
   if (regionStage && current.pixels != nullptr) {
     regionStage->decoder().beginFrame();
+    const Clock::time_point t3 = Clock::now();
     count = regionStage->run(current.pixels->view(), detections, count);
+    regionsMs = msSince(t3);
     frameNonFinite = frameNonFinite || regionStage->decoder().lastOutputsNonFinite();
     textLines += count;
   }
@@ -597,10 +603,16 @@ void Service::Impl::writeSnapshot(std::size_t count) {
 void Service::Impl::publish(std::size_t count, double inferMs, double totalMs) {
   if (sink.kind() == DetectionSinkKind::kNone || (count == 0 && !config.output.emptyFrames)) return;
   line.clear();
-  line.append("{{\"frame\":{},\"seq\":{},\"t\":{:.3f},\"infer_ms\":{:.2f},\"total_ms\":{:.2f},"
-              "\"width\":{},\"height\":{},\"detections\":[",
-              frames, current.sequence, static_cast<double>(current.timestampNs) / 1e9, inferMs,
-              totalMs, current.width, current.height);
+  line.append("{{\"frame\":{},\"seq\":{},\"t\":{:.3f},\"infer_ms\":{:.2f},\"total_ms\":{:.2f},",
+              frames, current.sequence, static_cast<double>(current.timestampNs) / 1e9, inferMs, totalMs);
+  if (regionStage) {
+    // Where an OCR frame's time went: pre-processing, the detector (infer_ms), its decoder,
+    // and the regions (cropping each, the orientation classifier and recogniser, CTC).
+    line.append("\"pre_ms\":{:.2f},\"decode_ms\":{:.2f},\"regions_ms\":{:.2f},\"crop_ms\":{:.2f},"
+                "\"read_ms\":{:.2f},",
+                current.preprocessMs, decodeMs, regionsMs, regionStage->cropMs(), regionStage->inferMs());
+  }
+  line.append("\"width\":{},\"height\":{},\"detections\":[", current.width, current.height);
   for (std::size_t i = 0; i < count; ++i) {
     const Detection& d = detections[i];
     line.append("{}{{\"score\":{:.3f}", i ? "," : "", d.score);
