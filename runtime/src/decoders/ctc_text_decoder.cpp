@@ -17,10 +17,14 @@ class CtcTextDecoder final : public Decoder {
       : ctc_(std::move(ctc)), probabilities_(probabilities), slotBytes_(ctc_.maxLineBytes()),
         text_(slots * slotBytes_), slots_(slots), minScore_(minScore) {}
 
-  void beginFrame() override { used_ = 0; }
+  void beginFrame() override {
+    used_ = 0;
+    nonFinite_ = false;
+  }
 
+  // Non-finite outputs of any region of the frame count for the frame.
   std::size_t decode(std::span<Detection> out) override {
-    nonFinite_ = !allFinite(probabilities_);
+    nonFinite_ = nonFinite_ || !allFinite(probabilities_);
     if (out.empty() || used_ >= slots_) return 0;
     char* slot = text_.data() + used_ * slotBytes_;
     const CtcLine line = ctc_.decode(probabilities_, {slot, slotBytes_});
@@ -31,6 +35,7 @@ class CtcTextDecoder final : public Decoder {
     return 1;
   }
   bool lastOutputsNonFinite() const override { return nonFinite_; }
+  std::size_t maxTextBytes() const override { return slotBytes_; }
   std::size_t memoryBytes() const override { return text_.capacity() + ctc_.dictionary().memoryBytes(); }
 
  private:
@@ -54,13 +59,17 @@ Result<std::unique_ptr<Decoder>> makeCtcTextDecoder(const ServiceConfig::Postpro
   if (s == nullptr || out->type.dtype != kernels::DType::kFloat32 || s->rank != 3 || s->dims[0] != 1) {
     return makeError(Errc::kUnsupported,
                      "postprocess.recognizer {}: expected a recogniser with one float32 output of "
-                     "1 x steps x classes (CTC probabilities)",
-                     config.text.recognizerPath);
+                     "1 x steps x classes (CTC probabilities), found {} outputs{}",
+                     config.text.recognizerPath, engine.outputs().size(),
+                     out != nullptr ? ", " + describeBinding(*out) : std::string());
   }
   Result<CharacterDictionary> dictionary =
       CharacterDictionary::load(config.text.dictionaryPath, config.text.dictionarySha256);
   if (!dictionary) {
-    return makeError(dictionary.error().code(), "postprocess.dictionary: {}", dictionary.error().message());
+    // A dictionary that is not there is the config's fault (exit 78, not restarted), like a
+    // model that is not there.
+    const Errc code = dictionary.error().code() == Errc::kNotFound ? Errc::kInvalidArgument : dictionary.error().code();
+    return makeError(code, "postprocess.dictionary: {}", dictionary.error().message());
   }
   Result<CtcDecoder> ctc =
       CtcDecoder::create(std::move(*dictionary), static_cast<int>(s->dims[1]), static_cast<int>(s->dims[2]));

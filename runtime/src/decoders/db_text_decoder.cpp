@@ -66,10 +66,12 @@ Result<std::unique_ptr<Decoder>> makeDbTextDecoder(const ServiceConfig::Postproc
     }
   }
   if (map == nullptr || engine.outputs().size() != 1) {
+    std::string found;
+    for (const Engine::Binding& b : engine.outputs()) found += (found.empty() ? "" : ", ") + describeBinding(b);
     return makeError(Errc::kUnsupported,
                      "postprocess.kind = \"ocr\": expected a text detector with one float32 output, "
-                     "the probability map (1x1xHxW), found {} outputs",
-                     engine.outputs().size());
+                     "the probability map (1x1xHxW); service.model has {} output{}: {}",
+                     engine.outputs().size(), engine.outputs().size() == 1 ? "" : "s", found);
   }
   const kernels::Shape& s = map->type.shape;
   const auto height = static_cast<int>(s.dims[s.rank - 2]);

@@ -2,6 +2,10 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "edgert/kernels/shape_check.hpp"
+
 namespace edgert::runtime {
 
 Result<std::unique_ptr<Decoder>> makeFrameDecoder(const ServiceConfig::Postprocess& config,
@@ -20,6 +24,11 @@ std::span<const float> floatValues(const Engine::Binding& binding) {
   std::size_t n = 1;
   for (int i = 0; i < binding.type.shape.rank; ++i) n *= static_cast<std::size_t>(binding.type.shape.dims[i]);
   return {reinterpret_cast<const float*>(binding.data), n};
+}
+
+std::string describeBinding(const Engine::Binding& binding) {
+  return fmt::format("{} ({} {})", binding.name, kernels::dtypeName(binding.type.dtype),
+                     kernels::formatShape(binding.type.shape));
 }
 
 bool allFinite(std::span<const float> values) {

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "edgert/base/result.hpp"
 #include "edgert/runtime/engine.hpp"
@@ -40,6 +41,8 @@ class Decoder {
   virtual bool lastOutputsNonFinite() const = 0;
   // Heap bytes held, for the memory plan.
   virtual std::size_t memoryBytes() const = 0;
+  // The most bytes of text one detection can carry (the output line is sized for it).
+  virtual std::size_t maxTextBytes() const { return 0; }
 };
 
 // The engine a decoder reads and the size of its input (pixels), for the checks.
@@ -64,8 +67,10 @@ Result<std::unique_ptr<Decoder>> makeDbTextDecoder(const ServiceConfig::Postproc
 Result<std::unique_ptr<Decoder>> makeCtcTextDecoder(const ServiceConfig::Postprocess& config,
                                                     const DecoderInput& input);
 
-// Helpers for the kinds: a float32 output's values; whether all are finite.
+// Helpers for the kinds: a float32 output's values; whether all are finite; "name (float32
+// 1x40x6625)" for messages.
 std::span<const float> floatValues(const Engine::Binding& binding);
 bool allFinite(std::span<const float> values);
+std::string describeBinding(const Engine::Binding& binding);
 
 }  // namespace edgert::runtime

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "edgert/runtime/model_format.hpp"
+
 namespace edgert::detail {
 
 namespace {
@@ -40,6 +42,12 @@ std::byte* mapArena(std::size_t bytes, std::size_t& mapped) {
   for (std::size_t i = 0; i < size; i += kPage) static_cast<volatile std::byte*>(base)[i] = std::byte{0};
   mapped = size;
   return base;
+}
+
+std::size_t arenaBytesFor(std::uint64_t planned) {
+  constexpr std::uint64_t kLine = model::kArenaAlignment;
+  const std::uint64_t lines = (planned + kLine - 1) / kLine;
+  return static_cast<std::size_t>((lines == 0 ? 1 : lines) * kLine);
 }
 
 }  // namespace edgert::detail

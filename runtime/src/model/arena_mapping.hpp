@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace edgert::detail {
 
@@ -9,5 +10,8 @@ namespace edgert::detail {
 // pages from 1 MiB, where the kernel has them). nullptr with errno set on failure; `mapped`
 // receives the size to munmap.
 std::byte* mapArena(std::size_t bytes, std::size_t& mapped);
+
+// The arena a model's plan of `planned` bytes takes: whole 64-byte lines, at least one.
+std::size_t arenaBytesFor(std::uint64_t planned);
 
 }  // namespace edgert::detail

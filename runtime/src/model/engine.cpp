@@ -41,10 +41,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
   const std::uint64_t need = model.header().arenaBytes;
   std::unique_ptr<Engine> e(new Engine());
   if (arena.empty()) {
-    // Whole lines; at least one.
-    const std::size_t bytes = static_cast<std::size_t>(
-        (need + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment);
-    const std::size_t alloc = bytes == 0 ? model::kArenaAlignment : bytes;
+    const std::size_t alloc = detail::arenaBytesFor(need);
     e->ownedArena_ = detail::mapArena(alloc, e->ownedBytes_);
     if (e->ownedArena_ == nullptr) {
       return makeError(Errc::kNoMemory, "{}: cannot map the {}-byte arena: {}", model.sourceName(), need,

@@ -25,12 +25,10 @@ Result<std::unique_ptr<EngineSet>> EngineSet::create(std::span<const Model* cons
   }
   std::unique_ptr<EngineSet> set(new EngineSet());
   for (const Model* m : models) {
-    const auto bytes = static_cast<std::size_t>(
-        (m->header().arenaBytes + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment);
+    const std::size_t bytes = detail::arenaBytesFor(m->header().arenaBytes);
     set->arenaBytes_ = std::max(set->arenaBytes_, bytes);
     set->separateBytes_ += bytes;
   }
-  set->arenaBytes_ = std::max<std::size_t>(set->arenaBytes_, model::kArenaAlignment);
   set->arena_ = detail::mapArena(set->arenaBytes_, set->mapped_);
   if (set->arena_ == nullptr) {
     return makeError(Errc::kNoMemory, "cannot map the shared {}-byte arena of {} models: {}",

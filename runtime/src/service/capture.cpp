@@ -10,8 +10,8 @@ void FrameCopy::reserve(PixelFormat format, int width, int height) {
   view_ = packedImageView(format, width, height, bytes_.data());
 }
 
-void FrameCopy::assign(const ImageView& image) {
-  if (image.format != view_.format || image.width != view_.width || image.height != view_.height) return;
+bool FrameCopy::assign(const ImageView& image) {
+  if (image.format != view_.format || image.width != view_.width || image.height != view_.height) return false;
   std::uint8_t* to = bytes_.data();
   for (int p = 0; p < planeCount(image.format); ++p) {
     const std::size_t row = packedStride(image.format, image.width, p);
@@ -22,6 +22,7 @@ void FrameCopy::assign(const ImageView& image) {
       to += row;
     }
   }
+  return true;
 }
 
 void captureFrame(hal::FrameSource& source, kernels::Preprocessor& preprocessor,
@@ -40,10 +41,7 @@ void captureFrame(hal::FrameSource& source, kernels::Preprocessor& preprocessor,
     out.preprocessMs =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     out.pixels = nullptr;
-    if (keep != nullptr) {
-      keep->assign(frame.image);
-      out.pixels = keep;
-    }
+    if (keep != nullptr && keep->assign(frame.image)) out.pixels = keep;
     source.release(frame);
   }
   out.stats = source.stats();

@@ -24,9 +24,9 @@ namespace edgert::runtime {
 class FrameCopy {
  public:
   void reserve(PixelFormat format, int width, int height);
-  // Copies `image` (the format and size reserved) plane by plane, tightly packed. No
-  // allocation.
-  void assign(const ImageView& image);
+  // Copies `image` plane by plane, tightly packed; false (nothing copied) when its format or
+  // size is not the one reserved. No allocation.
+  bool assign(const ImageView& image);
   const ImageView& view() const { return view_; }
   std::size_t capacity() const { return bytes_.capacity(); }
 

@@ -27,17 +27,18 @@ Quad turnedQuad(const Quad& q, int quarters) {
 
 }  // namespace
 
-Result<RegionStage::Input> RegionStage::inputOf(Engine& engine, std::string_view role) {
+Result<RegionStage::ImageInput> RegionStage::inputOf(Engine& engine, std::string_view role) {
   if (engine.inputs().size() != 1) {
-    return makeError(Errc::kUnsupported, "the {} has {} inputs; expected one image input", role,
-                     engine.inputs().size());
+    return makeError(Errc::kUnsupported, "{} {}: {} inputs; expected one image input", role,
+                     engine.sourceName(), engine.inputs().size());
   }
   const Engine::Binding& in = engine.inputs()[0];
   const kernels::Shape& s = in.type.shape;
   if (in.type.dtype != kernels::DType::kFloat32 || s.rank != 4 || s.dims[0] != 1 || s.dims[1] != 3) {
-    return makeError(Errc::kUnsupported, "the {}'s input {} must be float32 1x3xHxW", role, in.name);
+    return makeError(Errc::kUnsupported, "{} {}: input {} must be float32 1x3xHxW", role,
+                     engine.sourceName(), describeBinding(in));
   }
-  Input input;
+  ImageInput input;
   input.engine = &engine;
   input.height = static_cast<int>(s.dims[2]);
   input.width = static_cast<int>(s.dims[3]);
@@ -48,16 +49,19 @@ Result<RegionStage::Input> RegionStage::inputOf(Engine& engine, std::string_view
 
 Result<RegionStage> RegionStage::create(Engine& engine, std::unique_ptr<Decoder> decoder, const Options& options) {
   RegionStage stage;
-  EDGERT_ASSIGN_OR_RETURN(stage.recognizer_, inputOf(engine, "recogniser"));
+  EDGERT_ASSIGN_OR_RETURN(stage.recognizer_, inputOf(engine, "postprocess.recognizer"));
   if (options.orientation != nullptr) {
-    EDGERT_ASSIGN_OR_RETURN(stage.orientation_, inputOf(*options.orientation, "orientation classifier"));
+    EDGERT_ASSIGN_OR_RETURN(stage.orientation_, inputOf(*options.orientation, "postprocess.orientation"));
     const Engine& cls = *options.orientation;
     const std::span<const float> scores =
         cls.outputs().size() == 1 ? floatValues(cls.outputs()[0]) : std::span<const float>{};
     if (scores.size() != 2) {
+      std::string found;
+      for (const Engine::Binding& b : cls.outputs()) found += (found.empty() ? "" : ", ") + describeBinding(b);
       return makeError(Errc::kUnsupported,
-                       "the orientation classifier must have one float32 output of 2 scores "
-                       "(0 and 180 degrees)");
+                       "postprocess.orientation {}: expected one float32 output of 2 scores (0 and 180 "
+                       "degrees), found {}",
+                       cls.sourceName(), found);
     }
     stage.orientationScores_ = scores;
   }
@@ -66,13 +70,15 @@ Result<RegionStage> RegionStage::create(Engine& engine, std::unique_ptr<Decoder>
   return stage;
 }
 
-void RegionStage::crop(const ImageView& frame, const Quad& quad, const Input& input) {
+void RegionStage::crop(const ImageView& frame, const Quad& quad, const ImageInput& input) {
   const float w = std::max(distance(quad[0], quad[1]), distance(quad[3], quad[2]));
   const float h = std::max(distance(quad[0], quad[3]), distance(quad[1], quad[2]));
   // Height: the input's; width: the region's aspect ratio at that height (PaddleOCR's
   // ceil(H * w / h)), at most the input's.
-  const float ratio = h > 0 ? w / h : 1.0F;
-  const int width = std::clamp(static_cast<int>(std::ceil(static_cast<float>(input.height) * ratio)), 1, input.width);
+  // Clamped as a float first: a degenerate quad (NaN, zero height) must not reach the cast.
+  const float wanted = static_cast<float>(input.height) * (h > 0 ? w / h : 1.0F);
+  const int width = std::isnan(wanted) ? 1
+                                       : static_cast<int>(std::ceil(std::clamp(wanted, 1.0F, static_cast<float>(input.width))));
   kernels::WarpTarget target;
   target.tensorWidth = input.width;
   target.tensorHeight = input.height;
@@ -88,9 +94,19 @@ void RegionStage::crop(const ImageView& frame, const Quad& quad, const Input& in
   kernels::warpQuad(frame, corners, width, input.height, target, input.tensor);
 }
 
+void RegionStage::cropAndInvoke(const ImageView& frame, const Quad& quad, const ImageInput& input) {
+  Clock::time_point t0 = Clock::now();
+  crop(frame, quad, input);
+  cropMs_ += msSince(t0);
+  t0 = Clock::now();
+  input.engine->invoke();
+  inferMs_ += msSince(t0);
+}
+
 std::size_t RegionStage::run(const ImageView& frame, std::span<Detection> regions, std::size_t count) {
   cropMs_ = inferMs_ = 0;
   turned_ = 0;
+  orientationNonFinite_ = false;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < count && i < regions.size(); ++i) {
     Detection region = regions[i];
@@ -99,24 +115,15 @@ std::size_t RegionStage::run(const ImageView& frame, std::span<Detection> region
     const float h = std::max(distance(quad[0], quad[3]), distance(quad[1], quad[2]));
     if (h >= options_.tallRatio * w) quad = turnedQuad(quad, 1);
     if (orientation_.engine != nullptr) {
-      Clock::time_point t0 = Clock::now();
-      crop(frame, quad, orientation_);
-      cropMs_ += msSince(t0);
-      t0 = Clock::now();
-      orientation_.engine->invoke();
-      inferMs_ += msSince(t0);
+      cropAndInvoke(frame, quad, orientation_);
+      orientationNonFinite_ = orientationNonFinite_ || !allFinite(orientationScores_);
       if (orientationScores_[1] > orientationScores_[0] &&
           orientationScores_[1] >= options_.orientationThreshold) {
         quad = turnedQuad(quad, 2);
         ++turned_;
       }
     }
-    Clock::time_point t0 = Clock::now();
-    crop(frame, quad, recognizer_);
-    cropMs_ += msSince(t0);
-    t0 = Clock::now();
-    recognizer_.engine->invoke();
-    inferMs_ += msSince(t0);
+    cropAndInvoke(frame, quad, recognizer_);
     region.corners = quad;
     if (decoder_->decode({&region, 1}) == 1) regions[kept++] = region;
   }

@@ -43,29 +43,36 @@ class RegionStage {
   std::size_t run(const ImageView& frame, std::span<Detection> regions, std::size_t count);
 
   Decoder& decoder() { return *decoder_; }
+  // Whether the last run() saw NaN or infinity in the orientation classifier's or the
+  // recogniser's outputs (any region).
+  bool lastOutputsNonFinite() const { return orientationNonFinite_ || decoder_->lastOutputsNonFinite(); }
   // Of the last run(): milliseconds spent cropping, in the engines, decoding; lines turned.
   double cropMs() const { return cropMs_; }
-  double inferMs() const { return inferMs_; }
+  double inferMs() const { return inferMs_; }  // the orientation classifier's and recogniser's
   int turned() const { return turned_; }
 
  private:
-  struct Input {
+  // An engine whose one input is an image tensor (1x3xHxW float32).
+  struct ImageInput {
     Engine* engine = nullptr;
     std::span<float> tensor;
     int width = 0;
     int height = 0;
   };
-  static Result<Input> inputOf(Engine& engine, std::string_view role);
-  void crop(const ImageView& frame, const Quad& quad, const Input& input);
+  static Result<ImageInput> inputOf(Engine& engine, std::string_view role);
+  void crop(const ImageView& frame, const Quad& quad, const ImageInput& input);
+  // The crop into the input's engine, then the engine, each timed.
+  void cropAndInvoke(const ImageView& frame, const Quad& quad, const ImageInput& input);
 
-  Input recognizer_;
-  Input orientation_;
+  ImageInput recognizer_;
+  ImageInput orientation_;
   std::span<const float> orientationScores_;
   std::unique_ptr<Decoder> decoder_;
   Options options_;
   double cropMs_ = 0;
   double inferMs_ = 0;
   int turned_ = 0;
+  bool orientationNonFinite_ = false;
 };
 
 }  // namespace edgert::runtime

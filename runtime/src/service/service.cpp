@@ -110,7 +110,10 @@ struct Service::Impl {
   // snapshot is wanted.
   std::array<FrameCopy, 2> frameCopies;
   bool keepFrames = false;
-  std::optional<SnapshotWriter> snapshot;
+  std::optional<SnapshotWriter> snapshotWriter;  // nullopt: output.snapshots = false
+  std::uint64_t snapshotFailures = 0;
+  std::string lastSnapshotError;
+  std::uint64_t droppedLines = 0;  // JSON lines over the line buffer (never expected)
   Clock::time_point nextSnapshot{};
   std::span<float> input;
   // Pipelined mode: frames are captured into these on the capture thread, then copied into
@@ -171,7 +174,7 @@ struct Service::Impl {
 
   Result<void> build();
   Result<void> warmUp();
-  bool outputsFinite() const;
+  bool outputsFinite(const Engine& stage) const;
   std::optional<ServiceEnd> trackTrial();
   std::optional<ServiceEnd> trialExpired();
   void passTrial();
@@ -264,7 +267,9 @@ Result<void> Service::Impl::build() {
                                                      {*engine, config.preprocess.width, config.preprocess.height}));
   if (config.postprocess.kind == PostprocessKind::kOcr) {
     Engine& recognizer = (*engines)[1];
-    EDGERT_ASSIGN_OR_RETURN(auto reader, makeCtcTextDecoder(config.postprocess, {recognizer, 0, 0}));
+    Result<std::unique_ptr<Decoder>> made = makeCtcTextDecoder(config.postprocess, {recognizer, 0, 0});
+    if (!made) return makeError(made.error().code(), "{}: {}", config.sourceName, made.error().message());
+    std::unique_ptr<Decoder> reader = std::move(*made);
     RegionStage::Options options;
     if (engines->size() > 2) options.orientation = &(*engines)[2];
     options.orientationThreshold = config.postprocess.text.orientationThreshold;
@@ -275,9 +280,14 @@ Result<void> Service::Impl::build() {
     regionStage.emplace(std::move(*stage));
     keepFrames = true;
   }
-  for (std::size_t i = 0; i < (config.pipeline ? 2U : 1U); ++i) frameCopies[i].reserve(f.format, f.width, f.height);
-  {
+  if (keepFrames || config.output.snapshots) {
+    for (std::size_t i = 0; i < (config.pipeline ? 2U : 1U); ++i) frameCopies[i].reserve(f.format, f.width, f.height);
+  }
+  if (config.output.snapshots) {
     std::string dir = config.output.snapshotDir;
+    if (!dir.empty() && ::access(dir.c_str(), W_OK) != 0) {
+      return Error::fromErrno(errno, fmt::format("{}: output.snapshot_dir {}", config.sourceName, dir));
+    }
     if (dir.empty()) {
       // systemd's StateDirectory= (a colon-separated list; the first is ours).
       const char* state = std::getenv("STATE_DIRECTORY");
@@ -285,7 +295,14 @@ Result<void> Service::Impl::build() {
     }
     Result<SnapshotWriter> writer = SnapshotWriter::create(f.width, f.height, dir);
     if (!writer) return makeError(writer.error().code(), "{}: output.snapshot_dir: {}", config.sourceName, writer.error().message());
-    snapshot.emplace(std::move(*writer));
+    snapshotWriter.emplace(std::move(*writer));
+  }
+  // The JSON line: room for every detection with the longest text the decoders can give,
+  // each byte escaped (\u00XX at worst).
+  {
+    std::size_t textBytes = decoder ? decoder->maxTextBytes() : 0;
+    if (regionStage) textBytes = std::max(textBytes, regionStage->decoder().maxTextBytes());
+    line = TextBuffer(64 * 1024 + detections.size() * (6 * textBytes + 256));
   }
   detections.resize(static_cast<std::size_t>(std::max(config.postprocess.maxDetections,
                                                       config.postprocess.topK)));
@@ -319,9 +336,11 @@ Result<void> Service::Impl::build() {
     addItem(fmt::format("model image (mapped){}", models.size() == 1 ? "" : " " + models[i]->sourceName()),
             models[i]->fileBytes());
   }
-  addItem(fmt::format("frame copies for the region stage and snapshots ({})", config.pipeline ? 2 : 1),
-          frameCopies[0].capacity() * (config.pipeline ? 2 : 1));
-  addItem("snapshot canvas (RGB)", snapshot->memoryBytes());
+  if (frameCopies[0].capacity() > 0) {
+    addItem(fmt::format("frame copies for the region stage and snapshots ({})", config.pipeline ? 2 : 1),
+            frameCopies[0].capacity() * (config.pipeline ? 2 : 1));
+  }
+  if (snapshotWriter) addItem("snapshot canvas (RGB)", snapshotWriter->memoryBytes());
   addItem("pre-processing tables", preprocessor->memoryBytes());
   if (config.pipeline) addItem("pipeline staging tensors (2)", 2 * input.size() * sizeof(float));
   addItem("post-processing scratch and detections",
@@ -374,31 +393,31 @@ Result<void> Service::Impl::build() {
 // A bundle on trial: K inferences on a blank input before the camera starts; every float
 // output of each must be finite.
 Result<void> Service::Impl::warmUp() {
+  // Every model of the pipeline, one after another as in a frame: each on a blank input,
+  // its outputs read before the next one runs (they share the arena).
   for (int k = 0; k < config.update.warmupInferences; ++k) {
-    std::fill(input.begin(), input.end(), 0.0F);
-    engine->invoke();
-    if (!outputsFinite()) {
-      return makeError(Errc::kCorrupt,
-                       "{}: warm-up inference {} of {} (update.warmup_inferences) gave non-finite outputs",
-                       config.modelPath, k + 1, config.update.warmupInferences);
+    for (std::size_t e = 0; e < engines->size(); ++e) {
+      Engine& stage = (*engines)[e];
+      for (const Engine::Binding& in : stage.inputs()) std::memset(in.data, 0, in.type.bytes());
+      stage.invoke();
+      if (!outputsFinite(stage)) {
+        return makeError(Errc::kCorrupt,
+                         "{}: warm-up inference {} of {} (update.warmup_inferences) gave non-finite outputs",
+                         models[e]->sourceName(), k + 1, config.update.warmupInferences);
+      }
     }
   }
   if (config.update.warmupInferences > 0) {
-    log::info(gLog, "bundle {} on trial: {} warm-up inferences gave finite outputs",
-              config.bundle.version, config.update.warmupInferences);
+    log::info(gLog, "bundle {} on trial: {} warm-up inferences of {} model{} gave finite outputs",
+              config.bundle.version, config.update.warmupInferences, engines->size(),
+              engines->size() == 1 ? "" : "s");
   }
   return success();
 }
 
-bool Service::Impl::outputsFinite() const {
-  for (const Engine::Binding& out : engine->outputs()) {
-    if (out.type.dtype != kernels::DType::kFloat32) continue;
-    std::size_t n = 1;
-    for (int i = 0; i < out.type.shape.rank; ++i) n *= static_cast<std::size_t>(out.type.shape.dims[i]);
-    const auto* values = reinterpret_cast<const float*>(out.data);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!std::isfinite(values[i])) return false;
-    }
+bool Service::Impl::outputsFinite(const Engine& stage) const {
+  for (const Engine::Binding& out : stage.outputs()) {
+    if (!allFinite(floatValues(out))) return false;
   }
   return true;
 }
@@ -512,14 +531,14 @@ void Service::Impl::captureJob(void* context, int slot) {
   const auto s = static_cast<std::size_t>(slot);
   captureFrame(*self.source, *self.preprocessor, self.motion, std::chrono::milliseconds(100),
                self.stagingFrames[s], self.staging[s],
-               self.keepFrames || gSnapshot.load() ? &self.frameCopies[s] : nullptr);
+               self.keepFrames || (self.snapshotWriter && gSnapshot.load()) ? &self.frameCopies[s] : nullptr);
 }
 
 // The next frame into `current` and, when there is one, into the engine's input.
 hal::WaitStatus Service::Impl::nextFrame() {
   if (!captureThread) {
     captureFrame(*source, *preprocessor, motion, std::chrono::milliseconds(100), current, input,
-                 keepFrames || gSnapshot.load() ? &frameCopies[0] : nullptr);
+                 keepFrames || (snapshotWriter && gSnapshot.load()) ? &frameCopies[0] : nullptr);
   } else {
     const auto slot = static_cast<std::size_t>(stagingSlot);
     if (!captureThread->pending()) captureThread->start(stagingSlot);
@@ -549,13 +568,16 @@ bool Service::Impl::processFrame() {
   const double inferMs = msSince(t1);
   const Clock::time_point t2 = Clock::now();
   std::size_t count = 0;
-  frameNonFinite = false;
+  // Non-finite outputs: the decoders say so for what they read (ten such frames in a row are
+  // a fault); without a decoder only a bundle's trial checks the outputs.
+  bool decodedNonFinite = false;
   if (decoder) {
     decoder->beginFrame();
     count = decoder->decode(detections);
-    frameNonFinite = decoder->lastOutputsNonFinite();
+    decodedNonFinite = decoder->lastOutputsNonFinite();
+    frameNonFinite = decodedNonFinite;
   } else {
-    frameNonFinite = !outputsFinite();
+    frameNonFinite = !outputsFinite(*engine);
   }
   // Model coordinates to source pixels.
   const kernels::ImageMapping& m = preprocessor->mapping();
@@ -568,10 +590,11 @@ bool Service::Impl::processFrame() {
     const Clock::time_point t3 = Clock::now();
     count = regionStage->run(current.pixels->view(), detections, count);
     regionsMs = msSince(t3);
-    frameNonFinite = frameNonFinite || regionStage->decoder().lastOutputsNonFinite();
+    decodedNonFinite = decodedNonFinite || regionStage->lastOutputsNonFinite();
+    frameNonFinite = decodedNonFinite;
     textLines += count;
   }
-  if (frameNonFinite) {
+  if (decodedNonFinite) {
     ++nonFiniteFrames;
   } else {
     nonFiniteFrames = 0;
@@ -582,7 +605,14 @@ bool Service::Impl::processFrame() {
   ++frames;
   detectionsTotal += count;
   publish(count, inferMs, totalMs);
-  if (gSnapshot.load() && current.pixels != nullptr) writeSnapshot(count);
+  if (gSnapshot.load()) {
+    if (!snapshotWriter) {
+      gSnapshot.store(false);
+      log::notice(gLog, "snapshot asked for, but output.snapshots = false: no snapshot");
+    } else if (current.pixels != nullptr) {
+      writeSnapshot(count);
+    }
+  }
   return count > 0;
 }
 
@@ -591,11 +621,17 @@ bool Service::Impl::processFrame() {
 // takes some milliseconds of the loop; a failure is logged and the service goes on.
 void Service::Impl::writeSnapshot(std::size_t count) {
   gSnapshot.store(false);
-  Result<std::string> written = snapshot->write(current.pixels->view(), {detections.data(), count});
+  Result<std::string> written = snapshotWriter->write(current.pixels->view(), {detections.data(), count});
   if (!written) {
-    log::warning(gLog, "snapshot: {}", written.error().message());
+    // Said once, and again only when the reason changes (a full disk must not flood the log).
+    ++snapshotFailures;
+    if (written.error().message() != lastSnapshotError) {
+      lastSnapshotError = written.error().message();
+      log::warning(gLog, "snapshot: {} ({} failed so far)", lastSnapshotError, snapshotFailures);
+    }
     return;
   }
+  lastSnapshotError.clear();
   ++snapshotsWritten;
   log::info(gLog, "snapshot of frame {} ({} detections): {}", frames, count, *written);
 }
@@ -639,6 +675,11 @@ void Service::Impl::publish(std::size_t count, double inferMs, double totalMs) {
     line.append("]}}");
   }
   line.append("]}}\n");
+  if (line.truncated()) {
+    // Sized at start for the most detections and text; a cut line would corrupt the stream.
+    if (droppedLines++ == 0) log::error(gLog, "frame {}: its JSON line is over {} bytes; dropped", frames, line.capacity());
+    return;
+  }
   sink.write(line.view());
 }
 

@@ -100,16 +100,35 @@ Result<void> BundlePayloadValidator::checkBundle(const std::string& dir, const u
   if (c->update.present) {
     return named(fmt::format("{}: [update]: the device's own config sets these; a bundle's config may not", path));
   }
-  const std::filesystem::path model(c->modelPath);
-  bool ours = model.parent_path() == std::filesystem::path(dir);
-  bool listed = false;
-  for (const update::PayloadEntry& p : manifest.payload) {
-    if (p.kind == update::PayloadKind::kModel && p.name == model.filename().string()) listed = true;
-  }
-  if (!ours || !listed) {
-    return named(fmt::format("{}: service.model: '{}' is not a model of this bundle (name one of its "
-                             "models by its file name)",
-                             path, c->modelPath));
+  // Every model the config names is one of this bundle's, by its file name.
+  const auto bundleModel = [&](std::string_view key, const std::string& modelPath) -> Result<void> {
+    const std::filesystem::path model(modelPath);
+    const bool ours = model.parent_path() == std::filesystem::path(dir);
+    bool listed = false;
+    for (const update::PayloadEntry& p : manifest.payload) {
+      if (p.kind == update::PayloadKind::kModel && p.name == model.filename().string()) listed = true;
+    }
+    if (!ours || !listed) {
+      return named(fmt::format("{}: {}: '{}' is not a model of this bundle (name one of its models by "
+                               "its file name)",
+                               path, key, modelPath));
+    }
+    return success();
+  };
+  EDGERT_TRY(bundleModel("service.model", c->modelPath));
+  if (c->postprocess.kind == PostprocessKind::kOcr) {
+    const ServiceConfig::Postprocess::Text& text = c->postprocess.text;
+    EDGERT_TRY(bundleModel("postprocess.recognizer", text.recognizerPath));
+    if (!text.orientationPath.empty()) EDGERT_TRY(bundleModel("postprocess.orientation", text.orientationPath));
+    // Bundles carry models and a config, no other files: the dictionary stays on the device,
+    // and the config pins which one.
+    if (std::filesystem::path(text.dictionaryPath).parent_path() == std::filesystem::path(dir) ||
+        text.dictionarySha256.empty()) {
+      return named(fmt::format("{}: postprocess.dictionary: a bundle's config names a dictionary on the "
+                               "device by its absolute path and pins it with dictionary_sha256 (bundles "
+                               "carry models and the config only)",
+                               path));
+    }
   }
   return success();
 }

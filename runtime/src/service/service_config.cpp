@@ -162,7 +162,12 @@ void readOutput(TableReader& t, ServiceConfig::Output& o, const std::string& bas
   o.emptyFrames = t.optionalBool("empty_frames").value_or(true);
   if (auto v = t.optionalFloat("status_interval_s", kSecondsRange)) o.statusInterval = toMs(*v);
   o.prometheusPath = resolve(baseDir, t.optionalString("prometheus", kNonEmptyString).value_or(""));
-  if (auto v = t.optionalFloat("snapshot_interval_s", kSecondsRange)) o.snapshotInterval = toMs(*v);
+  o.snapshots = t.optionalBool("snapshots").value_or(true);
+  // At least a second: a snapshot encodes a PNG and syncs a file on the loop's thread.
+  if (auto v = t.optionalFloat("snapshot_interval_s", FloatRange{1.0, 86400.0})) o.snapshotInterval = toMs(*v);
+  if (!o.snapshots && (t.has("snapshot_interval_s") || t.has("snapshot_dir"))) {
+    t.fail("snapshots", "false, but snapshot_interval_s or snapshot_dir is set");
+  }
   o.snapshotDir = resolve(baseDir, t.optionalString("snapshot_dir", kNonEmptyString).value_or(""));
   if (!o.prometheusPath.empty() && o.prometheusPath.size() > 5 &&
       o.prometheusPath.substr(o.prometheusPath.size() - 5) != ".prom") {

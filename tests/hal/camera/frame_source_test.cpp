@@ -13,6 +13,7 @@
 
 #include "edgert/hal/camera.hpp"
 #include "support/image_files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace edgert::hal {
 namespace {
@@ -20,18 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "edgert-camera-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using edgert::test::TempDir;
 
 void writeBytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -178,7 +168,7 @@ std::vector<std::uint8_t> testPixels() {
 }
 
 TEST(ImageFileSource, PngIsReplayedPixelExact) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   const std::vector<std::uint8_t> rgb = testPixels();
   ASSERT_TRUE(edgert::testing::writePng(dir.file("still.png"), rgb, kImgW, kImgH));
   CameraConfig config;
@@ -199,7 +189,7 @@ TEST(ImageFileSource, PngIsReplayedPixelExact) {
 }
 
 TEST(ImageFileSource, JpegDecodesToRgb) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   // A flat colour survives JPEG at quality 100 within a level or two.
   const int w = 16, h = 8;
   std::vector<std::uint8_t> rgb(w * h * 3);
@@ -221,7 +211,7 @@ TEST(ImageFileSource, JpegDecodesToRgb) {
 }
 
 TEST(ImageFileSource, BrokenFilesAreNamed) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   CameraConfig config;
   config.source = dir.file("missing.png");
   EXPECT_NE(startError(config).find("missing.png"), std::string::npos);
@@ -254,7 +244,7 @@ std::string y4m(const std::string& header, int frames, std::size_t frameBytes, b
 }
 
 TEST(VideoFileSource, Y4m420IsDeliveredAsNv12) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   const int w = 8, h = 6;
   writeBytes(dir.file("clip.y4m"), y4m("W8 H6 F25:1 Ip A1:1 C420jpeg", 3, w * h * 3 / 2));
   CameraConfig config;
@@ -282,7 +272,7 @@ TEST(VideoFileSource, Y4m420IsDeliveredAsNv12) {
 }
 
 TEST(VideoFileSource, Y4m422IsDeliveredAsYuyvAndMonoAsGrey) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   writeBytes(dir.file("c422.y4m"), y4m("W4 H2 F30:1 C422", 1, 4 * 2 * 2));
   CameraConfig config;
   config.source = dir.file("c422.y4m");
@@ -304,7 +294,7 @@ TEST(VideoFileSource, Y4m422IsDeliveredAsYuyvAndMonoAsGrey) {
 }
 
 TEST(VideoFileSource, LoopingContinuesTheSequence) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   writeBytes(dir.file("two.y4m"), y4m("W2 H2 F30:1 Cmono", 2, 4));
   CameraConfig config;
   config.source = dir.file("two.y4m");
@@ -321,7 +311,7 @@ TEST(VideoFileSource, LoopingContinuesTheSequence) {
 }
 
 TEST(VideoFileSource, BadFilesAreRefusedWithWhereTheyBreak) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   CameraConfig config;
   writeBytes(dir.file("cut.y4m"), y4m("W8 H6 F25:1 C420jpeg", 3, 72, /*truncateLast=*/true));
   config.source = dir.file("cut.y4m");
@@ -352,7 +342,7 @@ TEST(VideoFileSource, BadFilesAreRefusedWithWhereTheyBreak) {
 }
 
 TEST(VideoFileSource, RawFramesTakeTheConfiguredSize) {
-  TempDir dir;
+  TempDir dir("edgert-camera");
   std::string bytes;
   for (int f = 0; f < 3; ++f) bytes += std::string(4 * 2 * 3, static_cast<char>(f + 1));
   writeBytes(dir.file("clip.rgb"), bytes);

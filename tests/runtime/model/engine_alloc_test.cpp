@@ -3,6 +3,7 @@
 // thread and on the worker pool. And that the pool changes no output bit.
 #include "edgert/kernels/cpu_features.hpp"
 #include "edgert/runtime/engine.hpp"
+#include "edgert/runtime/engine_set.hpp"
 #include "edgert/runtime/model.hpp"
 
 #include "arena_plan.hpp"
@@ -371,6 +372,62 @@ TEST(EngineThreads, RejectsThreadCountsOutside1To256) {
   if (fastVariants().target != model::Target::kAny) {
     EXPECT_GT((*eight)->workerScratchBytes(), 0u) << "the depthwise and general convs plan scratch";
   }
+}
+
+}  // namespace
+}  // namespace edgert
+
+namespace edgert {
+namespace {
+
+// Engines of one set (a multi-model pipeline) share one arena, the largest plan's, and one
+// worker pool, and give what separate engines give, as long as each one's outputs are read
+// before the next one runs; invoking them allocates nothing.
+TEST(EngineSet, EnginesShareOneArenaAndPoolAndGiveWhatSeparateEnginesGive) {
+  FastImage image;
+  ASSERT_NO_FATAL_FAILURE(buildFastImage(image));
+  auto model = Model::fromBytes({image.data, image.size}, "set.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  auto alone = Engine::create(*model, {}, Engine::Options{2});
+  ASSERT_TRUE(alone.ok()) << alone.error().message();
+  fillInput(**alone);
+  (*alone)->invoke();
+  const Engine::Binding& want = (*alone)->outputs()[0];
+  const std::vector<std::byte> expected(want.data, want.data + want.type.bytes());
+
+  const Model* models[] = {&*model, &*model};
+  auto set = EngineSet::create(models, Engine::Options{.threads = 2});
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  EngineSet& engines = **set;
+  ASSERT_EQ(engines.size(), 2U);
+  EXPECT_EQ(engines.separateArenaBytes(), 2 * engines.arenaBytes());
+  EXPECT_GE(engines.arenaBytes(), static_cast<std::size_t>(model->header().arenaBytes));
+  EXPECT_LT(engines.arenaBytes(), static_cast<std::size_t>(model->header().arenaBytes) + 64);
+  EXPECT_EQ(engines.threads(), 2);
+  EXPECT_EQ(engines.workerScratchBytes(), (*alone)->workerScratchBytes());
+  ASSERT_NE(engines.pool(), nullptr);
+  // One arena: the two engines' tensors are the same bytes.
+  EXPECT_EQ(engines[0].outputs()[0].data, engines[1].outputs()[0].data);
+  EXPECT_EQ(engines[0].arena().data(), engines[1].arena().data());
+  for (std::size_t k = 0; k < 2; ++k) {
+    fillInput(engines[k]);
+    engines[k].invoke();
+    const Engine::Binding& got = engines[k].outputs()[0];
+    ASSERT_EQ(got.type.bytes(), expected.size());
+    EXPECT_EQ(std::memcmp(got.data, expected.data(), expected.size()), 0) << "engine " << k;
+  }
+  ASSERT_TRUE(test::allocationCounterWorks());
+  test::startCountingAllocations();
+  for (int i = 0; i < 200; ++i) {
+    engines[0].invoke();
+    engines[1].invoke();
+  }
+  EXPECT_EQ(test::stopCountingAllocations(), 0);
+
+  EXPECT_FALSE(EngineSet::create({}, {}).ok());
+  auto zero = EngineSet::create(models, Engine::Options{.threads = 0});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message().find("0 threads"), std::string::npos) << zero.error().message();
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "edgert/runtime/service.hpp"
 #include "runtime/cli/cli_runner.hpp"
 #include "support/alloc_counter.hpp"
+#include "support/temp_dir.hpp"
 
 namespace edgert::runtime {
 namespace {
@@ -170,25 +171,14 @@ std::string loopConfig(const fs::path& dir, int frames, bool pipeline, const std
       dir.string(), extra);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "edgert-ocr-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using edgert::test::TempDir;
 
 class OcrLoop : public ::testing::TestWithParam<bool> {};
 
 // 1,000 frames natively (fewer under emulation and ThreadSanitizer: EDGERT_LOOP_FRAMES).
 TEST_P(OcrLoop, FramesReadTheirLineAndAllocateNothing) {
   const int frames = EDGERT_LOOP_FRAMES;
-  TempDir dir;
+  TempDir dir("edgert-ocr");
   Result<ServiceConfig> config = parseServiceConfig(loopConfig(dir.path(), frames, GetParam()), "loop.toml", "/");
   ASSERT_TRUE(config) << config.error().message();
   std::FILE* console = std::tmpfile();
@@ -219,7 +209,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, OcrLoop, ::testing::Values(false, true),
                          });
 
 TEST(OcrSnapshot, ARequestedSnapshotIsThePngOfAFrameWithItsLines) {
-  TempDir dir;
+  TempDir dir("edgert-ocr");
   Result<ServiceConfig> config = parseServiceConfig(
       loopConfig(dir.path(), 3, false, fmt::format("snapshot_dir = \"{}\"\n", dir.path().string())), "loop.toml", "/");
   ASSERT_TRUE(config) << config.error().message();

@@ -28,6 +28,7 @@
 #include "edgert/kernels/cpu_features.hpp"
 #include "edgert/runtime/service.hpp"
 #include "support/alloc_counter.hpp"
+#include "support/temp_dir.hpp"
 #include "support/thread_counter.hpp"
 
 namespace edgert::runtime {
@@ -46,18 +47,7 @@ fs::path frontModel() {
 }
 const fs::path kFrontModel = frontModel();
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "edgert-loop-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using edgert::test::TempDir;
 
 // A datagram socket bound where $NOTIFY_SOCKET points, as systemd's is, read by a thread
 // of its own as systemd reads it (a full queue would block sd_notify: Linux queues only
@@ -137,7 +127,7 @@ constexpr int kLoopFrames = EDGERT_LOOP_FRAMES;
 TEST_P(ServiceLoop, ThousandFramesAllocateNothing) {
   ASSERT_TRUE(fs::exists(kFrontModel)) << kFrontModel << " is compiled by postprocess.compile_blazeface";
   const bool pipeline = GetParam();
-  TempDir dir;
+  TempDir dir("edgert-loop");
   NotifySocket notify(dir.path() / "notify.sock");
   ASSERT_TRUE(notify.bound());
   std::ostringstream text;
@@ -198,7 +188,7 @@ std::string withoutTimings(const std::string& line) {
 // the same config starts them.
 TEST(ServiceBudget, NoThreadStartsWhenTheBudgetIsExceeded) {
   ASSERT_TRUE(fs::exists(kFrontModel)) << kFrontModel << " is compiled by postprocess.compile_blazeface";
-  TempDir dir;
+  TempDir dir("edgert-loop");
   const auto config = [&](int budgetMib) {
     std::ostringstream text;
     text << "[service]\nmodel = \"" << kFrontModel.string() << "\"\nthreads = 2\nframes = 1\n"
@@ -233,7 +223,7 @@ TEST(ServicePipeline, SameDetectionsAsSequentialOnTheAstronaut) {
   ASSERT_TRUE(fs::exists(EDGERT_FACE_PHOTO)) << "fetched by toolchain/fetch-testdata.sh";
   std::vector<std::string> outputs[2];
   for (const bool pipeline : {false, true}) {
-    TempDir dir;
+    TempDir dir("edgert-loop");
     std::ostringstream text;
     text << "[service]\nmodel = \"" << kFrontModel.string() << "\"\nframes = 4\npipeline = "
          << (pipeline ? "true" : "false") << "\n"
@@ -264,7 +254,7 @@ TEST(ServiceIdle, StandbyAndBackAllocatesNothing) {
   ASSERT_TRUE(fs::exists(kFrontModel)) << kFrontModel << " is compiled by postprocess.compile_blazeface";
   for (const bool pipeline : {false, true}) {
     SCOPED_TRACE(pipeline ? "pipelined" : "sequential");
-    TempDir dir;
+    TempDir dir("edgert-loop");
     std::ostringstream text;
     text << "[service]\nmodel = \"" << kFrontModel.string() << "\"\nframes = 100\npipeline = "
          << (pipeline ? "true" : "false") << "\n"

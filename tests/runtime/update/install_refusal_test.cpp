@@ -210,6 +210,22 @@ TEST_F(InstallRefusal, ConfigNamingAModelOutsideTheBundle) {
                 "is not a model of this bundle");
 }
 
+TEST_F(InstallRefusal, OcrConfigWithARecogniserOutsideTheBundle) {
+  expectRefused(makeBundle("ocr.edgb", "1.1.0", {"good2.edgm"},
+                           "[service]\nmodel = \"good2.edgm\"\n[postprocess]\nkind = \"ocr\"\n"
+                           "recognizer = \"/usr/share/edgert/models/rec.edgm\"\n"
+                           "dictionary = \"/usr/share/edgert/keys.txt\"\n"
+                           "dictionary_sha256 = \"" + std::string(64, 'a') + "\"\n"),
+                "postprocess.recognizer: '/usr/share/edgert/models/rec.edgm' is not a model of this bundle");
+}
+
+TEST_F(InstallRefusal, OcrConfigWithAnUnpinnedDictionary) {
+  expectRefused(makeBundle("dict.edgb", "1.1.0", {"good2.edgm", "good.edgm"},
+                           "[service]\nmodel = \"good2.edgm\"\n[postprocess]\nkind = \"ocr\"\n"
+                           "recognizer = \"good.edgm\"\ndictionary = \"/usr/share/edgert/keys.txt\"\n"),
+                "postprocess.dictionary: a bundle's config names a dictionary on the device");
+}
+
 TEST_F(InstallRefusal, ConfigSettingUpdate) {
   expectRefused(makeBundle("upd.edgb", "1.1.0", {"good2.edgm"},
                            "[service]\nmodel = \"good2.edgm\"\n[postprocess]\nkind = \"none\"\n"

@@ -66,6 +66,8 @@ class Engine {
   void invoke(std::span<std::uint64_t> opNanos);
 
   std::size_t arenaBytes() const { return arena_.size(); }
+  // The model's source (its file), for messages.
+  const std::string& sourceName() const { return sourceName_; }
   std::span<const std::byte> arena() const { return arena_; }
   // The threads invoke() runs on once the workers are started.
   int threads() const { return threads_; }

@@ -59,7 +59,9 @@ struct ServiceConfig {
     std::string prometheusPath;  // empty: no textfile
     // A PNG of the current frame with its detections drawn (SnapshotWriter), on SIGUSR1 and
     // every snapshotInterval (0: only on the signal), into snapshotDir (empty: the service's
-    // state directory, $STATE_DIRECTORY under systemd, else the working directory).
+    // state directory, $STATE_DIRECTORY under systemd, else the working directory). false:
+    // no snapshot memory is set aside and SIGUSR1 says that snapshots are off.
+    bool snapshots = true;
     std::chrono::milliseconds snapshotInterval{0};
     std::string snapshotDir;
   } output;
