@@ -569,15 +569,14 @@ bool Service::Impl::processFrame() {
   const Clock::time_point t2 = Clock::now();
   std::size_t count = 0;
   // Non-finite outputs: the decoders say so for what they read (ten such frames in a row are
-  // a fault); without a decoder only a bundle's trial checks the outputs.
+  // a fault). A bundle on trial (and a config without a decoder) also has every float output
+  // of the frame's model checked, now: the region stage's engines reuse the arena.
+  const bool outputsBad = (trial.active || !decoder) && !outputsFinite(*engine);
   bool decodedNonFinite = false;
   if (decoder) {
     decoder->beginFrame();
     count = decoder->decode(detections);
     decodedNonFinite = decoder->lastOutputsNonFinite();
-    frameNonFinite = decodedNonFinite;
-  } else {
-    frameNonFinite = !outputsFinite(*engine);
   }
   // Model coordinates to source pixels.
   const kernels::ImageMapping& m = preprocessor->mapping();
@@ -591,9 +590,9 @@ bool Service::Impl::processFrame() {
     count = regionStage->run(current.pixels->view(), detections, count);
     regionsMs = msSince(t3);
     decodedNonFinite = decodedNonFinite || regionStage->lastOutputsNonFinite();
-    frameNonFinite = decodedNonFinite;
     textLines += count;
   }
+  frameNonFinite = outputsBad || decodedNonFinite;
   if (decodedNonFinite) {
     ++nonFiniteFrames;
   } else {
