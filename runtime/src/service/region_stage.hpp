@@ -39,7 +39,8 @@ class RegionStage {
   static Result<RegionStage> create(Engine& engine, std::unique_ptr<Decoder> decoder, const Options& options);
 
   // Crops each of regions[0..count) (source pixels; corners set) from `frame`, reads it and
-  // keeps the ones read, in order, at the front of `regions`. Returns how many.
+  // keeps the ones read, in order, at the front of `regions`. Returns how many. Starts the
+  // region decoder's frame first (the texts of the last run() are then gone).
   std::size_t run(const ImageView& frame, std::span<Detection> regions, std::size_t count);
 
   Decoder& decoder() { return *decoder_; }
@@ -58,8 +59,9 @@ class RegionStage {
     std::span<float> tensor;
     int width = 0;
     int height = 0;
+    kernels::WarpTarget target;  // the tensor and its normalisation, for every crop into it
   };
-  static Result<ImageInput> inputOf(Engine& engine, std::string_view role);
+  static Result<ImageInput> inputOf(Engine& engine, std::string_view role, const Options& options);
   void crop(const ImageView& frame, const Quad& quad, const ImageInput& input);
   // The crop into the input's engine, then the engine, each timed.
   void cropAndInvoke(const ImageView& frame, const Quad& quad, const ImageInput& input);

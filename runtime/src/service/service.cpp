@@ -184,6 +184,11 @@ struct Service::Impl {
   hal::WaitStatus nextFrame();
   void drainCapture();
   static void captureJob(void* context, int slot);
+  // Where a capture into staging slot `slot` keeps the frame's pixels: always for the region
+  // stage, else only while a snapshot is wanted; nullptr: not kept.
+  FrameCopy* frameCopyFor(std::size_t slot) {
+    return keepFrames || (snapshotWriter && gSnapshot.load()) ? &frameCopies[slot] : nullptr;
+  }
   bool processFrame();
   void publish(std::size_t count, double inferMs, double totalMs);
   void writeSnapshot(std::size_t count);
@@ -297,6 +302,8 @@ Result<void> Service::Impl::build() {
     if (!writer) return makeError(writer.error().code(), "{}: output.snapshot_dir: {}", config.sourceName, writer.error().message());
     snapshotWriter.emplace(std::move(*writer));
   }
+  detections.resize(static_cast<std::size_t>(std::max(config.postprocess.maxDetections,
+                                                      config.postprocess.topK)));
   // The JSON line: room for every detection with the longest text the decoders can give,
   // each byte escaped (\u00XX at worst).
   {
@@ -304,8 +311,6 @@ Result<void> Service::Impl::build() {
     if (regionStage) textBytes = std::max(textBytes, regionStage->decoder().maxTextBytes());
     line = TextBuffer(64 * 1024 + detections.size() * (6 * textBytes + 256));
   }
-  detections.resize(static_cast<std::size_t>(std::max(config.postprocess.maxDetections,
-                                                      config.postprocess.topK)));
 
   // Telemetry: the board's sensors, sampled once a second into a ring of ten minutes.
   hal::SensorOptions sensorOptions;
@@ -530,15 +535,14 @@ void Service::Impl::captureJob(void* context, int slot) {
   auto& self = *static_cast<Impl*>(context);
   const auto s = static_cast<std::size_t>(slot);
   captureFrame(*self.source, *self.preprocessor, self.motion, std::chrono::milliseconds(100),
-               self.stagingFrames[s], self.staging[s],
-               self.keepFrames || (self.snapshotWriter && gSnapshot.load()) ? &self.frameCopies[s] : nullptr);
+               self.stagingFrames[s], self.staging[s], self.frameCopyFor(s));
 }
 
 // The next frame into `current` and, when there is one, into the engine's input.
 hal::WaitStatus Service::Impl::nextFrame() {
   if (!captureThread) {
     captureFrame(*source, *preprocessor, motion, std::chrono::milliseconds(100), current, input,
-                 keepFrames || (snapshotWriter && gSnapshot.load()) ? &frameCopies[0] : nullptr);
+                 frameCopyFor(0));
   } else {
     const auto slot = static_cast<std::size_t>(stagingSlot);
     if (!captureThread->pending()) captureThread->start(stagingSlot);
@@ -581,11 +585,10 @@ bool Service::Impl::processFrame() {
   // Model coordinates to source pixels.
   const kernels::ImageMapping& m = preprocessor->mapping();
   for (std::size_t i = 0; i < count; ++i) detections[i] = toSourcePixels(detections[i], m);
+  decodeMs = msSince(t2);
   // The region stage reads each region from the frame's copy (its decoder's texts live
   // until the next frame).
-  decodeMs = msSince(t2);
   if (regionStage && current.pixels != nullptr) {
-    regionStage->decoder().beginFrame();
     const Clock::time_point t3 = Clock::now();
     count = regionStage->run(current.pixels->view(), detections, count);
     regionsMs = msSince(t3);

@@ -198,6 +198,13 @@ TEST_P(OcrLoop, FramesReadTheirLineAndAllocateNothing) {
   std::FILE* console = std::tmpfile();
   Result<std::unique_ptr<Service>> service = Service::create(std::move(*config), {.console = console});
   ASSERT_TRUE(service) << service.error().message();
+  // The JSON line is sized for every region's longest text (over the 64 KiB of a line
+  // without text; the status line and Prometheus buffers are the rest of the item).
+  std::size_t lineBytes = 0;
+  for (const MemoryItem& item : (*service)->memory().items) {
+    if (item.name == "output line buffers") lineBytes = item.bytes;
+  }
+  EXPECT_GT(lineBytes, std::size_t{64 * 1024 + 512 + 16 * 1024});
   ASSERT_TRUE(test::allocationCounterWorks());
   test::startCountingAllocations();
   EXPECT_EQ((*service)->run(), ServiceEnd::kStopped);
