@@ -5,6 +5,7 @@
 
 #include "edgert/base/pixel_format_names.hpp"
 #include "edgert/base/toml_schema.hpp"
+#include "edgert/runtime/update/bundle.hpp"
 
 namespace edgert::runtime {
 
@@ -114,8 +115,10 @@ void readPreprocess(TableReader& t, ServiceConfig& c) {
   if (auto v = t.optionalFloat("fill", FloatRange{0.0, 255.0})) c.preprocess.fill = static_cast<float>(*v);
 }
 
+// The bundle code's digest reader decides what a sha256 in hex is.
 bool isSha256Hex(std::string_view s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+  update::Digest digest{};
+  return update::parseDigest(s, digest);
 }
 constexpr StringRule kSha256Rule{"64 hex digits (sha256sum's)", isSha256Hex};
 
