@@ -149,11 +149,19 @@ Result<ArenaPlan> planArena(const Graph& graph) {
   std::vector<int> bufferOfScratch(graph.nodes.size(), -1);
   for (int k = 0; k < numNodes; ++k) {
     const Node& node = graph.nodes[static_cast<std::size_t>(k)];
-    const kernels::KernelVariant* variant = kernels::findVariant(node.op, node.variant);
-    if (variant == nullptr) {
-      return makeError(Errc::kInternal, "node '{}': no kernel variant {}", node.name, node.variant);
+    // The scratch of whichever variant the device picks: the most any of them needs.
+    std::vector<const kernels::KernelVariant*> variants;
+    for (std::uint16_t id : node.alternatives) variants.push_back(kernels::findVariant(node.op, id));
+    variants.push_back(kernels::findVariant(node.op, node.variant));
+    bool anyScratch = false;
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+      if (variants[i] == nullptr) {
+        return makeError(Errc::kInternal, "node '{}': no kernel variant {}", node.name,
+                         i + 1 < variants.size() ? node.alternatives[i] : node.variant);
+      }
+      anyScratch = anyScratch || variants[i]->scratch != nullptr;
     }
-    if (variant->scratch == nullptr) continue;
+    if (!anyScratch) continue;
     // As many types as the node has inputs and outputs (a fixed array once passed more
     // outputs than it held).
     std::vector<kernels::TensorType> ins(node.inputs.size()), outs(node.outputs.size());
@@ -165,7 +173,10 @@ Result<ArenaPlan> planArena(const Graph& graph) {
       }
     }
     for (std::size_t i = 0; i < node.outputs.size(); ++i) outs[i] = graph.value(node.outputs[i]).type;
-    const std::uint64_t bytes = variant->scratch(node.params.data(), ins, outs);
+    std::uint64_t bytes = 0;
+    for (const kernels::KernelVariant* v : variants) {
+      if (v->scratch != nullptr) bytes = std::max(bytes, v->scratch(node.params.data(), ins, outs));
+    }
     plan.scratchBytes[static_cast<std::size_t>(k)] = bytes;
     if (bytes == 0) continue;
     bufferOfScratch[static_cast<std::size_t>(k)] = static_cast<int>(buffers.size());

@@ -102,34 +102,58 @@ model::Target nativeTarget() {
   return model::Target::kAny;
 }
 
+ImageTargets portableTargets() {
+  return {model::Target::kAny, {model::Target::kX86_64Avx512, model::Target::kX86_64, model::Target::kAarch64}};
+}
+
+ImageTargets targetsForArch(std::string_view arch) {
+  if (arch == "x86_64") return {model::Target::kX86_64, {model::Target::kX86_64Avx512}};
+  if (arch == "aarch64") return {model::Target::kAarch64, {}};
+  return portableTargets();
+}
+
+Result<ImageTargets> parseImageTargets(std::string_view text) {
+  if (text == "portable") return portableTargets();
+  EDGERT_ASSIGN_OR_RETURN(const model::Target target, parseTarget(text));
+  return ImageTargets{target, {}};
+}
+
 Result<model::Target> parseTarget(std::string_view text) {
   if (text == "native") return nativeTarget();
+  if (text == "reference") return model::Target::kAny;
   for (model::Target t : {model::Target::kAny, model::Target::kX86_64, model::Target::kX86_64Avx512,
                           model::Target::kAarch64}) {
     if (text == model::targetName(t)) return t;
   }
   return makeError(Errc::kInvalidArgument,
-                   "target '{}': expected any, x86_64, x86_64-avx512, aarch64 or native", text);
+                   "target '{}': expected portable, reference (or any), x86_64, x86_64-avx512, aarch64 "
+                   "or native", text);
 }
 
 Result<CompileResult> compileGraph(Graph graph, model::Target target) {
-  EDGERT_TRY(runPasses(graph, target));
+  return compileGraph(std::move(graph), ImageTargets{target, {}});
+}
+
+Result<CompileResult> compileGraph(Graph graph, const ImageTargets& targets) {
+  EDGERT_TRY(runPasses(graph, targets.base));
+  EDGERT_TRY(chooseAlternatives(graph, targets.alternatives));
   CompileResult result;
   EDGERT_ASSIGN_OR_RETURN(result.plan, planArena(graph));
-  // Reference kernels run anywhere: the image names an architecture only if it needs one.
+  // Reference kernels run anywhere: the image names an architecture only if its base needs one.
   bool fast = false;
   for (const Node& node : graph.nodes) {
     const kernels::KernelVariant* v = kernels::findVariant(node.op, node.variant);
     fast = fast || (v != nullptr && v->isa != kernels::Isa::kAny);
   }
-  const model::Target imageTarget = fast ? target : model::Target::kAny;
+  const model::Target imageTarget = fast ? targets.base : model::Target::kAny;
   EDGERT_ASSIGN_OR_RETURN(result.image, writeImage(graph, result.plan, imageTarget));
   if (hostRuns(imageTarget)) {
     EDGERT_TRY(verifyWithLoader(result.image));
   } else {
     // The loader here cannot take another CPU's kernels. It checks the same image with
-    // the reference kernels instead (every bound, parameter, shape and the memory plan);
-    // that the chosen variants apply, chooseLayout made sure with the registry's own test.
+    // the reference kernels as the base instead (every bound, parameter, shape, the
+    // alternatives and the memory plan); that the chosen variants apply, chooseLayout made
+    // sure with the registry's own test.
     Graph twin = graph;
     for (Node& node : twin.nodes) node.variant = 0;
     EDGERT_ASSIGN_OR_RETURN(const std::vector<std::byte> twinImage,
@@ -142,9 +166,14 @@ Result<CompileResult> compileGraph(Graph graph, model::Target target) {
 
 Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,
                                       model::Target target) {
+  return compileOnnxFile(path, options, ImageTargets{target, {}});
+}
+
+Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,
+                                      const ImageTargets& targets) {
   EDGERT_ASSIGN_OR_RETURN(Graph graph, importOnnxFile(path, options));
   const std::size_t onnxNodes = graph.nodes.size();
-  EDGERT_ASSIGN_OR_RETURN(CompileResult result, compileGraph(std::move(graph), target));
+  EDGERT_ASSIGN_OR_RETURN(CompileResult result, compileGraph(std::move(graph), targets));
   result.onnxNodes = onnxNodes;
   return result;
 }
@@ -165,11 +194,18 @@ std::string formatReport(const CompileResult& r, const std::string& sourceName) 
     const Node& n = g.nodes[k];
     const kernels::KernelVariant* v = kernels::findVariant(n.op, n.variant);
     const Value& o = g.value(n.outputs[0]);
-    line(fmt::format("  {:>4}  {:<24} {:<14} {:<28} {} {}{}", k, describeOp(n), v ? v->name : "?", n.name,
+    std::string alternatives;
+    for (std::uint16_t a : n.alternatives) {
+      alternatives += fmt::format("{}{}", alternatives.empty() ? " [alternatives: " : ", ",
+                                  kernels::findVariant(n.op, a)->name);
+    }
+    if (!alternatives.empty()) alternatives += "]";
+    line(fmt::format("  {:>4}  {:<24} {:<14} {:<28} {} {}{}{}", k, describeOp(n), v ? v->name : "?", n.name,
                      kernels::dtypeName(o.type.dtype), kernels::formatShape(o.type.shape),
                      plan.scratchBytes[k] ? fmt::format(" (scratch {} B @ {})", plan.scratchBytes[k],
                                                         plan.scratchOffset[k])
-                                          : ""));
+                                          : "",
+                     alternatives));
   }
   line("arena tensors:");
   line(fmt::format("  {:<40} {:<10} {:<18} {:>12} {:>12}", "name", "dtype", "shape", "bytes", "offset"));

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace edgert::compiler {
@@ -21,18 +22,39 @@ struct CompileResult {
   std::size_t onnxNodes = 0;     // nodes in the source model
 };
 
-// `target`: which kernels the image may use. kAny: reference kernels only (runs on any
-// edgert); kX86_64 / kAarch64: the fast variants of that architecture where they apply. The
-// image header records kAny unless a fast variant was chosen.
+// What an image's kernels are chosen for. `base`: the variant each op record holds, which
+// the device must run (kAny: reference kernels, which run on any edgert; kX86_64 /
+// kAarch64: the fast variants of that architecture where they apply). `alternatives`:
+// targets whose fast variants the image also carries per node, best first; the device runs
+// the first its CPU has (model::VariantRecord). The header records kAny unless a base
+// variant is a fast one.
+struct ImageTargets {
+  model::Target base = model::Target::kAny;
+  std::vector<model::Target> alternatives;
+};
+
+// An image for a mixed fleet (edgert-compile without --target or --board): reference
+// kernels as the base, and the fast variants of x86-64 with AVX-512, x86-64 with AVX2 and
+// AArch64 NEON.
+ImageTargets portableTargets();
+// An image for the board's architecture ("x86_64", "aarch64"; anything else: portable):
+// x86_64 has AVX2 + FMA as its base and AVX-512 as an alternative; aarch64 NEON.
+ImageTargets targetsForArch(std::string_view arch);
+
+Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,
+                                      const ImageTargets& targets);
 Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,
                                       model::Target target = model::Target::kAny);
 
 // Passes, plan, image and loader check, for a graph built by any means (tests).
+Result<CompileResult> compileGraph(Graph graph, const ImageTargets& targets);
 Result<CompileResult> compileGraph(Graph graph, model::Target target = model::Target::kAny);
 
-// "any", "x86_64", "x86_64-avx512", "aarch64" -> Target; "native": nativeTarget();
-// kInvalidArgument naming the text otherwise.
+// "any" (or "reference"), "x86_64", "x86_64-avx512", "aarch64" -> Target; "native":
+// nativeTarget(); kInvalidArgument naming the text otherwise.
 Result<model::Target> parseTarget(std::string_view text);
+// As parseTarget, and "portable": portableTargets().
+Result<ImageTargets> parseImageTargets(std::string_view text);
 
 // Whether this process can load and run images for `target`: the same architecture and,
 // for x86-64 fast variants, AVX2 + FMA (and AVX-512 F, BW and VL for x86_64-avx512).

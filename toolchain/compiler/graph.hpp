@@ -45,6 +45,9 @@ struct Node {
   std::vector<ValueId> inputs;     // kNoValue for an absent optional input
   std::vector<ValueId> outputs;
   std::uint16_t variant = 0;       // kernel variant id (0: reference)
+  // Variants of other instruction sets the image also carries for this node, best first
+  // (model::VariantRecord): the loader runs the first one its CPU runs, else `variant`.
+  std::vector<std::uint16_t> alternatives;
 
   template <typename P>
   P paramsAs() const {

@@ -85,6 +85,7 @@ Result<std::vector<std::byte>> writeImage(const Graph& graph, const ArenaPlan& p
   std::vector<model::OpRecord> ops;
   std::vector<std::uint32_t> indices;
   std::vector<std::byte> params;
+  std::vector<model::VariantRecord> alternatives;
   for (std::size_t k = 0; k < graph.nodes.size(); ++k) {
     const Node& node = graph.nodes[k];
     const kernels::OpInfo* info = kernels::findOp(node.op);
@@ -94,6 +95,9 @@ Result<std::vector<std::byte>> writeImage(const Graph& graph, const ArenaPlan& p
     model::OpRecord op{};
     op.opcode = static_cast<std::uint16_t>(node.op);
     op.variant = node.variant;
+    for (std::uint16_t a : node.alternatives) {
+      alternatives.push_back(model::VariantRecord{static_cast<std::uint32_t>(k), a, 0});
+    }
     op.name = strings.add(node.name);
     op.firstIndex = static_cast<std::uint32_t>(indices.size());
     op.numInputs = static_cast<std::uint16_t>(node.inputs.size());
@@ -131,11 +135,12 @@ Result<std::vector<std::byte>> writeImage(const Graph& graph, const ArenaPlan& p
     }
   }
 
-  // Layout: header, strings, tensors, ops, indices, params, bindings, weights.
+  // Layout: header, strings, tensors, ops, indices, params, bindings, weights, variants.
   std::vector<std::byte> out(sizeof(model::Header));
   model::Header h{};
   std::memcpy(h.magic, model::kMagic, sizeof h.magic);
-  h.formatVersion = model::kFormatVersion;
+  // Version 3 only where the image has alternatives: devices of version 2 read the rest.
+  h.formatVersion = alternatives.empty() ? model::kOldestFormatVersion : model::kFormatVersion;
   h.headerBytes = sizeof(model::Header);
   h.target = target;
   h.arenaBytes = plan.arenaBytes;
@@ -153,6 +158,9 @@ Result<std::vector<std::byte>> writeImage(const Graph& graph, const ArenaPlan& p
   section(h.params, params.data(), params.size(), 8);
   section(h.bindings, bindings.data(), bindings.size() * sizeof(model::BindingRecord), 8);
   section(h.weights, weights.data(), weights.size(), model::kWeightAlignment);
+  if (!alternatives.empty()) {
+    section(h.variants, alternatives.data(), alternatives.size() * sizeof(model::VariantRecord), 8);
+  }
   h.fileBytes = out.size();
   std::memcpy(out.data(), &h, sizeof h);
   h.checksum = model::computeChecksum(out.data(), out.size());

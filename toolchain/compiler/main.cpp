@@ -1,10 +1,12 @@
 // edgert-compile: ONNX model in, edgert model image out (host only).
 //
 //   edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=1x3x224x224 ...]
-//                  [--target any|x86_64|x86_64-avx512|aarch64|native] [--report]
+//                  [--target portable|reference|x86_64|x86_64-avx512|aarch64|native]
+//                  [--board BOARD.toml] [--report]
 #include "compile.hpp"
 
 #include "edgert/base/log.hpp"
+#include "edgert/hal/board.hpp"
 
 #include <fmt/format.h>
 #include <getopt.h>
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
@@ -25,17 +28,25 @@ constexpr int kExitFailure = 1;
 void usage(std::FILE* f) {
   fmt::print(f,
              "Usage: edgert-compile MODEL.onnx -o MODEL.edgm [--input NAME=DIMS ...]\n"
-             "                      [--target TARGET] [--report]\n\n"
+             "                      [--target TARGET | --board BOARD.toml] [--report]\n\n"
              "Compiles an ONNX model (opsets 7 to 17) into an edgert model image with a static\n"
              "memory plan.\n\n"
              "  -o, --output FILE        the image to write\n"
              "  --input NAME=DIMS        fix the shape of graph input NAME, e.g. x=1x3x224x224\n"
              "                           (required for inputs with dynamic dimensions)\n"
-             "  --target TARGET          kernels the image may use: any (reference kernels,\n"
-             "                           runs everywhere; the default), x86_64 (AVX2+FMA\n"
-             "                           variants where they apply), x86_64-avx512 (AVX-512\n"
-             "                           variants too), aarch64 (NEON) or native (the best\n"
-             "                           of these that this machine runs)\n"
+             "  --target TARGET          kernels the image may use: portable (the default\n"
+             "                           without --board: the fast variants of x86_64 with\n"
+             "                           AVX-512, x86_64 with AVX2 and aarch64 NEON, the\n"
+             "                           device picks per op the best its CPU runs, and\n"
+             "                           reference kernels for the rest: one image for a\n"
+             "                           mixed fleet), reference (reference kernels only,\n"
+             "                           also 'any'), x86_64 (AVX2+FMA variants where they\n"
+             "                           apply), x86_64-avx512 (AVX-512 variants too),\n"
+             "                           aarch64 (NEON) or native (the best of these that\n"
+             "                           this machine runs)\n"
+             "  --board BOARD.toml       an image for the board's architecture: aarch64\n"
+             "                           (NEON), or x86_64 (AVX2+FMA, AVX-512 picked where\n"
+             "                           the CPU has it); a board for any CPU: portable\n"
              "  --report                 print ops, kernels, tensor offsets and the arena plan\n"
              "  -h, --help               this text\n");
 }
@@ -78,8 +89,10 @@ int main(int argc, char** argv) {
   std::string output;
   bool report = false;
   edgert::compiler::ImportOptions options;
-  edgert::model::Target target = edgert::model::Target::kAny;
+  std::optional<edgert::compiler::ImageTargets> targets;
+  std::string boardPath;
   const option longOptions[] = {{"output", required_argument, nullptr, 'o'},
+                                {"board", required_argument, nullptr, 'b'},
                                 {"input", required_argument, nullptr, 'i'},
                                 {"report", no_argument, nullptr, 'r'},
                                 {"target", required_argument, nullptr, 't'},
@@ -92,14 +105,15 @@ int main(int argc, char** argv) {
       case 'r': report = true; break;
       case 'h': usage(stdout); return 0;
       case 't': {
-        auto parsed = edgert::compiler::parseTarget(optarg);
+        auto parsed = edgert::compiler::parseImageTargets(optarg);
         if (!parsed) {
           fmt::print(stderr, "edgert-compile: --target: {}\n", parsed.error().message());
           return kExitUsage;
         }
-        target = *parsed;
+        targets = *parsed;
         break;
       }
+      case 'b': boardPath = optarg; break;
       case 'i': {
         const std::string spec = optarg;
         const std::size_t eq = spec.find('=');
@@ -125,8 +139,21 @@ int main(int argc, char** argv) {
     usage(stderr);
     return kExitUsage;
   }
+  if (targets && !boardPath.empty()) {
+    fmt::print(stderr, "edgert-compile: --target and --board both choose the kernels: give one\n");
+    return kExitUsage;
+  }
+  if (!boardPath.empty()) {
+    auto board = edgert::hal::loadBoardFile(boardPath);
+    if (!board) {
+      fmt::print(stderr, "edgert-compile: --board: {}\n", board.error().message());
+      return kExitDataInvalid;
+    }
+    targets = edgert::compiler::targetsForArch(edgert::hal::archName(board->arch));
+  }
   const std::string modelPath = argv[optind];
-  auto result = edgert::compiler::compileOnnxFile(modelPath, options, target);
+  auto result = edgert::compiler::compileOnnxFile(modelPath, options,
+                                                  targets.value_or(edgert::compiler::portableTargets()));
   if (!result) {
     fmt::print(stderr, "edgert-compile: {}\n", result.error().message());
     return result.error().code() == edgert::Errc::kInternal ? kExitFailure : kExitDataInvalid;

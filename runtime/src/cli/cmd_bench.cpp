@@ -107,7 +107,7 @@ void printProfile(Io io, const Model& model, std::span<const std::uint64_t> opNa
   for (std::size_t k = 0; k < opNanos.size(); ++k) {
     const model::OpRecord& op = model.ops()[k];
     const auto code = static_cast<kernels::OpCode>(op.opcode);
-    const std::string key = fmt::format("{} {}", kernels::findOp(code)->name, kernels::findVariant(code, op.variant)->name);
+    const std::string key = fmt::format("{} {}", kernels::findOp(code)->name, model.variant(k).name);
     auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.name == key; });
     if (g == groups.end()) g = groups.insert(groups.end(), Group{key});
     g->ns += opNanos[k];
@@ -137,7 +137,7 @@ void printProfile(Io io, const Model& model, std::span<const std::uint64_t> opNa
     for (int d = 0; d < out.shape.rank; ++d) dims += fmt::format("{}{}", d ? "x" : "", out.shape.dims[d]);
     print(io.out, "  {:>9.1f} us {:>5.1f}%  #{:<4} {:<18} {:<14} {:<16} {}\n", us(opNanos[k]),
           100.0 * static_cast<double>(opNanos[k]) / total, k, kernels::findOp(code)->name,
-          kernels::findVariant(code, op.variant)->name, dims, model.string(op.name));
+          model.variant(k).name, dims, model.string(op.name));
   }
 }
 
@@ -261,6 +261,7 @@ int runBench(Args args, Io io) {
     print(io.out, "peak RSS: {} KiB (cold-start process), {} KiB (this process)\n", cold->peakRssKib,
           usage.ru_maxrss);
     print(io.out, "arena: {} bytes\n", arena);
+    print(io.out, "{}\n", describeKernelChoice(*model));
     if (profile) printProfile(io, *model, opNanos, iters, false);
   }
   return kExitOk;

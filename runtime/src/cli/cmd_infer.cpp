@@ -1,11 +1,14 @@
 #include "commands.hpp"
 
+#include "edgert/kernels/cpu_features.hpp"
 #include "edgert/kernels/shape_check.hpp"
 #include "edgert/runtime/engine.hpp"
 #include "edgert/runtime/model.hpp"
 #include "edgert/runtime/npy.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <sys/stat.h>
 
 namespace edgert::cli {
@@ -109,6 +112,30 @@ int runInfer(Args args, Io io) {
   return kExitOk;
 }
 
+std::string describeKernelChoice(const Model& m) {
+  std::vector<std::pair<std::string_view, int>> counts;  // by variant, in order of first use
+  std::size_t withAlternatives = 0;
+  for (std::size_t k = 0; k < m.ops().size(); ++k) {
+    const std::string_view name = m.variant(k).name;
+    auto c = std::find_if(counts.begin(), counts.end(), [&](const auto& x) { return x.first == name; });
+    if (c == counts.end()) c = counts.insert(counts.end(), {name, 0});
+    ++c->second;
+    withAlternatives += m.alternatives(k).empty() ? 0 : 1;
+  }
+  std::stable_sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out = fmt::format("kernels: {} ops:", m.ops().size());
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    out += fmt::format("{} {} {}", i ? "," : "", counts[i].second, counts[i].first);
+  }
+  if (withAlternatives > 0) {
+    const model::Target t = m.header().target;
+    out += fmt::format("; picked on this CPU ({}) from the alternatives of {} ops (an image for {})",
+                       kernels::compiledArch(), withAlternatives,
+                       t == model::Target::kAny ? "any CPU" : model::targetName(t));
+  }
+  return out;
+}
+
 int runInspect(Args args, Io io) {
   std::vector<std::string> positionals;
   if (int rc = parseOptions(args, io, {}, positionals); rc != kExitOk) return rc < 0 ? kExitOk : rc;
@@ -133,6 +160,7 @@ int runInspect(Args args, Io io) {
     print(io.out, "{}: {} {}\n", b.kind == model::BindingKind::kInput ? "input" : "output", m.string(b.name),
           describe(m.tensorType(b.tensor)));
   }
+  print(io.out, "{}\n", describeKernelChoice(m));
   print(io.out, "ops: {}\n", m.ops().size());
   for (std::size_t k = 0; k < m.ops().size(); ++k) {
     const model::OpRecord& op = m.ops()[k];
@@ -142,9 +170,14 @@ int runInspect(Args args, Io io) {
       operands += operands.empty() ? "" : ", ";
       operands += t == model::kNoTensor ? std::string("-") : std::string(m.string(m.tensors()[t].name));
     }
-    print(io.out, "  {:>4} {:<18} {:<6} {:<28} ({}) -> {}\n", k, kernels::findOp(code)->name,
-          kernels::findVariant(code, op.variant)->name, m.string(op.name), operands,
-          m.string(m.tensors()[m.opOutputs(op)[0]].name));
+    std::string alternatives;
+    for (const model::VariantRecord& a : m.alternatives(k)) {
+      alternatives += fmt::format("{}{}", alternatives.empty() ? " [of " : ", ", kernels::findVariant(code, a.variant)->name);
+    }
+    if (!alternatives.empty()) alternatives += fmt::format(", {}]", kernels::findVariant(code, op.variant)->name);
+    print(io.out, "  {:>4} {:<18} {:<6} {:<28} ({}) -> {}{}\n", k, kernels::findOp(code)->name,
+          m.variant(k).name, m.string(op.name), operands, m.string(m.tensors()[m.opOutputs(op)[0]].name),
+          alternatives);
   }
   print(io.out, "tensors: {}\n", m.tensors().size());
   for (std::size_t t = 0; t < m.tensors().size(); ++t) {

@@ -43,6 +43,18 @@ int runService(Args args, Io io);
 int runUpdate(Args args, Io io);
 int runHealth(Args args, Io io);
 
+}  // namespace edgert::cli
+namespace edgert {
+class Model;
+}
+namespace edgert::cli {
+
+// The kernels a loaded model runs on this CPU, counted by variant, and where the image
+// carries alternatives for other instruction sets, how many ops had them: "kernels: 39 ops:
+// 24 avx512-pointwise, 12 avx512-dw3x3, 3 ref; picked on this CPU from the alternatives of
+// 38 ops (an image for any CPU)". For inspect and bench (cmd_infer.cpp).
+std::string describeKernelChoice(const Model& model);
+
 // Parses options with getopt_long (state reset on each call; errors are reported by the
 // caller, not printed by getopt). Returns kExitOk, or kExitUsage after printing why.
 struct OptionSpec {

@@ -68,11 +68,10 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
   };
 
   e->ops_.reserve(model.ops().size());
-  for (const model::OpRecord& op : model.ops()) {
-    const kernels::KernelVariant* v =
-        kernels::findVariant(static_cast<kernels::OpCode>(op.opcode), op.variant);
+  for (std::size_t k = 0; k < model.ops().size(); ++k) {
+    const model::OpRecord& op = model.ops()[k];
     PreparedOp p{};
-    p.run = v->run;  // validated by Model
+    p.run = model.variant(k).run;  // validated by Model: runs on this CPU
     p.params = model.params(op);
     p.firstInput = static_cast<std::uint32_t>(e->opInputs_.size());
     p.numInputs = op.numInputs;

@@ -21,6 +21,7 @@ using model::Header;
 using model::OpRecord;
 using model::Section;
 using model::TensorRecord;
+using model::VariantRecord;
 
 constexpr std::size_t kMaxOpInputs = 64;
 
@@ -54,6 +55,9 @@ Model& Model::operator=(Model&& o) noexcept {
     stringsBytes_ = o.stringsBytes_;
     params_ = o.params_;
     weights_ = o.weights_;
+    alternatives_ = o.alternatives_;
+    altBegin_ = std::move(o.altBegin_);
+    chosen_ = std::move(o.chosen_);
     checkFor_ = o.checkFor_;
   }
   return *this;
@@ -139,9 +143,9 @@ Result<void> Model::validate() {
   if (std::memcmp(h.magic, model::kMagic, sizeof h.magic) != 0) {
     return makeError(Errc::kCorrupt, "{}: not an edgert model image (bad magic)", src);
   }
-  if (h.formatVersion != model::kFormatVersion) {
-    return makeError(Errc::kUnsupported, "{}: image format version {}, this edgert reads version {}",
-                     src, h.formatVersion, model::kFormatVersion);
+  if (h.formatVersion < model::kOldestFormatVersion || h.formatVersion > model::kFormatVersion) {
+    return makeError(Errc::kUnsupported, "{}: image format version {}, this edgert reads versions {} to {}",
+                     src, h.formatVersion, model::kOldestFormatVersion, model::kFormatVersion);
   }
   if (h.headerBytes != sizeof(Header)) {
     return makeError(Errc::kCorrupt, "{}: header is {} bytes, expected {}", src, h.headerBytes,
@@ -160,6 +164,11 @@ Result<void> Model::validate() {
   if (h.flags != 0) return makeError(Errc::kUnsupported, "{}: unknown flags {:#x}", src, h.flags);
   for (std::uint8_t b : h.reserved) {
     if (b != 0) return makeError(Errc::kCorrupt, "{}: reserved header bytes are not zero", src);
+  }
+  // Version 2 had 32 reserved bytes where version 3 has the variants section.
+  const bool hasVariants = h.variants.offset != 0 || h.variants.bytes != 0;
+  if (hasVariants && h.formatVersion < 3) {
+    return makeError(Errc::kCorrupt, "{}: reserved header bytes are not zero", src);
   }
   switch (h.target) {
     case model::Target::kAny: break;
@@ -191,8 +200,10 @@ Result<void> Model::validate() {
       NamedSection{"params", h.params, 8, 1},
       NamedSection{"bindings", h.bindings, 8, sizeof(BindingRecord)},
       NamedSection{"weights", h.weights, model::kWeightAlignment, 1},
+      NamedSection{"variants", h.variants, 8, sizeof(VariantRecord)},
   };
   for (const NamedSection& s : sections) {
+    if (&s.section == &h.variants && !hasVariants) continue;
     if (s.section.offset < sizeof(Header) || !fits(s.section.offset, s.section.bytes, size)) {
       return makeError(Errc::kCorrupt, "{}: {} section ({} bytes at {}) lies outside the {}-byte file",
                        src, s.name, s.section.bytes, s.section.offset, size);
@@ -217,6 +228,10 @@ Result<void> Model::validate() {
                h.bindings.bytes / sizeof(BindingRecord)};
   params_ = base + h.params.offset;
   weights_ = base + h.weights.offset;
+  if (hasVariants) {
+    alternatives_ = {reinterpret_cast<const VariantRecord*>(base + h.variants.offset),
+                     h.variants.bytes / sizeof(VariantRecord)};
+  }
   if (tensors_.size() >= model::kNoTensor) {
     return makeError(Errc::kCorrupt, "{}: too many tensors ({})", src, tensors_.size());
   }
@@ -262,6 +277,9 @@ Result<void> Model::validate() {
   }
 
   // Ops.
+  chosen_.assign(ops_.size(), nullptr);
+  altBegin_.assign(ops_.size() + 1, 0);
+  std::size_t nextAlternative = 0;
   std::array<kernels::TensorType, kMaxOpInputs> inTypes;
   std::array<kernels::TensorType, kernels::kMaxSplitOutputs> outTypes;  // the most outputs an op has
   for (std::size_t k = 0; k < ops_.size(); ++k) {
@@ -278,14 +296,6 @@ Result<void> Model::validate() {
     if (variant == nullptr) {
       return fail(Errc::kUnsupported,
                   fmt::format("{} kernel variant {} is not in this build", info->name, op.variant));
-    }
-    if (checkFor_ == CheckFor::kThisMachine && variant->run == nullptr) {
-      return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' is not built for {}", info->name,
-                                                  variant->name, kernels::compiledArch()));
-    }
-    if (checkFor_ == CheckFor::kThisMachine && !kernels::isaAvailable(variant->isa)) {
-      return fail(Errc::kUnsupported, fmt::format("{} kernel '{}' needs a CPU feature this CPU lacks",
-                                                  info->name, variant->name));
     }
     if (op.numInputs < info->minInputs || op.numInputs > info->maxInputs ||
         op.numInputs > kMaxOpInputs || op.numOutputs < info->minOutputs || op.numOutputs > info->maxOutputs ||
@@ -346,6 +356,63 @@ Result<void> Model::validate() {
       return fail(Errc::kCorrupt, fmt::format("scratch ({} bytes at {}) invalid, kernel needs {}",
                                               op.scratchBytes, op.scratchOffset, needed));
     }
+
+    // The op's alternatives (records in op order), each checked like the base; the kernel
+    // it runs: the first alternative this CPU runs, else the base, else the image is refused.
+    altBegin_[k] = static_cast<std::uint32_t>(nextAlternative);
+    const kernels::KernelVariant* chosen = nullptr;
+    for (; nextAlternative < alternatives_.size() && alternatives_[nextAlternative].op == k; ++nextAlternative) {
+      const VariantRecord& a = alternatives_[nextAlternative];
+      const kernels::KernelVariant* alt = kernels::findVariant(static_cast<kernels::OpCode>(op.opcode), a.variant);
+      if (a.reserved != 0 || alt == nullptr || a.variant == 0 || a.variant == op.variant) {
+        return fail(alt == nullptr ? Errc::kUnsupported : Errc::kCorrupt,
+                    fmt::format("alternative {}: {} kernel variant {} {}", nextAlternative - altBegin_[k],
+                                info->name, a.variant,
+                                alt == nullptr ? "is not in this build" : "repeats the base or is reserved"));
+      }
+      for (std::size_t j = altBegin_[k]; j < nextAlternative; ++j) {
+        if (alternatives_[j].variant == a.variant) {
+          return fail(Errc::kCorrupt, fmt::format("{} kernel '{}' is listed twice", info->name, alt->name));
+        }
+      }
+      if (alt->applies != nullptr &&
+          !alt->applies(params(op), inSpan, std::span<const kernels::TensorType>(outSpan))) {
+        return fail(Errc::kUnsupported,
+                    fmt::format("alternative {} kernel '{}' does not handle these parameters and shapes",
+                                info->name, alt->name));
+      }
+      const std::uint64_t altNeeds = alt->scratch ? alt->scratch(params(op), inSpan, outSpan) : 0;
+      if (op.scratchBytes < altNeeds) {
+        return fail(Errc::kCorrupt, fmt::format("scratch ({} bytes) too small for alternative {} kernel "
+                                                "'{}', which needs {}",
+                                                op.scratchBytes, info->name, alt->name, altNeeds));
+      }
+      if (chosen == nullptr && checkFor_ == CheckFor::kThisMachine && kernels::runsHere(*alt)) chosen = alt;
+    }
+    if (nextAlternative < alternatives_.size() && alternatives_[nextAlternative].op < k) {
+      return fail(Errc::kCorrupt, "the variants section is not in op order");
+    }
+    if (chosen == nullptr) chosen = variant;
+    if (checkFor_ == CheckFor::kThisMachine && !kernels::runsHere(*chosen)) {
+      std::string tried;
+      for (std::size_t j = altBegin_[k]; j < nextAlternative; ++j) {
+        tried += fmt::format("'{}', ", kernels::findVariant(static_cast<kernels::OpCode>(op.opcode),
+                                                             alternatives_[j].variant)->name);
+      }
+      return fail(Errc::kUnsupported,
+                  variant->run == nullptr
+                      ? fmt::format("{} kernel {}'{}' is not built for {}", info->name,
+                                    tried.empty() ? "" : fmt::format("{}or ", tried), variant->name,
+                                    kernels::compiledArch())
+                      : fmt::format("{} kernel {}'{}' needs a CPU feature this CPU lacks", info->name,
+                                    tried.empty() ? "" : fmt::format("{}or ", tried), variant->name));
+    }
+    chosen_[k] = chosen;
+  }
+  altBegin_[ops_.size()] = static_cast<std::uint32_t>(nextAlternative);
+  if (nextAlternative != alternatives_.size()) {
+    return makeError(Errc::kCorrupt, "{}: variant record {} names op {} of {}", src, nextAlternative,
+                     alternatives_[nextAlternative].op, ops_.size());
   }
 
   // Bindings.

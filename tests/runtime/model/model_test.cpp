@@ -199,7 +199,7 @@ TEST(Model, HeaderProblemsAreNamed) {
   {
     AlignedImage img(smallImage());
     img.header().formatVersion = 1;
-    EXPECT_EQ(loadError(img), "m.edgm: image format version 1, this edgert reads version 2");
+    EXPECT_EQ(loadError(img), "m.edgm: image format version 1, this edgert reads versions 2 to 3");
   }
   {
     AlignedImage img(smallImage());
@@ -255,6 +255,123 @@ TEST(Model, AnotherArchitecturesImageIsCheckedForItsTarget) {
   auto damaged = Model::open(path, CheckFor::kItsTarget);
   ASSERT_FALSE(damaged.ok());
   EXPECT_NE(damaged.error().message().find("checksum mismatch"), std::string::npos);
+}
+
+// The fast Conv variant of `isa` that the registry lists last and that applies to the small
+// graph's conv (what edgert-compile picks for that instruction set), or 0.
+std::uint16_t convVariantFor(kernels::Isa isa) {
+  const Graph g = smallGraph();
+  const Node& conv = g.nodes[0];
+  std::vector<kernels::TensorType> ins, outs{g.value(conv.outputs[0]).type};
+  for (ValueId id : conv.inputs) ins.push_back(g.value(id).type);
+  std::uint16_t found = 0;
+  for (const kernels::KernelVariant& v : kernels::allVariants()) {
+    if (v.code == kernels::OpCode::kConv && v.isa == isa && (v.applies == nullptr || v.applies(conv.params.data(), ins, outs))) {
+      found = v.id;
+    }
+  }
+  return found;
+}
+
+// One image for a mixed fleet: the conv carries the fast variants of x86-64 (AVX-512, AVX2)
+// and AArch64 (NEON) after its reference base. The host and qemu-aarch64 load the same bytes
+// and each runs the best variant its CPU has, with the reference kernel's result.
+TEST(Model, APortableImagePicksThisCpusVariantPerOp) {
+  const std::uint16_t avx512 = convVariantFor(kernels::Isa::kAvx512), avx2 = convVariantFor(kernels::Isa::kAvx2),
+                      neon = convVariantFor(kernels::Isa::kNeon);
+  ASSERT_NE(avx512, 0);
+  ASSERT_NE(avx2, 0);
+  ASSERT_NE(neon, 0);
+  Graph g = smallGraph();
+  g.nodes[0].alternatives = {avx512, avx2, neon};
+  auto plan = compiler::planArena(g);
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  auto bytes = compiler::writeImage(g, *plan);
+  ASSERT_TRUE(bytes.ok()) << bytes.error().message();
+  AlignedImage img(*bytes);
+  EXPECT_EQ(img.header().formatVersion, 3u);
+  EXPECT_EQ(img.header().target, model::Target::kAny);
+  auto m = Model::fromBytes(img.span(), "portable.edgm");
+  ASSERT_TRUE(m.ok()) << m.error().message();
+
+  const kernels::CpuFeatures& f = kernels::cpuFeatures();
+  const std::string_view arch = kernels::compiledArch();
+  kernels::Isa expected = kernels::Isa::kAny;
+  if (arch == "x86_64" && f.avx2 && f.fma) expected = kernels::Isa::kAvx2;
+  if (arch == "x86_64" && f.avx2 && f.fma && f.avx512f && f.avx512bw && f.avx512vl) expected = kernels::Isa::kAvx512;
+  if (arch == "aarch64") expected = kernels::Isa::kNeon;
+  EXPECT_EQ(m->variant(0).isa, expected) << arch << " picked " << m->variant(0).name;
+  EXPECT_EQ(m->variant(1).id, 0) << "the Activation has no alternatives: its base runs";
+  ASSERT_EQ(m->alternatives(0).size(), 3u);
+  EXPECT_TRUE(m->alternatives(1).empty());
+  // Checked for another machine (edgert-bundle), the model keeps its base.
+  const std::string path = ::testing::TempDir() + "edgert_portable.edgm";
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  auto checked = Model::open(path, CheckFor::kItsTarget);
+  ASSERT_TRUE(checked.ok()) << checked.error().message();
+  EXPECT_EQ(checked->variant(0).id, 0);
+
+  // The same result as the reference image.
+  AlignedImage refImg(smallImage());
+  auto ref = Model::fromBytes(refImg.span(), "ref.edgm");
+  ASSERT_TRUE(ref.ok());
+  auto run = [](const Model& model, std::vector<float>& out) {
+    auto engine = Engine::create(model);
+    ASSERT_TRUE(engine.ok()) << engine.error().message();
+    float* x = reinterpret_cast<float*>((*engine)->findInput("x")->data);
+    for (int i = 0; i < 50; ++i) x[i] = static_cast<float>(i % 9) - 4.0f;
+    (*engine)->invoke();
+    const float* y = reinterpret_cast<const float*>((*engine)->findOutput("y")->data);
+    out.assign(y, y + 75);
+  };
+  std::vector<float> fast, slow;
+  run(*m, fast);
+  run(*ref, slow);
+  ASSERT_EQ(fast.size(), 75u);
+  for (std::size_t i = 0; i < 75; ++i) EXPECT_NEAR(fast[i], slow[i], 1e-5f) << i;
+}
+
+// The variants section is checked like every other record.
+TEST(Model, VariantRecordProblemsAreNamed) {
+  const std::uint16_t avx2 = convVariantFor(kernels::Isa::kAvx2), neon = convVariantFor(kernels::Isa::kNeon);
+  Graph g = smallGraph();
+  g.nodes[0].alternatives = {avx2, neon};
+  auto plan = compiler::planArena(g);
+  ASSERT_TRUE(plan.ok());
+  const std::vector<std::byte> bytes = *compiler::writeImage(g, *plan);
+  auto verdict = [&bytes](auto edit) {
+    AlignedImage img(bytes);
+    auto* records = reinterpret_cast<model::VariantRecord*>(img.data() + img.header().variants.offset);
+    edit(img.header(), records);
+    img.reseal();
+    return loadError(img);
+  };
+  EXPECT_EQ(verdict([](auto&, auto*) {}), "loaded");
+  EXPECT_EQ(verdict([](auto&, auto* r) { r[1].op = 2; }), "m.edgm: variant record 1 names op 2 of 2");
+  EXPECT_EQ(verdict([](auto&, auto* r) { r[1].variant = r[0].variant; }),
+            fmt::format("m.edgm: op 0 'conv': Conv kernel '{}' is listed twice",
+                        kernels::findVariant(kernels::OpCode::kConv, avx2)->name));
+  EXPECT_EQ(verdict([](auto&, auto* r) { r[0].variant = 0; }),
+            "m.edgm: op 0 'conv': alternative 0: Conv kernel variant 0 repeats the base or is reserved");
+  EXPECT_EQ(verdict([](auto&, auto* r) { r[0].variant = 999; }),
+            "m.edgm: op 0 'conv': alternative 0: Conv kernel variant 999 is not in this build");
+  EXPECT_EQ(verdict([](auto&, auto* r) { r[1].reserved = 1; }),
+            fmt::format("m.edgm: op 0 'conv': alternative 1: Conv kernel variant {} repeats the base or is reserved", neon));
+  EXPECT_EQ(verdict([](auto& h, auto*) { h.formatVersion = 2; }), "m.edgm: reserved header bytes are not zero");
+  EXPECT_EQ(verdict([](auto& h, auto*) { h.variants.bytes = 12; }),
+            "m.edgm: variants section is misaligned or not a whole number of records");
+  // A variant for a 1x1 conv does not apply to this 3x3 one.
+  std::uint16_t pointwise = 0;
+  for (const kernels::KernelVariant& v : kernels::allVariants()) {
+    if (v.code == kernels::OpCode::kConv && v.isa == kernels::Isa::kNeon && v.name.find("pointwise") != std::string_view::npos) {
+      pointwise = v.id;
+    }
+  }
+  ASSERT_NE(pointwise, 0);
+  EXPECT_EQ(verdict([pointwise](auto&, auto* r) { r[1].variant = pointwise; }),
+            fmt::format("m.edgm: op 0 'conv': alternative Conv kernel '{}' does not handle these parameters and shapes",
+                        kernels::findVariant(kernels::OpCode::kConv, pointwise)->name));
 }
 
 // Edits one record of a valid image (checksum recomputed) and returns the loader's verdict.

@@ -232,7 +232,71 @@ TEST(CompileTarget, ParsesItsNames) {
   }
   auto bad = parseTarget("arm64");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message(), "target 'arm64': expected any, x86_64, x86_64-avx512, aarch64 or native");
+  EXPECT_EQ(bad.error().message(),
+            "target 'arm64': expected portable, reference (or any), x86_64, x86_64-avx512, aarch64 or native");
+  EXPECT_EQ(parseTarget("reference").value(), model::Target::kAny);
+  const ImageTargets portable = parseImageTargets("portable").value();
+  EXPECT_EQ(portable.base, model::Target::kAny);
+  EXPECT_EQ(portable.alternatives, (std::vector{model::Target::kX86_64Avx512, model::Target::kX86_64,
+                                                model::Target::kAarch64}));
+  EXPECT_EQ(parseImageTargets("aarch64").value().base, model::Target::kAarch64);
+  EXPECT_TRUE(parseImageTargets("aarch64").value().alternatives.empty());
+  EXPECT_EQ(targetsForArch("x86_64").base, model::Target::kX86_64);
+  EXPECT_EQ(targetsForArch("x86_64").alternatives, std::vector{model::Target::kX86_64Avx512});
+  EXPECT_EQ(targetsForArch("any").alternatives.size(), 3u);
+}
+
+// One image for a mixed fleet (edgert-compile's default): reference base, and per Conv the
+// AVX-512, AVX2 and NEON variants; this host runs its best and matches the reference image.
+TEST(CompileTarget, PortableCarriesEveryArchitecturesVariantsAndRunsTheBestHere) {
+  auto portable = compileGraph(blazeFaceLike(), portableTargets());
+  ASSERT_TRUE(portable.ok()) << portable.error().message();
+  EXPECT_EQ(headerOf(portable->image).target, model::Target::kAny);
+  EXPECT_EQ(headerOf(portable->image).formatVersion, 3u);
+  for (const Node& n : portable->graph.nodes) {
+    EXPECT_EQ(n.variant, 0) << n.name;
+    std::string names;
+    for (std::uint16_t a : n.alternatives) names += std::string(kernels::findVariant(n.op, a)->name) + " ";
+    EXPECT_EQ(n.alternatives.size(), 3u) << n.name << ": " << names;
+    ASSERT_FALSE(n.alternatives.empty());
+    EXPECT_EQ(kernels::findVariant(n.op, n.alternatives.front())->isa, kernels::Isa::kAvx512) << names;
+    EXPECT_EQ(kernels::findVariant(n.op, n.alternatives.back())->isa, kernels::Isa::kNeon) << names;
+  }
+  // The arena holds the largest scratch of any alternative: never less than each single target's.
+  for (model::Target t : {model::Target::kX86_64Avx512, model::Target::kX86_64, model::Target::kAarch64}) {
+    auto single = compileGraph(blazeFaceLike(), t);
+    ASSERT_TRUE(single.ok());
+    for (std::size_t k = 0; k < single->plan.scratchBytes.size(); ++k) {
+      EXPECT_GE(portable->plan.scratchBytes[k], single->plan.scratchBytes[k]) << k;
+    }
+  }
+  AlignedImage copy(portable->image);
+  auto model = Model::fromBytes(copy.span(), "portable.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  const kernels::Isa picked = model->variant(0).isa;
+  if (hostRuns(model::Target::kX86_64Avx512)) {
+    EXPECT_EQ(picked, kernels::Isa::kAvx512);
+  } else if (hostHasAvx2()) {
+    EXPECT_EQ(picked, kernels::Isa::kAvx2);
+  } else if (std::string_view(kernels::compiledArch()) == "aarch64") {
+    EXPECT_EQ(picked, kernels::Isa::kNeon);
+  }
+  auto ref = compileGraph(blazeFaceLike());
+  ASSERT_TRUE(ref.ok()) << ref.error().message();
+  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, 44, -2.0f, 2.0f);
+  const auto expected = run(ref->image, input);
+  ASSERT_EQ(expected.size(), 2u);
+  expectOutputsMatch(run(portable->image, input), expected);
+  // Another machine's image for the board's architecture: aarch64's NEON base is refused on
+  // x86_64 with the reason; x86_64's AVX2 base carries AVX-512 as its alternative.
+  auto board = compileGraph(blazeFaceLike(), targetsForArch("x86_64"));
+  ASSERT_TRUE(board.ok()) << board.error().message();
+  EXPECT_EQ(headerOf(board->image).target, model::Target::kX86_64);
+  for (const Node& n : board->graph.nodes) {
+    EXPECT_EQ(kernels::findVariant(n.op, n.variant)->isa, kernels::Isa::kAvx2) << n.name;
+    ASSERT_EQ(n.alternatives.size(), 1u) << n.name;
+    EXPECT_EQ(kernels::findVariant(n.op, n.alternatives[0])->isa, kernels::Isa::kAvx512) << n.name;
+  }
 }
 
 // AVX-512: the image runs where the CPU has AVX-512 and matches the reference image.

@@ -10,6 +10,8 @@
 
 #include "edgert/kernels/registry.hpp"
 
+#include <algorithm>
+
 namespace edgert::compiler {
 namespace {
 
@@ -119,6 +121,25 @@ Result<void> chooseLayout(Graph& graph, model::Target target) {
   }
   for (std::size_t i = 0; i < graph.values.size(); ++i) {
     if (!assigned[i]) graph.values[i].layout = Layout::kPlain;
+  }
+  return success();
+}
+
+Result<void> chooseAlternatives(Graph& graph, std::span<const model::Target> targets) {
+  for (Node& node : graph.nodes) {
+    node.alternatives.clear();
+    for (model::Target target : targets) {
+      const VariantChoice choice = chooseVariant(graph, node, target);
+      if (choice.variant == 0 || choice.variant == node.variant) continue;
+      if (std::find(node.alternatives.begin(), node.alternatives.end(), choice.variant) != node.alternatives.end()) {
+        continue;
+      }
+      if (kernels::findVariant(node.op, choice.variant) == nullptr) {
+        return makeError(Errc::kInternal, "node {} ({}): the registry has no kernel variant {}", node.name,
+                         node.onnxOp, choice.variant);
+      }
+      node.alternatives.push_back(choice.variant);
+    }
   }
   return success();
 }

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,11 @@ Result<void> removeDeadNodes(Graph& graph);
 // whose ISA the target has and that applies to the node. The plain layout everywhere.
 Result<void> chooseLayout(Graph& graph, model::Target target = model::Target::kAny);
 
+// For an image that also runs elsewhere: per node, the variant chooseLayout would pick for
+// each of `targets` (best first), where it is a fast one and not the node's own or already
+// listed, goes into Node::alternatives. Layouts stay plain (every variant today reads and
+// writes the plain layout).
+Result<void> chooseAlternatives(Graph& graph, std::span<const model::Target> targets);
 // removeDeadNodes, foldConstants, fusePatterns, foldAffine, fuseEpilogue, removeDeadNodes,
 // chooseLayout(target).
 Result<void> runPasses(Graph& graph, model::Target target = model::Target::kAny);

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace edgert {
 
@@ -50,6 +51,15 @@ class Model {
   std::span<const std::uint32_t> opInputs(const model::OpRecord& op) const;
   std::span<const std::uint32_t> opOutputs(const model::OpRecord& op) const;
 
+  // The kernel variant op `op` runs: its first alternative this CPU runs, else the op
+  // record's own (for a Model checked for another machine: always the op record's).
+  const kernels::KernelVariant& variant(std::size_t op) const { return *chosen_[op]; }
+  // The op's alternatives (VariantRecord), best first; empty for most images.
+  std::span<const model::VariantRecord> alternatives(std::size_t op) const {
+    return alternatives_.subspan(altBegin_[op], altBegin_[op + 1] - altBegin_[op]);
+  }
+  bool hasAlternatives() const { return !alternatives_.empty(); }
+
   const std::string& sourceName() const { return sourceName_; }
   std::size_t fileBytes() const { return bytes_.size(); }
   // Checked for this machine: an Engine can run it.
@@ -72,6 +82,9 @@ class Model {
   std::size_t stringsBytes_ = 0;
   const std::byte* params_ = nullptr;
   const std::byte* weights_ = nullptr;
+  std::span<const model::VariantRecord> alternatives_;
+  std::vector<std::uint32_t> altBegin_;                // per op, and one past the last
+  std::vector<const kernels::KernelVariant*> chosen_;  // per op
   CheckFor checkFor_ = CheckFor::kThisMachine;
 };
 

@@ -16,7 +16,10 @@
 namespace edgert::model {
 
 inline constexpr char kMagic[8] = {'E', 'D', 'G', 'E', 'R', 'T', 'M', '\0'};
-inline constexpr std::uint32_t kFormatVersion = 2;
+// The version the writer gives an image with kernel alternatives (a variants section). An
+// image without them is written as version 2, which devices before version 3 still read.
+inline constexpr std::uint32_t kFormatVersion = 3;
+inline constexpr std::uint32_t kOldestFormatVersion = 2;  // the oldest this loader reads
 inline constexpr std::uint32_t kNoTensor = 0xFFFFFFFFu;  // an absent optional op input
 inline constexpr std::uint64_t kArenaAlignment = 64;     // every arena buffer
 inline constexpr std::uint64_t kWeightAlignment = 64;    // the weight section and each weight
@@ -68,7 +71,8 @@ struct Header {
   Section params;                  // op parameter blocks, each 8-byte aligned
   Section bindings;                // BindingRecord[]: graph inputs, then graph outputs
   Section weights;                 // constant tensors, 64-byte aligned
-  std::uint8_t reserved[32];       // zero
+  Section variants;                // VariantRecord[] (version 3); zero in version 2
+  std::uint8_t reserved[16];       // zero
 };
 
 enum class Storage : std::uint8_t {
@@ -102,6 +106,16 @@ struct OpRecord {
   std::uint64_t scratchBytes;      // 0: no scratch
 };
 
+// One more kernel variant an op may run where this CPU has its features: an image for a
+// mixed fleet names, per op, the fast variants of several instruction sets, best first,
+// after the op record's own (the base, which needs the header's target). The loader runs the
+// first alternative this CPU runs, else the base. Records are in op order.
+struct VariantRecord {
+  std::uint32_t op;                // index into the op table
+  std::uint16_t variant;           // kernels::KernelVariant::id, of that op's opcode
+  std::uint16_t reserved;          // zero
+};
+
 enum class BindingKind : std::uint8_t { kInput = 0, kOutput = 1 };
 
 struct BindingRecord {
@@ -115,10 +129,12 @@ static_assert(sizeof(Header) == 200);
 static_assert(sizeof(TensorRecord) == 96);
 static_assert(sizeof(OpRecord) == 40);
 static_assert(sizeof(BindingRecord) == 16);
+static_assert(sizeof(VariantRecord) == 8);
 static_assert(std::is_trivially_copyable_v<Header> && std::is_standard_layout_v<Header>);
 static_assert(std::is_trivially_copyable_v<TensorRecord>);
 static_assert(std::is_trivially_copyable_v<OpRecord>);
 static_assert(std::is_trivially_copyable_v<BindingRecord>);
+static_assert(std::is_trivially_copyable_v<VariantRecord>);
 
 // The byte offset of Header::checksum, which the checksum treats as zero.
 inline constexpr std::size_t kChecksumOffset = 24;
