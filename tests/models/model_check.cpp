@@ -3,7 +3,9 @@
 // (arena <= 1.05x the lower bound) and exports the case for replay on other targets.
 // With --target x86_64 or aarch64 the image runs this CPU's fast kernel variants; it is
 // not exported then (other architectures replay the export), and on a CPU that cannot run
-// it the check exits 77 (ctest: skipped) saying why.
+// it the check exits 77 (ctest: skipped) saying why. With --target portable (one image for
+// every architecture, each picking its own variants) the image runs this CPU's best and is
+// exported as NAME.portable, which the aarch64 build replays with its NEON variants.
 //
 //   edgert-model-check MODEL.onnx REFDIR EXPORTDIR [--input NAME=DIMS] [--target TARGET]
 #include "../conformance/compare.hpp"
@@ -48,18 +50,18 @@ int main(int argc, char** argv) {
   const fs::path modelPath = argv[1], refDir = argv[2], exportRoot = argv[3];
   const std::string name = modelPath.stem().string();
   compiler::ImportOptions options;
-  model::Target target = model::Target::kAny;
+  compiler::ImageTargets targets;
   std::string targetName = "any";
   for (int i = 4; i < argc; i += 2) {
     const std::string_view option = argv[i];
     const std::string value = argv[i + 1];
     if (option == "--target") {
-      auto parsed = compiler::parseTarget(value);
+      auto parsed = compiler::parseImageTargets(value);
       if (!parsed) {
         fmt::print(stderr, "edgert-model-check: --target: {}\n", parsed.error().message());
         return 64;
       }
-      target = *parsed;
+      targets = *parsed;
       targetName = value;
       continue;
     }
@@ -71,13 +73,17 @@ int main(int argc, char** argv) {
     }
     options.inputShapes.emplace_back(value.substr(0, eq), *dims);
   }
+  const model::Target target = targets.base;
+  // A portable image (reference base, every architecture's fast variants) is exported too,
+  // as NAME.portable: each architecture's replay runs its own variants of the same bytes.
+  const bool portable = !targets.alternatives.empty();
   if (!compiler::hostRuns(target)) {
     fmt::print("{}: skipped: this CPU cannot run images for {} ({})\n", name, targetName,
                kernels::describe(kernels::cpuFeatures()));
     return 77;
   }
 
-  auto compiled = compiler::compileOnnxFile(modelPath.string(), options, target);
+  auto compiled = compiler::compileOnnxFile(modelPath.string(), options, targets);
   if (!compiled) {
     fmt::print(stderr, "{}: compile failed: {}\n", name, compiled.error().message());
     return 1;
@@ -110,7 +116,7 @@ int main(int argc, char** argv) {
   (*engine)->invoke();
 
   const bool exporting = target == model::Target::kAny;
-  const fs::path exportDir = exportRoot / name;
+  const fs::path exportDir = exportRoot / (portable ? name + ".portable" : name);
   if (exporting) {
     fs::remove_all(exportDir);
     fs::create_directories(exportDir);
@@ -151,7 +157,7 @@ int main(int argc, char** argv) {
   }
   // The fast variants split their work over the worker pool: on 2 and 3 threads the
   // outputs must be the single-threaded ones, bit for bit.
-  for (int threads = 2; target != model::Target::kAny && threads <= 3; ++threads) {
+  for (int threads = 2; (target != model::Target::kAny || portable) && threads <= 3; ++threads) {
     auto pooled = Engine::create(*model, {}, Engine::Options{threads});
     if (!pooled) {
       fmt::print("{}: FAIL {} threads: {}\n", name, threads, pooled.error().message());
