@@ -59,7 +59,11 @@ for entry in "${models[@]}"; do
   read -r name dims input <<<"$entry"
   extra=()
   [ -n "${input:-}" ] && extra=(--input "$input")
-  "$build/toolchain/edgert-compile" "$cache/models/$name.onnx" -o "$out/$name.edgm" --target "${EDGERT_TARGET:-native}" "${extra[@]}" 2>/dev/null
+  # As a user compiles: no --target (the portable image; the loader picks this CPU's best
+  # variants), unless EDGERT_TARGET names one (native, x86_64, reference, ...).
+  target=()
+  [ -n "${EDGERT_TARGET:-}" ] && target=(--target "$EDGERT_TARGET")
+  "$build/toolchain/edgert-compile" "$cache/models/$name.onnx" -o "$out/$name.edgm" "${target[@]}" "${extra[@]}" 2>/dev/null
   n=$iters
   [ "$name" = ppocr_v4_det ] && n=$(( iters / 10 > 5 ? iters / 10 : 5 ))
   for threads in 1 2; do
@@ -76,6 +80,7 @@ for entry in "${models[@]}"; do
 done
 
 target=$("$build/runtime/edgert" inspect "$out/ppocr_v4_det.edgm" | sed -n 's/^target: //p')
+kernels=$("$build/runtime/edgert" inspect "$out/ppocr_v4_det.edgm" | sed -n 's/^kernels: //p')
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
 rev=$(git -C "$repo" describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
 echo "$table"
@@ -83,7 +88,7 @@ cat >"$results" <<MD
 # edgert vs ONNX Runtime: latest results
 
 Produced by \`bench/compare-ort.sh $iters\` (edgert $rev, $rounds rounds, images compiled
-for \`$target\`) on: $machine.
+for \`$target\`${EDGERT_TARGET:+ (--target $EDGERT_TARGET)}; PP-OCRv4 det's kernels here: $kernels) on: $machine.
 Both run the same model on the same input in the same run, $rounds times alternating; each
 figure is the median over the rounds (p99/p50: edgert's median round; RSS: the largest).
 ORT is 1.30.0 CPU from npm \`onnxruntime-node\` with graph optimization "all". Ratios are
