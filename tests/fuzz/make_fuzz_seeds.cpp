@@ -1,5 +1,5 @@
-// make_fuzz_seeds DIR: small valid inputs for the fuzz targets of the camera's file sources
-// and of .npy, each with the selector byte its target reads first (still_image_fuzz: bit 0
+// make_fuzz_seeds DIR: small valid inputs for the fuzz targets of the camera's file sources,
+// of .npy and of the model loader (a portable image), each with the selector byte its target reads first (still_image_fuzz: bit 0
 // 0 = PNG, 1 = JPEG; video_file_fuzz: the low two bits pick YUYV, NV12 or Y4M and the
 // next bits the raw frame size). Written with the tests' PNG and JPEG writers and the
 // project's .npy encoder, so the fuzzers start from files the decoders accept.
@@ -10,6 +10,7 @@
 
 #include "edgert/runtime/npy.hpp"
 #include "support/image_files.hpp"
+#include "support/test_models.hpp"
 
 namespace {
 
@@ -65,6 +66,10 @@ std::vector<std::uint8_t> y4m(const std::string& header, std::size_t frameBytes,
 int main(int argc, char** argv) {
   if (argc != 2) die("usage: make_fuzz_seeds DIR");
   const std::string dir = argv[1];
+  // model_fuzz: a portable image (format 3, per-op alternatives), beside the exported ones
+  // (single-target, format 2), so the loader's variants section is fuzzed from a valid one.
+  edgert::testing::writeImage(dir + "/portable.edgm",
+                              edgert::testing::tinyCameraModel(edgert::testing::TinyModelOutputs::kFinite, 1, true));
   // still_image_fuzz
   writeBytes(dir + "/still-rgb.png", 0, png(dir, 8, 6, 3));
   writeBytes(dir + "/still-gray.png", 0, png(dir, 5, 3, 1));

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "arena_plan.hpp"
+#include "edgert/kernels/registry.hpp"
 #include "edgert/runtime/model_format.hpp"
 #include "image_writer.hpp"
 
@@ -28,7 +29,7 @@ std::vector<std::byte> floatBytes(const std::vector<float>& v) {
 
 }  // namespace
 
-std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed) {
+std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed, bool portable) {
   using compiler::Graph;
   using compiler::Node;
   using compiler::Value;
@@ -69,6 +70,16 @@ std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed) {
   conv.setParams(p);
   conv.inputs = {x, w, b};
   conv.outputs = {y};
+  if (portable) {
+    const std::vector<kernels::TensorType> ins{g.value(x).type, g.value(w).type, g.value(b).type};
+    const std::vector<kernels::TensorType> outs{g.value(y).type};
+    for (const kernels::KernelVariant& v : kernels::allVariants()) {
+      if (v.code == kernels::OpCode::kConv && v.id != 0 &&
+          (v.applies == nullptr || v.applies(conv.params.data(), ins, outs))) {
+        conv.alternatives.push_back(v.id);
+      }
+    }
+  }
   g.nodes.push_back(conv);
   auto plan = compiler::planArena(g);
   if (!plan) die(plan.error().message());

@@ -10,8 +10,10 @@ namespace edgert::testing {
 
 enum class TinyModelOutputs { kFinite, kNaN };
 
-// `seed` varies the weights, so two images differ (two bundle versions).
-std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed = 1);
+// `seed` varies the weights, so two images differ (two bundle versions). `portable`: the
+// conv also carries every fast Conv variant of every architecture that applies to it, as
+// alternatives (model format 3), as edgert-compile's default image does.
+std::vector<std::byte> tinyCameraModel(TinyModelOutputs outputs, int seed = 1, bool portable = false);
 
 // Writes it to `path`; aborts the test binary on failure.
 void writeTinyCameraModel(const std::string& path, TinyModelOutputs outputs, int seed = 1);

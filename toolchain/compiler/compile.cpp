@@ -107,7 +107,7 @@ ImageTargets portableTargets() {
 }
 
 ImageTargets targetsForArch(std::string_view arch) {
-  if (arch == "x86_64") return {model::Target::kX86_64, {model::Target::kX86_64Avx512}};
+  if (arch == "x86_64") return {model::Target::kAny, {model::Target::kX86_64Avx512, model::Target::kX86_64}};
   if (arch == "aarch64") return {model::Target::kAarch64, {}};
   return portableTargets();
 }

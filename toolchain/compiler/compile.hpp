@@ -38,7 +38,9 @@ struct ImageTargets {
 // AArch64 NEON.
 ImageTargets portableTargets();
 // An image for the board's architecture ("x86_64", "aarch64"; anything else: portable):
-// x86_64 has AVX2 + FMA as its base and AVX-512 as an alternative; aarch64 NEON.
+// x86_64 carries the AVX-512 and AVX2 variants as alternatives over reference kernels (an
+// x86-64 CPU without AVX2 still runs it); aarch64 has NEON as its base (every AArch64 CPU
+// has NEON).
 ImageTargets targetsForArch(std::string_view arch);
 
 Result<CompileResult> compileOnnxFile(const std::string& path, const ImportOptions& options,

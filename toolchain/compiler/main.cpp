@@ -45,8 +45,8 @@ void usage(std::FILE* f) {
              "                           aarch64 (NEON) or native (the best of these that\n"
              "                           this machine runs)\n"
              "  --board BOARD.toml       an image for the board's architecture: aarch64\n"
-             "                           (NEON), or x86_64 (AVX2+FMA, AVX-512 picked where\n"
-             "                           the CPU has it); a board for any CPU: portable\n"
+             "                           (NEON), or x86_64 (AVX-512 and AVX2 picked where\n"
+             "                           the CPU has them); a board for any CPU: portable\n"
              "  --report                 print ops, kernels, tensor offsets and the arena plan\n"
              "  -h, --help               this text\n");
 }

@@ -172,7 +172,9 @@ int runInspect(Args args, Io io) {
     }
     std::string alternatives;
     for (const model::VariantRecord& a : m.alternatives(k)) {
-      alternatives += fmt::format("{}{}", alternatives.empty() ? " [of " : ", ", kernels::findVariant(code, a.variant)->name);
+      const kernels::KernelVariant* v = kernels::findVariant(code, a.variant);
+      alternatives += fmt::format("{}{}", alternatives.empty() ? " [of " : ", ",
+                                  v ? std::string(v->name) : fmt::format("variant {} (not in this build)", a.variant));
     }
     if (!alternatives.empty()) alternatives += fmt::format(", {}]", kernels::findVariant(code, op.variant)->name);
     print(io.out, "  {:>4} {:<18} {:<6} {:<28} ({}) -> {}{}\n", k, kernels::findOp(code)->name,

@@ -32,6 +32,18 @@ bool fits(std::uint64_t offset, std::uint64_t bytes, std::uint64_t limit) {
   return offset <= limit && bytes <= limit - offset;
 }
 
+// What a kernel variant's instruction set asks of the CPU, for the loader's refusals.
+const char* isaNeeds(kernels::Isa isa) {
+  switch (isa) {
+    case kernels::Isa::kAny: return "nothing";
+    case kernels::Isa::kAvx2: return "AVX2 and FMA";
+    case kernels::Isa::kAvx512: return "AVX2, FMA and AVX-512 F/BW/VL";
+    case kernels::Isa::kNeon: return "NEON";
+    case kernels::Isa::kNeonFp16: return "NEON with FP16 arithmetic";
+  }
+  return "an unknown instruction set";
+}
+
 std::string describe(const kernels::TensorType& t) {
   return fmt::format("{} {}", kernels::dtypeName(t.dtype), kernels::formatShape(t.shape));
 }
@@ -357,35 +369,34 @@ Result<void> Model::validate() {
                                               op.scratchBytes, op.scratchOffset, needed));
     }
 
-    // The op's alternatives (records in op order), each checked like the base; the kernel
-    // it runs: the first alternative this CPU runs, else the base, else the image is refused.
+    // The op's alternatives (records in op order). The kernel it runs: the first alternative
+    // this CPU runs, else the base; an op with neither is refused, saying what each needs.
+    // An alternative this build does not have (an image from a newer edgert-compile) or one
+    // that does not apply to the op is passed over, never run.
     altBegin_[k] = static_cast<std::uint32_t>(nextAlternative);
     const kernels::KernelVariant* chosen = nullptr;
     for (; nextAlternative < alternatives_.size() && alternatives_[nextAlternative].op == k; ++nextAlternative) {
       const VariantRecord& a = alternatives_[nextAlternative];
-      const kernels::KernelVariant* alt = kernels::findVariant(static_cast<kernels::OpCode>(op.opcode), a.variant);
-      if (a.reserved != 0 || alt == nullptr || a.variant == 0 || a.variant == op.variant) {
-        return fail(alt == nullptr ? Errc::kUnsupported : Errc::kCorrupt,
-                    fmt::format("alternative {}: {} kernel variant {} {}", nextAlternative - altBegin_[k],
-                                info->name, a.variant,
-                                alt == nullptr ? "is not in this build" : "repeats the base or is reserved"));
-      }
+      const std::size_t index = nextAlternative - altBegin_[k];
+      auto bad = [&](const std::string& what) {
+        return fail(Errc::kCorrupt, fmt::format("alternative {}: {}", index, what));
+      };
+      if (a.reserved != 0) return bad(fmt::format("reserved field is {}, expected 0", a.reserved));
+      if (a.variant == 0) return bad("variant 0, the reference kernel, is never an alternative");
+      if (a.variant == op.variant) return bad(fmt::format("variant {} is the op's own", a.variant));
       for (std::size_t j = altBegin_[k]; j < nextAlternative; ++j) {
-        if (alternatives_[j].variant == a.variant) {
-          return fail(Errc::kCorrupt, fmt::format("{} kernel '{}' is listed twice", info->name, alt->name));
-        }
+        if (alternatives_[j].variant == a.variant) return bad(fmt::format("variant {} is listed twice", a.variant));
       }
+      const kernels::KernelVariant* alt = kernels::findVariant(static_cast<kernels::OpCode>(op.opcode), a.variant);
+      if (alt == nullptr) continue;
       if (alt->applies != nullptr &&
           !alt->applies(params(op), inSpan, std::span<const kernels::TensorType>(outSpan))) {
-        return fail(Errc::kUnsupported,
-                    fmt::format("alternative {} kernel '{}' does not handle these parameters and shapes",
-                                info->name, alt->name));
+        continue;
       }
       const std::uint64_t altNeeds = alt->scratch ? alt->scratch(params(op), inSpan, outSpan) : 0;
       if (op.scratchBytes < altNeeds) {
-        return fail(Errc::kCorrupt, fmt::format("scratch ({} bytes) too small for alternative {} kernel "
-                                                "'{}', which needs {}",
-                                                op.scratchBytes, info->name, alt->name, altNeeds));
+        return bad(fmt::format("{} kernel '{}' needs {} bytes of scratch, the op has {}", info->name, alt->name,
+                               altNeeds, op.scratchBytes));
       }
       if (chosen == nullptr && checkFor_ == CheckFor::kThisMachine && kernels::runsHere(*alt)) chosen = alt;
     }
@@ -394,18 +405,19 @@ Result<void> Model::validate() {
     }
     if (chosen == nullptr) chosen = variant;
     if (checkFor_ == CheckFor::kThisMachine && !kernels::runsHere(*chosen)) {
-      std::string tried;
-      for (std::size_t j = altBegin_[k]; j < nextAlternative; ++j) {
-        tried += fmt::format("'{}', ", kernels::findVariant(static_cast<kernels::OpCode>(op.opcode),
-                                                             alternatives_[j].variant)->name);
+      std::string why;
+      for (std::size_t j = altBegin_[k]; j <= nextAlternative; ++j) {
+        const kernels::KernelVariant* v =
+            j < nextAlternative ? kernels::findVariant(static_cast<kernels::OpCode>(op.opcode), alternatives_[j].variant)
+                                : variant;
+        if (v == nullptr) continue;
+        why += fmt::format("{}'{}' {}", why.empty() ? "" : ", ", v->name,
+                           v->run == nullptr ? fmt::format("is not built for {}", kernels::compiledArch())
+                                             : fmt::format("needs {}", isaNeeds(v->isa)));
       }
       return fail(Errc::kUnsupported,
-                  variant->run == nullptr
-                      ? fmt::format("{} kernel {}'{}' is not built for {}", info->name,
-                                    tried.empty() ? "" : fmt::format("{}or ", tried), variant->name,
-                                    kernels::compiledArch())
-                      : fmt::format("{} kernel {}'{}' needs a CPU feature this CPU lacks", info->name,
-                                    tried.empty() ? "" : fmt::format("{}or ", tried), variant->name));
+                  fmt::format("no {} kernel of this op runs here: {} (this CPU: {})", info->name, why,
+                              kernels::describe(kernels::cpuFeatures())));
     }
     chosen_[k] = chosen;
   }

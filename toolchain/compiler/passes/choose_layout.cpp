@@ -131,6 +131,15 @@ Result<void> chooseAlternatives(Graph& graph, std::span<const model::Target> tar
     for (model::Target target : targets) {
       const VariantChoice choice = chooseVariant(graph, node, target);
       if (choice.variant == 0 || choice.variant == node.variant) continue;
+      // An alternative must read and write what the base does: the plain layout.
+      for (const auto* layouts : {&choice.inputLayouts, &choice.outputLayouts}) {
+        for (Layout l : *layouts) {
+          if (l != Layout::kPlain) {
+            return makeError(Errc::kInternal, "node {} ({}): alternative variant {} needs a packed layout",
+                             node.name, node.onnxOp, choice.variant);
+          }
+        }
+      }
       if (std::find(node.alternatives.begin(), node.alternatives.end(), choice.variant) != node.alternatives.end()) {
         continue;
       }

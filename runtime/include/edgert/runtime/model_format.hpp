@@ -24,8 +24,9 @@ inline constexpr std::uint32_t kNoTensor = 0xFFFFFFFFu;  // an absent optional o
 inline constexpr std::uint64_t kArenaAlignment = 64;     // every arena buffer
 inline constexpr std::uint64_t kWeightAlignment = 64;    // the weight section and each weight
 
-// Which CPU the chosen kernel variants need. kAny: reference kernels only; kX86_64: AVX2 +
-// FMA; kX86_64Avx512: AVX2 + FMA and AVX-512 (F, BW, VL); kAarch64: NEON.
+// Which CPU the op records' own kernel variants need. kAny: reference kernels (a version-3
+// image may add fast alternatives per op, VariantRecord); kX86_64: AVX2 + FMA;
+// kX86_64Avx512: AVX2 + FMA and AVX-512 (F, BW, VL); kAarch64: NEON.
 enum class Target : std::uint32_t { kAny = 0, kX86_64 = 1, kAarch64 = 2, kX86_64Avx512 = 3 };
 
 // The name edgert-compile --target takes for a target, and "unknown" for any other value.
