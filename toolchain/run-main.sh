@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on a fresh Debian 12 machine: install what is needed, build
 # edgert for this host, show the embedded default board (host-sim) and what the HAL finds
-# on this machine, fetch the BlazeFace model and compile it for this CPU, fetch Debian's
+# on this machine, fetch the BlazeFace model and compile it as a user would (no --target:
+# the portable image, whose fast variants for this CPU the loader picks), fetch Debian's
 # astronaut photo, and run the service on host-sim with the photo replayed as a camera:
 # one JSON line of detections per frame and a status line a second, 60 frames. Then the OCR
 # demo: compile PP-OCRv4 det, rec and the orientation classifier, render lines of text
@@ -21,7 +22,7 @@ echo
 ./toolchain/fetch-models.sh
 mkdir -p build/main
 build/host/toolchain/edgert-compile .cache/models/blazeface_front_128.onnx \
-  -o build/main/blazeface_front_128.edgm --target native
+  -o build/main/blazeface_front_128.edgm
 $edgert bench build/main/blazeface_front_128.edgm --iters 100
 echo
 photo=$(./toolchain/fetch-testdata.sh)
