@@ -216,6 +216,17 @@ void expectOutputsMatch(const std::vector<std::vector<float>>& got,
   }
 }
 
+// `image` against the reference image of blazeFaceLike() on the same random input (`seed`):
+// both give two outputs, which expectOutputsMatch compares.
+void expectMatchesReferenceImage(const std::vector<std::byte>& image, unsigned seed) {
+  auto ref = compileGraph(blazeFaceLike());
+  ASSERT_TRUE(ref.ok()) << ref.error().message();
+  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, seed, -2.0f, 2.0f);
+  const auto expected = run(ref->image, input);
+  ASSERT_EQ(expected.size(), 2u);
+  expectOutputsMatch(run(image, input), expected);
+}
+
 TEST(CompileTarget, ParsesItsNames) {
   EXPECT_EQ(parseTarget("any").value(), model::Target::kAny);
   EXPECT_EQ(parseTarget("x86_64").value(), model::Target::kX86_64);
@@ -283,12 +294,7 @@ TEST(CompileTarget, PortableCarriesEveryArchitecturesVariantsAndRunsTheBestHere)
   } else if (std::string_view(kernels::compiledArch()) == "aarch64") {
     EXPECT_EQ(picked, kernels::Isa::kNeon);
   }
-  auto ref = compileGraph(blazeFaceLike());
-  ASSERT_TRUE(ref.ok()) << ref.error().message();
-  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, 44, -2.0f, 2.0f);
-  const auto expected = run(ref->image, input);
-  ASSERT_EQ(expected.size(), 2u);
-  expectOutputsMatch(run(portable->image, input), expected);
+  expectMatchesReferenceImage(portable->image, 44);
   // An x86_64 board's image: reference base (an x86-64 CPU without AVX2 runs it), AVX-512
   // then AVX2 as the alternatives, nothing for NEON.
   auto board = compileGraph(blazeFaceLike(), targetsForArch("x86_64"));
@@ -327,12 +333,7 @@ TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage)
     GTEST_SKIP() << "this CPU lacks AVX-512 (" << kernels::describe(kernels::cpuFeatures())
                  << "): the x86_64-avx512 image cannot run here";
   }
-  auto ref = compileGraph(blazeFaceLike());
-  ASSERT_TRUE(ref.ok()) << ref.error().message();
-  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, 43, -2.0f, 2.0f);
-  const auto expected = run(ref->image, input);
-  ASSERT_EQ(expected.size(), 2u);
-  expectOutputsMatch(run(fast->image, input), expected);
+  expectMatchesReferenceImage(fast->image, 43);
 }
 
 TEST(CompileTarget, AnyKeepsTheReferenceKernels) {
@@ -354,12 +355,7 @@ TEST(CompileTarget, X86PicksTheAvx2ConvVariantsAndMatchesTheReferenceImage) {
     GTEST_SKIP() << "this CPU lacks AVX2+FMA (" << kernels::describe(kernels::cpuFeatures())
                  << "): the x86_64 image cannot run here";
   }
-  auto ref = compileGraph(blazeFaceLike());
-  ASSERT_TRUE(ref.ok()) << ref.error().message();
-  const std::vector<float> input = testing::randomFloats(24 * 32 * 32, 42, -2.0f, 2.0f);
-  const auto expected = run(ref->image, input);
-  ASSERT_EQ(expected.size(), 2u);
-  expectOutputsMatch(run(fast->image, input), expected);
+  expectMatchesReferenceImage(fast->image, 42);
 }
 
 // The real model, when toolchain/fetch-models.sh has fetched it: every Conv of BlazeFace
