@@ -35,12 +35,14 @@ models=(
 )
 # One table row from the rounds' JSON lines (edgert's in $1, ORT's in $2): medians of the
 # p50s, cold starts and session times; p99/p50 of edgert's median round; the largest RSS.
+# The fraction of peak: edgert's GFLOP/s at its median p50 over the core's FMA peak
+# (bench/fma_peak, measured once on the pinned CPU) times the threads.
 row() {
-  python3 - "$1" "$2" "$3" "$4" <<'PY'
+  python3 - "$1" "$2" "$3" "$4" "$peak" <<'PY'
 import json, statistics, sys
 e = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 o = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-name, threads = sys.argv[3], sys.argv[4]
+name, threads, peak = sys.argv[3], sys.argv[4], float(sys.argv[5])
 med = lambda xs: statistics.median(xs)
 ep50, op50 = med([r["p50_ms"] for r in e]), med([r["p50_ms"] for r in o])
 mid = sorted(e, key=lambda r: r["p50_ms"])[len(e) // 2]
@@ -48,13 +50,19 @@ cells = [name, threads, f"{ep50:.3f}", f"{op50:.3f}", f"{ep50 / op50:.2f}x",
          f"{mid['p99_ms'] / mid['p50_ms']:.2f}", f"{med([r['cold_start_ms'] for r in e]):.2f}",
          f"{med([r['session_create_ms'] + r['first_run_ms'] for r in o]):.1f}",
          f"{max(r['cold_peak_rss_kib'] for r in e) / 1024:.1f}", f"{max(r['peak_rss_kib'] for r in o) / 1024:.1f}",
-         str(e[0]["arena_bytes"] // 1024)]
+         str(e[0]["arena_bytes"] // 1024),
+         f"{e[0]['flops'] / ep50 / 1e6:.1f}", f"{100 * e[0]['flops'] / ep50 / 1e6 / (peak * int(threads)):.0f}%"]
 print("| " + " | ".join(cells) + " |")
 PY
 }
 
-table="| model | threads | edgert p50 ms | ORT p50 ms | ratio p50 | edgert p99/p50 | edgert cold start ms | ORT session + first run ms | edgert peak RSS MiB | ORT peak RSS MiB | arena KiB |
-|---|---|---|---|---|---|---|---|---|---|---|"
+# The core's float32 peak, on the CPU the 1-thread runs use.
+peakJson=$(taskset -c "$cpu" "$build/bench/fma_peak" --json)
+peak=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["peak_gflops"])' "$peakJson")
+peakIsa=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["isa"])' "$peakJson")
+
+table="| model | threads | edgert p50 ms | ORT p50 ms | ratio p50 | edgert p99/p50 | edgert cold start ms | ORT session + first run ms | edgert peak RSS MiB | ORT peak RSS MiB | arena KiB | edgert GFLOP/s | of peak |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for entry in "${models[@]}"; do
   read -r name dims input <<<"$entry"
   extra=()
@@ -98,6 +106,10 @@ run inside an already running node process. Peak RSS: edgert's cold-start proces
 node process. Threads: edgert's engine with its worker pool (\`edgert bench --threads N\`,
 the caller plus N - 1 workers); ORT's intra-op thread pool. The 1-thread runs of both are
 pinned to CPU $cpu (\`taskset\`); the 2-thread runs are not pinned.
+GFLOP/s: twice the multiply-adds of the model's Conv, ConvTranspose, Gemm and MatMul ops
+(\`edgert bench\`'s "work") over edgert's p50; of peak: that over the core's float32 peak
+times the threads. The peak, \`bench/fma_peak\` on CPU $cpu: **$peak GFLOP/s** ($peakIsa, 12
+independent FMA chains, one thread).
 
 $table
 MD

@@ -147,6 +147,38 @@ TEST(Registry, OnlyElementwiseOpsReshapeAndConvResidualMayAliasAnInput) {
 
 // --- Fuzzing the infer functions -------------------------------------------------------
 
+// multiplyAdds counts the products each op's definition does: per output of a Conv, its
+// weights' C/group x kH x kW; per input of a ConvTranspose, OC/group x kH x kW; per output
+// of Gemm and MatMul, the shared dimension.
+TEST(Registry, MultiplyAddsCountEachProductOnce) {
+  ConvParams conv;
+  conv.kernel[0] = conv.kernel[1] = 3;
+  conv.group = 2;
+  const TensorType convIn[] = {f32({1, 8, 10, 10}), f32({16, 4, 3, 3})};
+  const TensorType convOut[] = {f32({1, 16, 8, 8})};
+  EXPECT_EQ(multiplyAdds(OpCode::kConv, &conv, convIn, convOut), 16u * 8 * 8 * 4 * 3 * 3);
+
+  ConvTransposeParams up;
+  up.kernel[0] = up.kernel[1] = up.stride[0] = up.stride[1] = 2;
+  const TensorType upIn[] = {f32({1, 24, 5, 7}), f32({24, 6, 2, 2})};
+  const TensorType upOut[] = {f32({1, 6, 10, 14})};
+  EXPECT_EQ(multiplyAdds(OpCode::kConvTranspose, &up, upIn, upOut), 24u * 5 * 7 * 6 * 2 * 2);
+
+  GemmParams gemm;
+  gemm.transA = 1;  // A is K x M: 9 x 3
+  const TensorType gemmIn[] = {f32({9, 3}), f32({9, 5})};
+  const TensorType gemmOut[] = {f32({3, 5})};
+  EXPECT_EQ(multiplyAdds(OpCode::kGemm, &gemm, gemmIn, gemmOut), 3u * 5 * 9);
+
+  const TensorType mmIn[] = {f32({2, 4, 7}), f32({7, 3})};
+  const TensorType mmOut[] = {f32({2, 4, 3})};
+  EXPECT_EQ(multiplyAdds(OpCode::kMatMul, nullptr, mmIn, mmOut), 2u * 4 * 3 * 7);
+
+  ActivationParams relu;
+  const TensorType actIo[] = {f32({1, 8, 10, 10})};
+  EXPECT_EQ(multiplyAdds(OpCode::kActivation, &relu, actIo, actIo), 0u);
+}
+
 using Rng = std::mt19937_64;
 
 // Input types an op might plausibly see in a model.

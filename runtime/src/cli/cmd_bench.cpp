@@ -141,6 +141,26 @@ void printProfile(Io io, const Model& model, std::span<const std::uint64_t> opNa
   }
 }
 
+// The model's multiply-adds per inference (kernels::multiplyAdds over its ops).
+std::uint64_t modelMultiplyAdds(const Model& model) {
+  std::uint64_t total = 0;
+  std::vector<kernels::TensorType> inputs, outputs;
+  for (const model::OpRecord& op : model.ops()) {
+    inputs.clear();
+    outputs.clear();
+    for (std::uint32_t t : model.opInputs(op)) {
+      kernels::TensorType absent;
+      absent.shape.rank = kernels::kAbsentRank;
+      inputs.push_back(t == model::kNoTensor ? absent : model.tensorType(t));
+    }
+    for (std::uint32_t t : model.opOutputs(op)) outputs.push_back(model.tensorType(t));
+    const std::uint64_t n =
+        kernels::multiplyAdds(static_cast<kernels::OpCode>(op.opcode), model.params(op), inputs, outputs);
+    total = n > UINT64_MAX - total ? UINT64_MAX : total + n;
+  }
+  return total;
+}
+
 }  // namespace
 
 // Internal: the child of measureColdStart. Maps and validates the model, creates the
@@ -245,12 +265,14 @@ int runBench(Args args, Io io) {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
   const std::uint64_t arena = model->header().arenaBytes;
+  const double flops = 2.0 * static_cast<double>(modelMultiplyAdds(*model));
   if (json) {
     print(io.out,
           "{{\"model\": \"{}\", \"threads\": {}, \"iters\": {}, \"min_ms\": {:.4f}, \"p50_ms\": {:.4f}, "
           "\"p99_ms\": {:.4f}, \"cold_start_ms\": {:.3f}, \"cold_peak_rss_kib\": {}, \"peak_rss_kib\": {}, "
-          "\"arena_bytes\": {}",
-          path, threads, iters, ms.front(), p50, p99, cold->ms, cold->peakRssKib, usage.ru_maxrss, arena);
+          "\"arena_bytes\": {}, \"flops\": {:.0f}, \"gflops_p50\": {:.2f}",
+          path, threads, iters, ms.front(), p50, p99, cold->ms, cold->peakRssKib, usage.ru_maxrss, arena, flops,
+          flops / p50 / 1e6);
     if (profile) printProfile(io, *model, opNanos, iters, true);
     print(io.out, "}}\n");
   } else {
@@ -261,6 +283,8 @@ int runBench(Args args, Io io) {
     print(io.out, "peak RSS: {} KiB (cold-start process), {} KiB (this process)\n", cold->peakRssKib,
           usage.ru_maxrss);
     print(io.out, "arena: {} bytes\n", arena);
+    print(io.out, "work: {:.1f} MFLOP per inference (Conv, ConvTranspose, Gemm, MatMul), {:.1f} GFLOP/s at p50\n",
+          flops / 1e6, flops / p50 / 1e6);
     print(io.out, "{}\n", describeKernelChoice(*model));
     if (profile) printProfile(io, *model, opNanos, iters, false);
   }

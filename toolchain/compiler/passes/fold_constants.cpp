@@ -92,10 +92,6 @@ std::uint64_t foldingWork(const Graph& graph, const Node& node) {
   const auto numel = [&](ValueId id) -> std::uint64_t {
     return id == kNoValue ? 0 : static_cast<std::uint64_t>(graph.value(id).type.shape.numel());
   };
-  const auto dim = [&](std::size_t input, int axis) -> std::uint64_t {
-    const kernels::Shape& s = graph.value(node.inputs[input]).type.shape;
-    return axis < s.rank ? static_cast<std::uint64_t>(s.dims[axis]) : 1;
-  };
   std::uint64_t elements = 0;
   for (ValueId id : node.inputs) elements += numel(id);
   for (ValueId id : node.outputs) elements += numel(id);
@@ -107,17 +103,14 @@ std::uint64_t foldingWork(const Graph& graph, const Node& node) {
   };
   using kernels::OpCode;
   switch (node.op) {
-    case OpCode::kConv:  // each output: C/group x kH x kW weights
-    case OpCode::kConvTranspose: {  // each input: O/group x kH x kW weights
-      const std::uint64_t perWeightRow = numel(node.inputs[1]) / std::max<std::uint64_t>(dim(1, 0), 1);
-      const std::uint64_t rows = node.op == OpCode::kConv ? out : times(numel(node.inputs[0]), dim(1, 1));
-      return times(rows, std::max<std::uint64_t>(perWeightRow, 1));
-    }
-    case OpCode::kGemm:  // each output: K products (K is one of A's two dims)
-      return times(out, std::max(dim(0, 0), dim(0, 1)));
+    case OpCode::kConv:
+    case OpCode::kConvTranspose:
+    case OpCode::kGemm:
     case OpCode::kMatMul: {
-      const kernels::Shape& a = graph.value(node.inputs[0]).type.shape;
-      return times(out, a.rank > 0 ? static_cast<std::uint64_t>(a.dims[a.rank - 1]) : 1);
+      std::vector<kernels::TensorType> inputs, outputs;
+      for (ValueId id : node.inputs) inputs.push_back(id == kNoValue ? absentType() : graph.value(id).type);
+      for (ValueId id : node.outputs) outputs.push_back(graph.value(id).type);
+      return kernels::multiplyAdds(node.op, node.params.data(), inputs, outputs);
     }
     case OpCode::kMaxPool:
     case OpCode::kAveragePool: {

@@ -91,6 +91,12 @@ std::span<const OpInfo> allOps();
 const KernelVariant* findVariant(OpCode code, std::uint16_t id);
 std::span<const KernelVariant> allVariants();
 
+// The multiply-adds of one run of an op on these validated types: Conv, ConvTranspose,
+// Gemm and MatMul (the products that dominate a network's arithmetic); 0 for every other op.
+// Saturates at UINT64_MAX. Twice this is the op's FLOPs.
+std::uint64_t multiplyAdds(OpCode code, const void* params, std::span<const TensorType> inputs,
+                           std::span<const TensorType> outputs);
+
 // This CPU has the features `isa` needs (cpuFeatures()).
 bool isaAvailable(Isa isa);
 // Built for this architecture and runnable on this CPU.
