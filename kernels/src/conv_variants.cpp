@@ -119,6 +119,42 @@ bool directApplies(const void* params, std::span<const TensorType> inputs,
          p.kernel[1] <= kDirectMaxKernel;
 }
 
+bool depthwisePointwiseApplies(const void* params, std::span<const TensorType> inputs,
+                               std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const DepthwisePointwiseParams*>(params);
+  if (inputs.size() < 3 || outputs.size() != 1 || inputs[0].shape.rank != 4 || outputs[0].shape.rank != 4) {
+    return false;
+  }
+  // The intermediate's type: X's channels at Y's size.
+  TensorType t = outputs[0];
+  t.shape.dims[1] = inputs[0].shape.dims[1];
+  const TensorType depthwiseIn[] = {inputs[0], inputs[1]};
+  const TensorType pointwiseIn[] = {t, inputs[2]};
+  return depthwiseApplies(&p.depthwise, depthwiseIn, std::span<const TensorType>(&t, 1)) &&
+         pointwiseApplies(&p.pointwise, pointwiseIn, outputs);
+}
+
+DepthwisePointwisePlan depthwisePointwisePlan(const DepthwisePointwiseParams& p, const Shape& x, const Shape& y,
+                                              std::int64_t block) {
+  DepthwisePointwisePlan plan;
+  const std::int64_t channels = x.dims[1], outH = y.dims[2], outW = y.dims[3];
+  const std::int64_t rowFloats = std::max<std::int64_t>(channels * outW, 1);
+  plan.chunkRows = std::clamp<std::int64_t>(kDepthwisePointwiseChunkFloats / rowFloats, 1, std::max<std::int64_t>(outH, 1));
+  // The AVX-512 depthwise computes four output rows per pass.
+  if (plan.chunkRows >= 4 && plan.chunkRows < outH) plan.chunkRows = plan.chunkRows / 4 * 4;
+  // Channels of T 64-byte aligned, and one cache line apart from a 4 KiB multiple, so that
+  // the pointwise tile's loads of C channels do not all fall in one L1 set.
+  plan.tStride = (plan.chunkRows * outW + 15) / 16 * 16 + 16;
+  plan.planeOffset = channels * plan.tStride * static_cast<std::int64_t>(sizeof(float));
+  plan.scratchBytes = plan.planeOffset;
+  if (block > 0) {
+    const DepthwisePlane g = depthwisePlane(p.depthwise, x, y, block);
+    const std::int64_t rows = (plan.chunkRows - 1) * p.depthwise.stride[0] + p.depthwise.kernel[0];
+    plan.scratchBytes += rows * g.rowFloats * static_cast<std::int64_t>(sizeof(float));
+  }
+  return plan;
+}
+
 DepthwisePlane depthwisePlane(const ConvParams& p, const Shape& /*x*/, const Shape& y, std::int64_t block) {
   DepthwisePlane g;
   const std::int64_t outH = y.dims[2];

@@ -66,7 +66,10 @@ struct PointwiseImage {
   const float* residual;  // this image: OC x P, or nullptr
   float* y;               // this image: OC x P
   std::int64_t channels;
-  std::int64_t pixels;
+  std::int64_t pixels;    // P, the product's columns
+  std::int64_t xStride;   // floats from one row of X (input channel) to the next: P, or
+                          // more where X is a band of a larger plane
+  std::int64_t yStride;   // the same for Y and the residual
   ActivationParams act;
 };
 
@@ -114,6 +117,8 @@ void forEachPointwiseTask(const KernelArgs& args, Run run) {
   base.bias = params.hasBias ? args.inputs[2].as<float>() : nullptr;
   base.channels = channels;
   base.pixels = pixels;
+  base.xStride = pixels;
+  base.yStride = pixels;
   base.act = params.activation;
   forEachGemmTask<kRows, kStrip>(
       args.pool, batch, outChannels, channels, pixels,
@@ -156,6 +161,8 @@ void forEachMatMulTask(const KernelArgs& args, Run run) {
   PointwiseImage base{};
   base.channels = k;
   base.pixels = n;
+  base.xStride = n;
+  base.yStride = n;
   const float* a = args.inputs[0].as<float>();
   const float* b = args.inputs[1].as<float>();
   float* y = args.outputs[0].as<float>();
@@ -320,6 +327,89 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
                               yt.as<float>() + at};
     run(ch, g, oh1 - oh0, outW);
   });
+}
+
+// --- Depthwise then pointwise (DepthwisePointwise): the intermediate in scratch -----------
+//
+// A task is a band of output rows of one image, all channels; it computes the band a chunk
+// of rows at a time: the ISA's depthwise loops write the chunk's rows of every channel into
+// the worker's scratch (T, channel c at c * tStride floats), then the ISA's pointwise tiles
+// read them back, while they are still in cache, and write the chunk's rows of Y with the
+// pointwise epilogue. The intermediate never goes to the arena. Each value is computed as
+// the ISA's depthwise and pointwise kernels compute it, whatever rows a band or chunk
+// starts at, so results are bit-identical whatever the thread count. Bands are numbered as
+// forEachDepthwiseBand numbers them (worker w writes the w-th part of the image).
+//
+//   applies: the depthwise part where depthwiseApplies holds, the pointwise part where
+//            pointwiseApplies holds (ops.hpp's DepthwisePointwiseParams has the rest).
+bool depthwisePointwiseApplies(const void* params, std::span<const TensorType> inputs,
+                               std::span<const TensorType> outputs);
+
+// T's target size per chunk, in floats: 48 KiB, about a core's L1 data cache (on BlazeFace
+// back 12K floats ran a little faster than 24K or 8K). Chunks are at least one row.
+inline constexpr std::int64_t kDepthwisePointwiseChunkFloats = 12 * 1024;
+
+struct DepthwisePointwisePlan {
+  std::int64_t chunkRows = 1;     // output rows per chunk
+  std::int64_t tStride = 0;       // floats per channel of T (a chunk's rows, rounded up)
+  std::int64_t planeOffset = 0;   // bytes into the scratch of the ISA's padded plane (block > 0)
+  std::int64_t scratchBytes = 0;  // all of it
+};
+
+// `block`: the depthwise loops' output columns per block when they copy each plane padded
+// (AVX2, NEON: depthwisePlane's layout, for one chunk's input rows); 0 when they read X in
+// place (AVX-512).
+DepthwisePointwisePlan depthwisePointwisePlan(const DepthwisePointwiseParams& p, const Shape& x, const Shape& y,
+                                              std::int64_t block);
+
+template <std::int64_t kBlock>
+std::uint64_t depthwisePointwiseScratchFor(const void* params, std::span<const TensorType> inputs,
+                                           std::span<const TensorType> outputs) {
+  if (outputs[0].shape.numel() == 0) return 0;
+  return static_cast<std::uint64_t>(
+      depthwisePointwisePlan(*static_cast<const DepthwisePointwiseParams*>(params), inputs[0].shape,
+                             outputs[0].shape, kBlock)
+          .scratchBytes);
+}
+
+// The driver: depthwiseRows(plane, channel, oh0, oh1, t, planeScratch) computes depthwise
+// output rows [oh0, oh1) of the (image, channel) plane into t (its row 0 is oh0, rows
+// outW floats apart); pointwiseRows is the ISA's pointwise run (forEachGemmTask's).
+template <std::int64_t kBlock, typename DepthwiseRows, typename PointwiseRows>
+void forEachDepthwisePointwiseChunk(const KernelArgs& args, DepthwiseRows depthwiseRows, PointwiseRows pointwiseRows) {
+  const auto& p = *static_cast<const DepthwisePointwiseParams*>(args.params);
+  const Shape& xs = args.inputs[0].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  if (ys.numel() == 0) return;
+  const DepthwisePointwisePlan plan = depthwisePointwisePlan(p, xs, ys, kBlock);
+  const std::int64_t images = xs.dims[0], channels = xs.dims[1];
+  const std::int64_t outChannels = ys.dims[1], outH = ys.dims[2], outW = ys.dims[3];
+  const std::int64_t pixels = outH * outW;
+  const std::int64_t taps = std::int64_t{p.depthwise.kernel[0]} * p.depthwise.kernel[1];
+  const float* wp = args.inputs[2].as<float>();
+  const float* bp = p.pointwise.hasBias ? args.inputs[4].as<float>() : nullptr;
+  const float* residual = p.pointwise.hasResidual ? args.inputs[5].as<float>() : nullptr;
+  float* y = args.outputs[0].as<float>();
+  const std::int64_t maxBands = std::max<std::int64_t>(1, outH / kDepthwiseMinBandRows);
+  const std::int64_t tasks = taskCount(args.pool, images * pixels * channels * (taps + outChannels), images * maxBands);
+  const std::int64_t bands = std::min(maxBands, ceilDiv(tasks, images));
+  auto task = [&](std::int64_t t, int worker) {
+    const std::int64_t n = t / bands;
+    const std::int64_t band = t % bands;
+    const std::int64_t oh1 = partBegin(outH, bands, band + 1);
+    std::byte* scratch = workerScratch(args, worker).data();
+    float* tBuf = reinterpret_cast<float*>(scratch);
+    float* plane = reinterpret_cast<float*>(scratch + plan.planeOffset);
+    for (std::int64_t r0 = partBegin(outH, bands, band); r0 < oh1; r0 += plan.chunkRows) {
+      const std::int64_t r1 = std::min(oh1, r0 + plan.chunkRows);
+      for (std::int64_t c = 0; c < channels; ++c) depthwiseRows(n * channels + c, c, r0, r1, tBuf + c * plan.tStride, plane);
+      const std::int64_t at = n * outChannels * pixels + r0 * outW;
+      const PointwiseImage k{tBuf, wp, bp, residual ? residual + at : nullptr, y + at, channels,
+                             (r1 - r0) * outW, plan.tStride, pixels, p.pointwise.activation};
+      pointwiseRows(k, 0, outChannels, 0, (r1 - r0) * outW);
+    }
+  };
+  parallelFor(args.pool, images * bands, task);
 }
 
 // --- General: convolution as a matrix product ---------------------------------------------
@@ -623,6 +713,13 @@ void runMatMulAvx512(const KernelArgs& args);
 void runDepthwiseAvx512(const KernelArgs& args);
 void runDirectAvx512(const KernelArgs& args);
 void runUpsampleAvx512(const KernelArgs& args);  // ConvTranspose
+// DepthwisePointwise (forEachDepthwisePointwiseChunk with the depthwise loops of the
+// ISA's depthwise file and the tiles of its pointwise file, which the latter exports)
+void runDepthwisePointwise(const KernelArgs& args);  // AVX2 + FMA
+void runDepthwisePointwiseAvx512(const KernelArgs& args);
+void pointwiseRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1);
+void pointwiseRowsAvx512(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0,
+                         std::int64_t p1);
 }  // namespace x86
 #endif
 
@@ -633,6 +730,8 @@ void runPointwise(const KernelArgs& args);
 void runMatMul(const KernelArgs& args);  // forEachMatMulTask with the pointwise tiles
 void runDepthwise(const KernelArgs& args);
 void runUpsample(const KernelArgs& args);  // ConvTranspose
+void runDepthwisePointwise(const KernelArgs& args);
+void pointwiseRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1);
 }  // namespace neon
 #endif
 

@@ -46,6 +46,17 @@ std::uint64_t multiplyAdds(OpCode code, const void* params, std::span<const Tens
       if (inputs.empty() || inputs[0].shape.rank < 1) return 0;
       return times(out, static_cast<std::uint64_t>(inputs[0].shape.dims[inputs[0].shape.rank - 1]));
     }
+    case OpCode::kDepthwisePointwise: {  // T: kH x kW per value; Y: C per output
+      if (inputs.size() < 2 || inputs[0].shape.rank != 4 || outputs[0].shape.rank != 4) return 0;
+      const std::uint64_t t = times(out / static_cast<std::uint64_t>(std::max<std::int64_t>(outputs[0].shape.dims[1], 1)),
+                                    static_cast<std::uint64_t>(inputs[0].shape.dims[1]));  // N x C x OH x OW
+      const std::uint64_t c = static_cast<std::uint64_t>(inputs[0].shape.dims[1]);
+      const std::uint64_t depthwise = times(t, perWeightRow(inputs[1]));
+      const std::uint64_t pointwise = times(out, c);
+      return depthwise > std::numeric_limits<std::uint64_t>::max() - pointwise
+                 ? std::numeric_limits<std::uint64_t>::max()
+                 : depthwise + pointwise;
+    }
     default: return 0;
   }
 }

@@ -46,6 +46,7 @@ constexpr std::array kOps{
     OpInfo{OpCode::kTopK, "TopK", sizeof(TopKParams), 1, 1, 2, 2, 0, ref::inferTopK},
     OpInfo{OpCode::kNllLoss, "NegativeLogLikelihoodLoss", sizeof(NllLossParams), 2, 3, 1, 1, 0, ref::inferNllLoss},
     OpInfo{OpCode::kNonMaxSuppression, "NonMaxSuppression", sizeof(NmsParams), 2, 2, 2, 2, 0, ref::inferNonMaxSuppression},
+    OpInfo{OpCode::kDepthwisePointwise, "DepthwisePointwise", sizeof(DepthwisePointwiseParams), 3, 6, 1, 1, 0, ref::inferDepthwisePointwise},
 };
 
 // The kernel of a variant built only for another architecture is nullptr here: the
@@ -127,6 +128,10 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kTopK, 0, "ref", Isa::kAny, ref::runTopK, ref::topKScratch, nullptr},
     KernelVariant{OpCode::kNllLoss, 0, "ref", Isa::kAny, ref::runNllLoss, nullptr, nullptr},
     KernelVariant{OpCode::kNonMaxSuppression, 0, "ref", Isa::kAny, ref::runNonMaxSuppression, ref::nonMaxSuppressionScratch, nullptr},
+    KernelVariant{OpCode::kDepthwisePointwise, 0, "ref", Isa::kAny, ref::runDepthwisePointwise, ref::depthwisePointwiseScratch, nullptr},
+    KernelVariant{OpCode::kDepthwisePointwise, 1, "avx2-dw-pw", Isa::kAvx2, EDGERT_X86(conv::x86::runDepthwisePointwise), conv::depthwisePointwiseScratchFor<conv::kDepthwiseBlock>, conv::depthwisePointwiseApplies},
+    KernelVariant{OpCode::kDepthwisePointwise, 2, "neon-dw-pw", Isa::kNeon, EDGERT_NEON(conv::neon::runDepthwisePointwise), conv::depthwisePointwiseScratchFor<conv::kDepthwiseBlock>, conv::depthwisePointwiseApplies},
+    KernelVariant{OpCode::kDepthwisePointwise, 3, "avx512-dw-pw", Isa::kAvx512, EDGERT_X86(conv::x86::runDepthwisePointwiseAvx512), conv::depthwisePointwiseScratchFor<0>, conv::depthwisePointwiseApplies},
 };
 
 #undef EDGERT_X86

@@ -69,6 +69,7 @@ constexpr std::array kExpectedOps{
     ExpectedOp{OpCode::kTopK, sizeof(TopKParams)},
     ExpectedOp{OpCode::kNllLoss, sizeof(NllLossParams)},
     ExpectedOp{OpCode::kNonMaxSuppression, sizeof(NmsParams)},
+    ExpectedOp{OpCode::kDepthwisePointwise, sizeof(DepthwisePointwiseParams)},
 };
 static_assert(kExpectedOps.size() == kMaxOpCode, "a new OpCode needs a line here");
 
@@ -174,6 +175,12 @@ TEST(Registry, MultiplyAddsCountEachProductOnce) {
   const TensorType mmOut[] = {f32({2, 4, 3})};
   EXPECT_EQ(multiplyAdds(OpCode::kMatMul, nullptr, mmIn, mmOut), 2u * 4 * 3 * 7);
 
+  // Fused depthwise 3x3 (each of 4 x 6 x 5 values of T: 9) and pointwise 4 -> 7.
+  DepthwisePointwiseParams fused;
+  const TensorType fusedIn[] = {f32({1, 4, 6, 5}), f32({4, 1, 3, 3}), f32({7, 4, 1, 1})};
+  const TensorType fusedOut[] = {f32({1, 7, 6, 5})};
+  EXPECT_EQ(multiplyAdds(OpCode::kDepthwisePointwise, &fused, fusedIn, fusedOut), 4u * 6 * 5 * 9 + 7u * 6 * 5 * 4);
+
   ActivationParams relu;
   const TensorType actIo[] = {f32({1, 8, 10, 10})};
   EXPECT_EQ(multiplyAdds(OpCode::kActivation, &relu, actIo, actIo), 0u);
@@ -215,6 +222,8 @@ std::vector<TensorType> plausibleInputs(OpCode code) {
     case OpCode::kLayerNorm: return {f32({2, 3, 4}), f32({3, 4}), f32({4})};
     case OpCode::kNllLoss: return {f32({2, 5, 3}), TensorType{DType::kInt64, Shape::of({2, 3})}, f32({5})};
     case OpCode::kNonMaxSuppression: return {f32({2, 6, 4}), f32({2, 3, 6})};
+    case OpCode::kDepthwisePointwise:
+      return {f32({1, 4, 7, 6}), f32({4, 1, 3, 3}), f32({5, 4, 1, 1}), f32({4}), f32({5}), f32({1, 5, 7, 6})};
   }
   return {f32({2, 3})};
 }
@@ -374,6 +383,16 @@ std::vector<std::byte> seedParams(OpCode code) {
       TopKParams p;
       p.axis = 2;
       p.k = 3;
+      return bytesOf(p);
+    }
+    case OpCode::kDepthwisePointwise: {
+      DepthwisePointwiseParams p;
+      p.depthwise.kernel[0] = p.depthwise.kernel[1] = 3;
+      p.depthwise.padBegin[0] = p.depthwise.padBegin[1] = p.depthwise.padEnd[0] = p.depthwise.padEnd[1] = 1;
+      p.depthwise.group = 4;
+      p.depthwise.hasBias = 1;
+      p.pointwise.hasBias = 1;
+      p.pointwise.hasResidual = 1;
       return bytesOf(p);
     }
   }

@@ -28,7 +28,7 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p) {
   }
   const float* x = k.x + p;
   const float* w = k.w + m * k.channels;
-  for (std::int64_t c = 0; c < k.channels; ++c, x += k.pixels) {
+  for (std::int64_t c = 0; c < k.channels; ++c, x += k.xStride) {
     float32x4_t xv[kV];
 #pragma GCC unroll 3
     for (int v = 0; v < kV; ++v) xv[v] = vld1q_f32(x + 4 * v);
@@ -41,7 +41,7 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p) {
   }
 #pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
-    const std::int64_t at = (m + r) * k.pixels + p;
+    const std::int64_t at = (m + r) * k.yStride + p;
 #pragma GCC unroll 3
     for (int v = 0; v < kV; ++v) {
       finish(k.act, acc[r][v], k.residual ? k.residual + at + 4 * v : nullptr, k.y + at + 4 * v);
@@ -67,8 +67,8 @@ void tailPixels(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::
     const float* w = k.w + m * k.channels;
     for (std::int64_t q = p; q < k.pixels; ++q) {
       float sum = k.bias ? k.bias[m] : 0.0f;
-      for (std::int64_t c = 0; c < k.channels; ++c) sum += w[c] * k.x[c * k.pixels + q];
-      const std::int64_t at = m * k.pixels + q;
+      for (std::int64_t c = 0; c < k.channels; ++c) sum += w[c] * k.x[c * k.xStride + q];
+      const std::int64_t at = m * k.yStride + q;
       if (k.residual) sum += k.residual[at];
       k.y[at] = applyActivation(k.act, sum);
     }
@@ -101,6 +101,10 @@ void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int
 }  // namespace
 
 void runPointwise(const KernelArgs& args) { forEachPointwiseTask<kRows, kStrip>(args, runRows); }
+
+void pointwiseRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
+  runRows(k, m0, m1, p0, p1);
+}
 
 void runMatMul(const KernelArgs& args) { forEachMatMulTask<kRows, kStrip>(args, runRows); }
 

@@ -16,6 +16,9 @@ namespace edgert::kernels::ref {
 // max_pool.cpp, average_pool.cpp, global_average_pool.cpp, batch_norm.cpp, resize.cpp,
 // reduce.cpp).
 EDGERT_REF_OP(Conv);
+EDGERT_REF_OP(DepthwisePointwise);  // depthwise_pointwise.cpp
+std::uint64_t depthwisePointwiseScratch(const void* params, std::span<const TensorType> inputs,
+                                        std::span<const TensorType> outputs);
 EDGERT_REF_OP(ConvTranspose);
 EDGERT_REF_OP(Gemm);
 EDGERT_REF_OP(MatMul);

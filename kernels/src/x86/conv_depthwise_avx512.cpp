@@ -26,7 +26,7 @@
 namespace edgert::kernels::conv::x86 {
 namespace {
 
-inline constexpr int kRowBlock = 4;  // output rows per pass
+inline constexpr int kRowBlock = 8;  // output rows per pass
 
 // One channel plane as the loops see it: X read in place, Y and the residual at the plane.
 struct Plane {
@@ -36,6 +36,8 @@ struct Plane {
   const float* residual;  // outH x outW, or nullptr
   float* y;               // outH x outW
   std::int64_t outW;
+  std::int64_t firstRow;  // the output row y (and the residual) start at: 0, or a chunk's
+                          // first row when y holds that chunk's rows only
 };
 
 // Loads 16 columns from c: kSafe, with no check (every column is inside the row); else
@@ -72,16 +74,16 @@ inline void tapVectors(const float* row, std::int64_t c0, std::int64_t inW, __m5
 // Output rows [oh, oh + kR), columns [ow, ow + 16). kSafe: every input row and column the
 // vector reads lies inside the plane (the interior of the image), so no row is skipped
 // and no load is masked; the branches and masks stay at the edges.
-template <int kK, int kSH, int kSW, int kR, bool kSafe>
+template <int kK, int kSH, int kSW, int kR, bool kSafe, avx512::Fused kAct>
 inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bias, std::int64_t oh,
                      std::int64_t ow, const ActivationParams& act) {
   constexpr int kInputRows = (kR - 1) * kSH + kK;
   const std::int64_t top = oh * kSH - pl.padTop;  // input row of tap row 0 of output row oh
   __m512 acc[kR];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < kR; ++r) acc[r] = bias;
   const std::int64_t c0 = ow * kSW - pl.padLeft;
-#pragma GCC unroll 13
+#pragma GCC unroll 21
   for (int i = 0; i < kInputRows; ++i) {
     const std::int64_t ih = top + i;
     if (!kSafe && (ih < 0 || ih >= pl.inH)) continue;  // padding rows add nothing
@@ -89,7 +91,7 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
     tapVectors<kK, kSW, kSafe>(pl.x + ih * pl.inW, c0, pl.inW, v);
 #pragma GCC unroll 5
     for (int kw = 0; kw < kK; ++kw) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int r = 0; r < kR; ++r) {
         const int kh = i - r * kSH;
         if (kh >= 0 && kh < kK) acc[r] = _mm512_fmadd_ps(weight[kh * kK + kw], v[kw], acc[r]);
@@ -97,15 +99,15 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
     }
   }
   const __mmask16 mask = avx512::laneMask(pl.outW - ow);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < kR; ++r) {
-    const std::int64_t at = (oh + r) * pl.outW + ow;
-    avx512::finish(act, acc[r], pl.residual ? pl.residual + at : nullptr, pl.y + at, mask);
+    const std::int64_t at = (oh + r - pl.firstRow) * pl.outW + ow;
+    avx512::finishAs<kAct>(act, acc[r], pl.residual ? pl.residual + at : nullptr, pl.y + at, mask);
   }
 }
 
 // Output rows [oh, oh + kR), all columns.
-template <int kK, int kSH, int kSW, int kR>
+template <int kK, int kSH, int kSW, int kR, avx512::Fused kAct>
 void rows(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bias, std::int64_t oh,
           const ActivationParams& act) {
   constexpr int kInputRows = (kR - 1) * kSH + kK;
@@ -116,26 +118,41 @@ void rows(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bias, std::in
   for (std::int64_t ow = 0; ow < pl.outW; ow += 16) {
     const std::int64_t c0 = ow * kSW - pl.padLeft;
     if (rowsInside && c0 >= 0 && c0 + kSpan <= pl.inW && ow + 16 <= pl.outW) {
-      vectorAt<kK, kSH, kSW, kR, true>(pl, weight, bias, oh, ow, act);
+      vectorAt<kK, kSH, kSW, kR, true, kAct>(pl, weight, bias, oh, ow, act);
     } else {
-      vectorAt<kK, kSH, kSW, kR, false>(pl, weight, bias, oh, ow, act);
+      vectorAt<kK, kSH, kSW, kR, false, kAct>(pl, weight, bias, oh, ow, act);
     }
   }
 }
 
-template <int kK, int kSH, int kSW>
-void band(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64_t oh1,
-          const ActivationParams& act) {
+template <int kK, int kSH, int kSW, avx512::Fused kAct>
+void bandAs(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64_t oh1,
+            const ActivationParams& act) {
   __m512 weight[kK * kK];
   for (int t = 0; t < kK * kK; ++t) weight[t] = _mm512_set1_ps(w[t]);
   const __m512 bias = _mm512_set1_ps(b);
   std::int64_t oh = oh0;
-  for (; oh + kRowBlock <= oh1; oh += kRowBlock) rows<kK, kSH, kSW, kRowBlock>(pl, weight, bias, oh, act);
+  for (; oh + kRowBlock <= oh1; oh += kRowBlock) rows<kK, kSH, kSW, kRowBlock, kAct>(pl, weight, bias, oh, act);
   switch (oh1 - oh) {
-    case 3: rows<kK, kSH, kSW, 3>(pl, weight, bias, oh, act); break;
-    case 2: rows<kK, kSH, kSW, 2>(pl, weight, bias, oh, act); break;
-    case 1: rows<kK, kSH, kSW, 1>(pl, weight, bias, oh, act); break;
+    case 7: rows<kK, kSH, kSW, 7, kAct>(pl, weight, bias, oh, act); break;
+    case 6: rows<kK, kSH, kSW, 6, kAct>(pl, weight, bias, oh, act); break;
+    case 5: rows<kK, kSH, kSW, 5, kAct>(pl, weight, bias, oh, act); break;
+    case 4: rows<kK, kSH, kSW, 4, kAct>(pl, weight, bias, oh, act); break;
+    case 3: rows<kK, kSH, kSW, 3, kAct>(pl, weight, bias, oh, act); break;
+    case 2: rows<kK, kSH, kSW, 2, kAct>(pl, weight, bias, oh, act); break;
+    case 1: rows<kK, kSH, kSW, 1, kAct>(pl, weight, bias, oh, act); break;
     default: break;
+  }
+}
+
+// The activation compiled in: no switch per output vector for none and Relu.
+template <int kK, int kSH, int kSW>
+void band(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64_t oh1,
+          const ActivationParams& act) {
+  switch (avx512::fusedKind(act)) {
+    case avx512::Fused::kNone: bandAs<kK, kSH, kSW, avx512::Fused::kNone>(pl, w, b, oh0, oh1, act); break;
+    case avx512::Fused::kRelu: bandAs<kK, kSH, kSW, avx512::Fused::kRelu>(pl, w, b, oh0, oh1, act); break;
+    case avx512::Fused::kAny: bandAs<kK, kSH, kSW, avx512::Fused::kAny>(pl, w, b, oh0, oh1, act); break;
   }
 }
 
@@ -165,7 +182,7 @@ void runDepthwiseAvx512(const KernelArgs& args) {
   const std::int64_t taps = std::int64_t{p.kernel[0]} * p.kernel[1];
   forEachDepthwiseBand(args, [&](std::int64_t nc, std::int64_t c, std::int64_t oh0, std::int64_t oh1, int) {
     const Plane pl{x + nc * inPlane, xs.dims[2], xs.dims[3], p.padBegin[0], p.padBegin[1],
-                   residual ? residual + nc * outPlane : nullptr, y + nc * outPlane, ys.dims[3]};
+                   residual ? residual + nc * outPlane : nullptr, y + nc * outPlane, ys.dims[3], 0};
     const float b = bias ? bias[c] : 0.0f;
     if (p.kernel[0] == 3) {
       bandOf<3>(p, pl, w + c * taps, b, oh0, oh1);
@@ -173,6 +190,30 @@ void runDepthwiseAvx512(const KernelArgs& args) {
       bandOf<5>(p, pl, w + c * taps, b, oh0, oh1);
     }
   });
+}
+
+void runDepthwisePointwiseAvx512(const KernelArgs& args) {
+  const auto& p = *static_cast<const DepthwisePointwiseParams*>(args.params);
+  const ConvParams& d = p.depthwise;
+  const Shape& xs = args.inputs[0].type.shape;
+  const std::int64_t inH = xs.dims[2], inW = xs.dims[3];
+  const std::int64_t outW = args.outputs[0].type.shape.dims[3];
+  const float* x = args.inputs[0].as<float>();
+  const float* w = args.inputs[1].as<float>();
+  const float* bias = d.hasBias ? args.inputs[3].as<float>() : nullptr;
+  const std::int64_t taps = std::int64_t{d.kernel[0]} * d.kernel[1];
+  forEachDepthwisePointwiseChunk<0>(
+      args,
+      [&](std::int64_t nc, std::int64_t c, std::int64_t oh0, std::int64_t oh1, float* t, float*) {
+        const Plane pl{x + nc * inH * inW, inH, inW, d.padBegin[0], d.padBegin[1], nullptr, t, outW, oh0};
+        const float b = bias ? bias[c] : 0.0f;
+        if (d.kernel[0] == 3) {
+          bandOf<3>(d, pl, w + c * taps, b, oh0, oh1);
+        } else {
+          bandOf<5>(d, pl, w + c * taps, b, oh0, oh1);
+        }
+      },
+      pointwiseRowsAvx512);
 }
 
 }  // namespace edgert::kernels::conv::x86

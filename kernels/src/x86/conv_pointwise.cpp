@@ -31,7 +31,7 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
   }
   const float* x = k.x + p;
   const float* w = k.w + m * k.channels;
-  for (std::int64_t c = 0; c < k.channels; ++c, x += k.pixels) {
+  for (std::int64_t c = 0; c < k.channels; ++c, x += k.xStride) {
     __m256 x0, x1;
     if constexpr (kFull) {
       x0 = _mm256_loadu_ps(x);
@@ -49,7 +49,7 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
   }
 #pragma GCC unroll 6
   for (int r = 0; r < kR; ++r) {
-    const std::int64_t at = (m + r) * k.pixels + p;
+    const std::int64_t at = (m + r) * k.yStride + p;
     const float* res = k.residual ? k.residual + at : nullptr;
     finish<!kFull>(k.act, acc[r][0], res, k.y + at, mask0);
     finish<!kFull>(k.act, acc[r][1], res ? res + 8 : nullptr, k.y + at + 8, mask1);
@@ -87,6 +87,10 @@ void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int
 }  // namespace
 
 void runPointwise(const KernelArgs& args) { forEachPointwiseTask<kRows, kPixels>(args, runRows); }
+
+void pointwiseRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
+  runRows(k, m0, m1, p0, p1);
+}
 
 void runMatMul(const KernelArgs& args) { forEachMatMulTask<kRows, kPixels>(args, runRows); }
 

@@ -16,9 +16,11 @@ namespace {
 
 constexpr std::int64_t kRows = 12;    // output channels per tile
 constexpr std::int64_t kPixels = 32;  // pixels per tile: two vectors
+constexpr std::int64_t kAhead = 128;  // prefetch distance (floats)
 
-// Output channels [m, m + kR) by pixels [p, p + count), count in [1, 32].
-template <int kR>
+// Output channels [m, m + kR) by pixels [p, p + count), count in [1, 32]; kAct: the
+// epilogue's activation compiled in (avx512::fusedKind).
+template <int kR, avx512::Fused kAct>
 void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t count) {
   const __mmask16 mask0 = avx512::laneMask(std::min<std::int64_t>(count, 16));
   const __mmask16 mask1 = avx512::laneMask(std::max<std::int64_t>(count - 16, 0));
@@ -29,9 +31,13 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
   }
   const float* x = k.x + p;
   const float* w = k.w + m * k.channels;
-  for (std::int64_t c = 0; c < k.channels; ++c, x += k.pixels) {
+  for (std::int64_t c = 0; c < k.channels; ++c, x += k.xStride) {
     const __m512 x0 = _mm512_maskz_loadu_ps(mask0, x);
     const __m512 x1 = _mm512_maskz_loadu_ps(mask1, x + 16);
+    if (m == 0) {
+      _mm_prefetch(reinterpret_cast<const char*>(x + kAhead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(x + kAhead + 16), _MM_HINT_T0);
+    }
 #pragma GCC unroll 12
     for (int r = 0; r < kR; ++r) {
       const __m512 wv = _mm512_set1_ps(w[r * k.channels + c]);
@@ -41,41 +47,60 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
   }
 #pragma GCC unroll 12
   for (int r = 0; r < kR; ++r) {
-    const std::int64_t at = (m + r) * k.pixels + p;
+    const std::int64_t at = (m + r) * k.yStride + p;
     const float* res = k.residual ? k.residual + at : nullptr;
-    avx512::finish(k.act, acc[r][0], res, k.y + at, mask0);
-    avx512::finish(k.act, acc[r][1], res ? res + 16 : nullptr, k.y + at + 16, mask1);
+    if (res) {
+      _mm_prefetch(reinterpret_cast<const char*>(res + kAhead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(res + kAhead + 16), _MM_HINT_T0);
+    }
+    avx512::finishAs<kAct>(k.act, acc[r][0], res, k.y + at, mask0);
+    avx512::finishAs<kAct>(k.act, acc[r][1], res ? res + 16 : nullptr, k.y + at + 16, mask1);
   }
 }
 
+template <avx512::Fused kAct>
 void tileRows(const PointwiseImage& k, std::int64_t m, std::int64_t rows, std::int64_t p, std::int64_t count) {
   switch (rows) {
-    case 1: tile<1>(k, m, p, count); break;
-    case 2: tile<2>(k, m, p, count); break;
-    case 3: tile<3>(k, m, p, count); break;
-    case 4: tile<4>(k, m, p, count); break;
-    case 5: tile<5>(k, m, p, count); break;
-    case 6: tile<6>(k, m, p, count); break;
-    case 7: tile<7>(k, m, p, count); break;
-    case 8: tile<8>(k, m, p, count); break;
-    case 9: tile<9>(k, m, p, count); break;
-    case 10: tile<10>(k, m, p, count); break;
-    case 11: tile<11>(k, m, p, count); break;
-    default: tile<12>(k, m, p, count); break;
+    case 1: tile<1, kAct>(k, m, p, count); break;
+    case 2: tile<2, kAct>(k, m, p, count); break;
+    case 3: tile<3, kAct>(k, m, p, count); break;
+    case 4: tile<4, kAct>(k, m, p, count); break;
+    case 5: tile<5, kAct>(k, m, p, count); break;
+    case 6: tile<6, kAct>(k, m, p, count); break;
+    case 7: tile<7, kAct>(k, m, p, count); break;
+    case 8: tile<8, kAct>(k, m, p, count); break;
+    case 9: tile<9, kAct>(k, m, p, count); break;
+    case 10: tile<10, kAct>(k, m, p, count); break;
+    case 11: tile<11, kAct>(k, m, p, count); break;
+    default: tile<12, kAct>(k, m, p, count); break;
+  }
+}
+
+template <avx512::Fused kAct>
+void runRowsAs(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
+  for (std::int64_t p = p0; p < p1; p += kPixels) {
+    const std::int64_t count = std::min(kPixels, p1 - p);
+    for (std::int64_t m = m0; m < m1; m += kRows) tileRows<kAct>(k, m, std::min(kRows, m1 - m), p, count);
   }
 }
 
 // Rows [m0, m1) at pixels [p0, p1) of one product (forEachGemmTask's run).
 void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
-  for (std::int64_t p = p0; p < p1; p += kPixels) {
-    const std::int64_t count = std::min(kPixels, p1 - p);
-    for (std::int64_t m = m0; m < m1; m += kRows) tileRows(k, m, std::min(kRows, m1 - m), p, count);
+  switch (avx512::fusedKind(k.act)) {
+    case avx512::Fused::kNone: runRowsAs<avx512::Fused::kNone>(k, m0, m1, p0, p1); break;
+    case avx512::Fused::kRelu: runRowsAs<avx512::Fused::kRelu>(k, m0, m1, p0, p1); break;
+    case avx512::Fused::kAny: runRowsAs<avx512::Fused::kAny>(k, m0, m1, p0, p1); break;
   }
 }
 
 }  // namespace
 
 void runPointwiseAvx512(const KernelArgs& args) { forEachPointwiseTask<kRows, kPixels>(args, runRows); }
+
+void pointwiseRowsAvx512(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0,
+                         std::int64_t p1) {
+  runRows(k, m0, m1, p0, p1);
+}
 
 void runMatMulAvx512(const KernelArgs& args) { forEachMatMulTask<kRows, kPixels>(args, runRows); }
 

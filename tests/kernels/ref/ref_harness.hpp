@@ -51,7 +51,18 @@ inline void runReference(OpCode code, const void* params, std::span<const InTens
                          const OutTensor& output) {
   const KernelVariant* ref = findVariant(code, 0);
   ASSERT_NE(ref, nullptr) << "op " << static_cast<unsigned>(code) << " has no reference kernel";
-  runWithoutAllocating(*ref, KernelArgs{params, inputs, std::span<const OutTensor>(&output, 1), {}});
+  // The scratch it plans, if any (DepthwisePointwise's band of the intermediate).
+  std::vector<std::byte> scratch;
+  std::span<std::byte> scratchSpan;
+  if (ref->scratch) {
+    std::vector<TensorType> types;
+    for (const InTensor& in : inputs) types.push_back(in.type);
+    const std::uint64_t bytes = ref->scratch(params, types, std::span<const TensorType>(&output.type, 1));
+    scratch.resize(static_cast<std::size_t>(bytes) + 64);
+    const auto at = (64 - reinterpret_cast<std::uintptr_t>(scratch.data()) % 64) % 64;
+    scratchSpan = std::span<std::byte>(scratch).subspan(at, static_cast<std::size_t>(bytes));
+  }
+  runWithoutAllocating(*ref, KernelArgs{params, inputs, std::span<const OutTensor>(&output, 1), scratchSpan});
 }
 
 // --- Types and infer -------------------------------------------------------------------

@@ -85,14 +85,16 @@ TEST(ServiceNotify, ReadyStatusWatchdogAndStall) {
   if (pid == 0) {
     ::setenv("NOTIFY_SOCKET", (dir / "notify.sock").c_str(), 1);
     ::setenv("WATCHDOG_USEC", "600000", 1);  // pings every 0.3 s
-    ::setenv("EDGERT_FAULT", "stall-after:5", 1);
+    // 20 frames: at least 0.66 s at the camera's 30 fps however fast the model runs, so at
+    // least one 0.3 s ping falls before the stall.
+    ::setenv("EDGERT_FAULT", "stall-after:20", 1);
     ::setenv("EDGERT_LOG_TARGET", "stderr", 1);
     const std::string config = (dir / "app.toml").string();
     ::execl(EDGERT_BINARY, EDGERT_BINARY, "run", "--config", config.c_str(), nullptr);
     ::_exit(127);
   }
   std::vector<Message> messages;
-  // 5 frames take well under a second here (seconds under ASan or emulation); then the loop
+  // 20 frames take about a second here (several under ASan or emulation); then the loop
   // stalls. Collect until no WATCHDOG=1 came for 3 s after at least one did, or give up.
   Clock::time_point lastPing{};
   const Clock::time_point giveUp = Clock::now() + 60s;

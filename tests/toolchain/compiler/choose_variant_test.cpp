@@ -125,8 +125,10 @@ Graph blazeFaceLike() {
   return b.graph;
 }
 
-// The kernel variant chosen for each Conv node, by name of the kind of conv.
+// The kernel variant chosen for each Conv node, by name of the kind of conv; each
+// depthwise Conv and the pointwise one reading it were fused (DepthwisePointwise).
 std::string expectedKernel(const Node& n, const char* isaPrefix) {
+  if (n.op == OpCode::kDepthwisePointwise) return std::string(isaPrefix) + "-dw-pw";
   const auto p = n.paramsAs<ConvParams>();
   if (p.group > 1) return std::string(isaPrefix) + "-depthwise";
   if (p.kernel[0] == 1 && p.kernel[1] == 1) return std::string(isaPrefix) + "-pointwise";
@@ -138,7 +140,7 @@ void expectVariants(const Graph& g, const char* isaPrefix) {
   for (const Node& n : g.nodes) {
     const kernels::KernelVariant* v = kernels::findVariant(n.op, n.variant);
     ASSERT_NE(v, nullptr) << n.name;
-    if (n.op != OpCode::kConv || isaPrefix == nullptr) {
+    if ((n.op != OpCode::kConv && n.op != OpCode::kDepthwisePointwise) || isaPrefix == nullptr) {
       EXPECT_EQ(v->name, "ref") << n.name;
       continue;
     }
@@ -146,7 +148,7 @@ void expectVariants(const Graph& g, const char* isaPrefix) {
     EXPECT_EQ(v->name, expectedKernel(n, isaPrefix)) << n.name;
   }
   if (isaPrefix != nullptr) {
-    EXPECT_EQ(convs, 5);
+    EXPECT_EQ(convs, 3);  // dw1 + pw1, dw2 + pw2, head
   }
 }
 
@@ -313,7 +315,9 @@ TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage)
   auto fast = compileGraph(blazeFaceLike(), model::Target::kX86_64Avx512);
   ASSERT_TRUE(fast.ok()) << fast.error().message();
   EXPECT_EQ(headerOf(fast->image).target, model::Target::kX86_64Avx512);
-  for (const Node& n : fast->graph.nodes) ASSERT_EQ(n.op, OpCode::kConv) << n.name;
+  for (const Node& n : fast->graph.nodes) {
+    ASSERT_TRUE(n.op == OpCode::kConv || n.op == OpCode::kDepthwisePointwise) << n.name;
+  }
   expectVariants(fast->graph, "avx512");
   // A first conv over 3 colour planes: the direct variant on AVX-512, general on AVX2.
   Builder stem;
@@ -348,8 +352,14 @@ TEST(CompileTarget, X86PicksTheAvx2ConvVariantsAndMatchesTheReferenceImage) {
   ASSERT_TRUE(fast.ok()) << fast.error().message();
   expectVariants(fast->graph, "avx2");
   EXPECT_EQ(headerOf(fast->image).target, model::Target::kX86_64);
-  // The residual Add and the Relus were fused: the pointwise variants run the epilogue.
-  for (const Node& n : fast->graph.nodes) EXPECT_EQ(n.op, OpCode::kConv) << n.name;
+  // The residual Add and the Relus were fused: the pointwise parts run the epilogue; each
+  // depthwise Conv and its pointwise Conv are one node.
+  ASSERT_EQ(fast->graph.nodes.size(), 3u);
+  EXPECT_EQ(fast->graph.nodes[0].name, "dw1 + pw1");
+  EXPECT_EQ(fast->graph.nodes[0].op, OpCode::kDepthwisePointwise);
+  EXPECT_EQ(fast->graph.nodes[1].name, "dw2 + pw2");
+  EXPECT_EQ(fast->graph.nodes[1].op, OpCode::kDepthwisePointwise);
+  EXPECT_EQ(fast->graph.nodes[2].op, OpCode::kConv);
 
   if (!hostHasAvx2()) {
     GTEST_SKIP() << "this CPU lacks AVX2+FMA (" << kernels::describe(kernels::cpuFeatures())
@@ -359,7 +369,7 @@ TEST(CompileTarget, X86PicksTheAvx2ConvVariantsAndMatchesTheReferenceImage) {
 }
 
 // The real model, when toolchain/fetch-models.sh has fetched it: every Conv of BlazeFace
-// runs a fast variant (the first, 5x5 stride 2 over 3 channels, the general one), and the
+// (and every depthwise-pointwise pair) runs a fast variant (the first, 5x5 stride 2 over 3 channels, the general one), and the
 // outputs match.
 TEST(CompileTarget, BlazeFaceFrontOnAvx2MatchesTheReferenceImage) {
   const std::string path = std::string(EDGERT_SOURCE_DIR) + "/.cache/models/blazeface_front_128.onnx";
@@ -368,13 +378,16 @@ TEST(CompileTarget, BlazeFaceFrontOnAvx2MatchesTheReferenceImage) {
   ASSERT_TRUE(ref.ok()) << ref.error().message();
   auto fast = compileOnnxFile(path, {}, model::Target::kX86_64);
   ASSERT_TRUE(fast.ok()) << fast.error().message();
-  int convs = 0;
+  int convs = 0, fused = 0;
   for (const Node& n : fast->graph.nodes) {
-    if (n.op != OpCode::kConv) continue;
-    ++convs;
+    if (n.op != OpCode::kConv && n.op != OpCode::kDepthwisePointwise) continue;
+    ++(n.op == OpCode::kConv ? convs : fused);
     EXPECT_EQ(kernels::findVariant(n.op, n.variant)->name, expectedKernel(n, "avx2")) << n.name;
   }
-  EXPECT_EQ(convs, 37);  // 16 depthwise, 20 pointwise, the first 5x5 conv
+  // 16 depthwise convs, each fused with the pointwise conv after it; 4 more pointwise
+  // convs (after a pad or a concatenation), the first 5x5 conv.
+  EXPECT_EQ(fused, 16);
+  EXPECT_EQ(convs, 5);
   if (!hostHasAvx2()) GTEST_SKIP() << "this CPU lacks AVX2+FMA: the x86_64 image cannot run here";
   const std::vector<float> input = testing::randomFloats(128 * 128 * 3, 7, 0.0f, 1.0f);
   expectOutputsMatch(run(fast->image, input), run(ref->image, input));
@@ -457,7 +470,7 @@ TEST(CompileTarget, LoaderRefusesAVariantThatDoesNotApply) {
   AlignedImage copy(*image);
   auto model = Model::fromBytes(copy.span(), "bad.edgm");
   ASSERT_FALSE(model.ok());
-  EXPECT_NE(model.error().message().find("op 4 'head': Conv kernel 'avx2-pointwise' does not handle "
+  EXPECT_NE(model.error().message().find("op 2 'head': Conv kernel 'avx2-pointwise' does not handle "
                                          "these parameters and shapes"),
             std::string::npos)
       << model.error().message();

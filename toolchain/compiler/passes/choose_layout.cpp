@@ -156,6 +156,7 @@ Result<void> runPasses(Graph& graph, model::Target target) {
   EDGERT_TRY(foldAffine(graph));
   EDGERT_TRY(fuseEpilogue(graph));
   EDGERT_TRY(removeDeadNodes(graph));
+  EDGERT_TRY(fuseDepthwisePointwise(graph));
   EDGERT_TRY(chooseLayout(graph, target));
   return success();
 }

@@ -45,6 +45,10 @@ Result<void> fusePatterns(Graph& graph);
 // Only where each intermediate value has exactly one consumer and is not a graph output.
 Result<void> fuseEpilogue(Graph& graph);
 
+// A depthwise Conv whose output only a pointwise Conv reads becomes one DepthwisePointwise
+// node (the intermediate then stays in cache), where the fast kernels cover both parts.
+Result<void> fuseDepthwisePointwise(Graph& graph);
+
 // Removes nodes whose outputs reach no graph output, then drops values that no node and no
 // graph input or output refers to (ValueIds are renumbered; order is kept).
 Result<void> removeDeadNodes(Graph& graph);
@@ -61,7 +65,7 @@ Result<void> chooseLayout(Graph& graph, model::Target target = model::Target::kA
 // writes the plain layout).
 Result<void> chooseAlternatives(Graph& graph, std::span<const model::Target> targets);
 // removeDeadNodes, foldConstants, fusePatterns, foldAffine, fuseEpilogue, removeDeadNodes,
-// chooseLayout(target).
+// fuseDepthwisePointwise, chooseLayout(target).
 Result<void> runPasses(Graph& graph, model::Target target = model::Target::kAny);
 
 // --- Helpers shared by the importer and the passes (fold_constants.cpp) --------------------

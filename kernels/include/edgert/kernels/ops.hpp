@@ -50,8 +50,10 @@ enum class OpCode : std::uint16_t {
   kTopK = 29,           // input X                              -> values, indices (int64)
   kNllLoss = 30,        // inputs log-probabilities, target, [weight] -> loss
   kNonMaxSuppression = 31,  // inputs boxes, scores             -> selected (int64, padded), count
+  kDepthwisePointwise = 32, // inputs X, Wd, Wp, [Bd], [Bp], [residual] -> Y (a depthwise Conv
+                            // and the pointwise Conv reading it, fused by the compiler)
 };
-inline constexpr std::uint16_t kMaxOpCode = 31;
+inline constexpr std::uint16_t kMaxOpCode = 32;
 
 // Activation functions, standalone (kActivation) or fused into a Conv epilogue.
 enum class Activation : std::uint8_t {
@@ -89,6 +91,19 @@ struct ConvParams {
   std::uint8_t weightLayout = 0;         // 0: OIHW as in ONNX; others: pre-packed for a variant
   std::uint8_t reserved = 0;
   ActivationParams activation;           // applied last
+};
+
+// A depthwise Conv followed by the pointwise Conv that alone reads its output, as one op:
+// T = act_d(depthwise(X, Wd) + Bd), Y = act_p(Wp * T + Bp + residual). The compiler fuses
+// them (toolchain/compiler/passes/fuse_depthwise_pointwise.cpp) so that T is computed a
+// few rows at a time into scratch and read back while it is still in cache, instead of
+// written to the arena and read again. Inputs: 0 X (N x C x H x W), 1 Wd (C x 1 x kH x
+// kW), 2 Wp (OC x C x 1 x 1), then the optional ones: 3 Bd (C), 4 Bp (OC), 5 residual
+// (like Y). T's values are exactly the two Convs' (the reference kernel computes each
+// as the Conv reference does).
+struct DepthwisePointwiseParams {
+  ConvParams depthwise;  // 2-D, group == C == its output channels, no residual
+  ConvParams pointwise;  // 1x1, stride 1, dilation 1, no pads, group 1
 };
 
 struct ConvTransposeParams {

@@ -92,7 +92,8 @@ const KernelVariant* findVariant(OpCode code, std::uint16_t id);
 std::span<const KernelVariant> allVariants();
 
 // The multiply-adds of one run of an op on these validated types: Conv, ConvTranspose,
-// Gemm and MatMul (the products that dominate a network's arithmetic); 0 for every other op.
+// Gemm, MatMul and DepthwisePointwise (the products that dominate a network's arithmetic);
+// 0 for every other op.
 // Saturates at UINT64_MAX. Twice this is the op's FLOPs.
 std::uint64_t multiplyAdds(OpCode code, const void* params, std::span<const TensorType> inputs,
                            std::span<const TensorType> outputs);
