@@ -212,7 +212,7 @@ const int kRegistered = [] {
     // AVX-512 (skipped with an error on a CPU without it); general on the 1x1 convs too.
     registerVariant(s, s.kind == Kind::kDepthwise ? kDepthwiseAvx512 : kGeneralAvx512);
     if (s.kind == Kind::kPointwise) registerVariant(s, kPointwiseAvx512);
-    if (s.kind == Kind::kGeneral && s.channels <= 4) registerVariant(s, kDirectAvx512);
+    if (s.kind == Kind::kGeneral && (s.channels <= 4 || s.kernel == 3)) registerVariant(s, kDirectAvx512);
 #endif
   }
   for (const UpsampleShape& s : kUpsampleShapes) {

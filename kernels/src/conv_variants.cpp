@@ -114,9 +114,19 @@ bool directApplies(const void* params, std::span<const TensorType> inputs,
   const Shape& x = inputs[0].shape;
   if (p.spatialRank != 2 || x.rank != 4 || p.weightLayout != 0 || p.group != 1) return false;
   const bool strides = (p.stride[0] == 1 || p.stride[0] == 2) && (p.stride[1] == 1 || p.stride[1] == 2);
-  return x.dims[1] >= 1 && x.dims[1] <= kDirectMaxChannels && strides && p.dilation[0] == 1 &&
-         p.dilation[1] == 1 && p.kernel[0] >= 1 && p.kernel[0] <= kDirectMaxKernel && p.kernel[1] >= 1 &&
-         p.kernel[1] <= kDirectMaxKernel;
+  if (!strides || p.dilation[0] != 1 || p.dilation[1] != 1 || x.dims[1] < 1) return false;
+  const bool few = x.dims[1] <= kDirectMaxChannels && p.kernel[0] >= 1 && p.kernel[0] <= kDirectMaxKernel &&
+                   p.kernel[1] >= 1 && p.kernel[1] <= kDirectMaxKernel;
+  const bool wide = x.dims[1] <= kDirectMaxWideChannels && p.kernel[0] == 3 && p.kernel[1] == 3;
+  return few || wide;
+}
+
+std::uint64_t directScratch(const void* params, std::span<const TensorType> inputs,
+                            std::span<const TensorType> outputs) {
+  const auto& p = *static_cast<const ConvParams*>(params);
+  if (outputs[0].shape.numel() == 0) return 0;
+  return static_cast<std::uint64_t>(kDirectTileRows * inputs[0].shape.dims[1] * p.kernel[0] * p.kernel[1]) *
+         sizeof(float);
 }
 
 bool depthwisePointwiseApplies(const void* params, std::span<const TensorType> inputs,

@@ -199,12 +199,19 @@ bool pointwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs);
 bool depthwiseApplies(const void* params, std::span<const TensorType> inputs,
                       std::span<const TensorType> outputs);
-// The direct variant: 2-D, group 1, at most kDirectMaxChannels input channels, strides 1
-// or 2, no dilation, kernels up to kDirectMaxKernel (a network's first conv).
+// The direct variant: 2-D, group 1, strides 1 or 2, no dilation; at most
+// kDirectMaxChannels input channels with kernels up to kDirectMaxKernel (a network's first
+// conv), or up to kDirectMaxWideChannels with a 3x3 kernel (PP-OCR's neck: 96 -> 24, where
+// the general variant's im2col copy cost as much as the product).
 inline constexpr std::int64_t kDirectMaxChannels = 4;
 inline constexpr std::int64_t kDirectMaxKernel = 7;
+inline constexpr std::int64_t kDirectMaxWideChannels = 256;
+inline constexpr std::int64_t kDirectTileRows = 12;  // output channels per register tile
 bool directApplies(const void* params, std::span<const TensorType> inputs,
                    std::span<const TensorType> outputs);
+// Scratch: one block's weights repacked tap by tap (kDirectTileRows x C x kH x kW floats).
+std::uint64_t directScratch(const void* params, std::span<const TensorType> inputs,
+                            std::span<const TensorType> outputs);
 
 // The AVX2 and NEON depthwise variants copy one channel plane at a time into scratch,
 // zero-padded, so the inner loops read whole vectors with no bounds checks (the AVX-512

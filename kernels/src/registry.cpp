@@ -77,7 +77,7 @@ constexpr std::array kVariants{
     KernelVariant{OpCode::kConv, 7, "avx512-general", Isa::kAvx512, EDGERT_X86(conv::x86::runGeneralAvx512), conv::generalScratchFor<conv::kAvx512Gemm>, conv::generalApplies},
     KernelVariant{OpCode::kConv, 9, "avx512-pointwise", Isa::kAvx512, EDGERT_X86(conv::x86::runPointwiseAvx512), nullptr, conv::pointwiseApplies},
     KernelVariant{OpCode::kConv, 8, "avx512-depthwise", Isa::kAvx512, EDGERT_X86(conv::x86::runDepthwiseAvx512), nullptr, conv::depthwiseApplies},
-    KernelVariant{OpCode::kConv, 10, "avx512-direct", Isa::kAvx512, EDGERT_X86(conv::x86::runDirectAvx512), nullptr, conv::directApplies},
+    KernelVariant{OpCode::kConv, 10, "avx512-direct", Isa::kAvx512, EDGERT_X86(conv::x86::runDirectAvx512), conv::directScratch, conv::directApplies},
     KernelVariant{OpCode::kConvTranspose, 0, "ref", Isa::kAny, ref::runConvTranspose, nullptr, nullptr},
     KernelVariant{OpCode::kConvTranspose, 1, "avx2-upsample", Isa::kAvx2, EDGERT_X86(conv::x86::runUpsample), conv::upsampleScratchFor<conv::kAvx2Gemm>, conv::upsampleApplies},
     KernelVariant{OpCode::kConvTranspose, 2, "neon-upsample", Isa::kNeon, EDGERT_NEON(conv::neon::runUpsample), conv::upsampleScratchFor<conv::kNeonGemm>, conv::upsampleApplies},

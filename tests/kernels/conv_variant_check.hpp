@@ -676,6 +676,19 @@ inline std::vector<ConvCase> directCases() {
   ocr.params.hasBias = 1;
   ocr.params.activation = activationNumber(3);
   cases.push_back(ocr);
+  // 3x3 over many channels: 5 (just past the few), 9, 17, 95, 96 (PP-OCR's neck, 96 -> 24
+  // with bias, residual and HardSwish; more would pass kMaxGeneralDepth, the tolerance's
+  // bound); strides 1 and 2, odd sizes, one row.
+  const ConvParams wide3x3[] = {generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1), generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1),
+                                generalParams(3, 3, 1, 2, 1, 1, 0, 1, 2, 0)};
+  const ConvDims wideDims[] = {{1, 5, 7, 9, 11}, {2, 17, 13, 6, 35}, {1, 96, 24, 11, 40}, {1, 95, 3, 5, 5},
+                               {1, 9, 12, 1, 50}};
+  for (const ConvCase& c : crossCases(wide3x3, wideDims, 11)) cases.push_back(c);
+  ConvCase neck{1, 96, 24, 40, 40, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)};
+  neck.params.hasBias = 1;
+  neck.params.hasResidual = 1;
+  neck.params.activation = activationNumber(6);
+  cases.push_back(neck);
   return cases;
 }
 
@@ -683,8 +696,18 @@ inline void checkDirectApplies(const KernelVariant& v) {
   EXPECT_TRUE(variantApplies(v, ConvCase{1, 3, 24, 9, 9, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)}));
   EXPECT_TRUE(variantApplies(v, ConvCase{1, 1, 5, 9, 9, generalParams(1, 1, 1, 1, 1, 1, 0, 0, 0, 0)}));
   EXPECT_TRUE(variantApplies(v, ConvCase{1, 4, 100, 9, 9, generalParams(7, 3, 1, 2, 1, 1, 3, 1, 3, 1)}));
-  EXPECT_FALSE(variantApplies(v, ConvCase{1, 5, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}))
-      << "5 input channels";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 5, 8, 9, 9, generalParams(5, 5, 1, 1, 1, 1, 2, 2, 2, 2)}))
+      << "5 input channels, 5x5";
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 5, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}))
+      << "5 input channels, 3x3";
+  EXPECT_TRUE(variantApplies(v, ConvCase{1, 256, 8, 9, 9, generalParams(3, 3, 2, 2, 1, 1, 1, 1, 1, 1)}))
+      << "256 input channels, 3x3";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 257, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}))
+      << "257 input channels";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 96, 8, 9, 9, generalParams(1, 1, 1, 1, 1, 1, 0, 0, 0, 0)}))
+      << "96 input channels, 1x1 (the pointwise variant's)";
+  EXPECT_FALSE(variantApplies(v, ConvCase{1, 96, 8, 9, 9, generalParams(3, 1, 1, 1, 1, 1, 1, 0, 1, 0)}))
+      << "96 input channels, 3x1";
   EXPECT_FALSE(variantApplies(v, ConvCase{1, 0, 8, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)}))
       << "no input channel";
   EXPECT_FALSE(variantApplies(v, ConvCase{1, 4, 4, 9, 9, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)}))

@@ -1,5 +1,6 @@
 // Conv, direct, for few input channels (1 to 4, group 1: a network's first conv over the
-// colour planes), strides 1 or 2, kernels up to 7x7, any pads, AVX-512 F. The general
+// colour planes), strides 1 or 2, kernels up to 7x7, any pads, AVX-512 F; and 3x3 convs
+// over up to 256 channels (below). The general
 // variant would first copy every tap of every pixel into columns (im2col: K = 75 floats per
 // pixel for BlazeFace's 3-channel 5x5), as many bytes as the product reads, to feed a
 // matrix product whose K is too short to pay for it. Here X is read in place: a register
@@ -9,6 +10,12 @@
 // tap by tap). A 24 x 16 tile, 24 broadcasts per tap, ran at two thirds of the speed. Padding is the load mask
 // (columns_avx512.hpp) and skipped rows. Each output is summed over channels, then kh, then
 // kw, from the bias; epilogue as in epilogue_avx512.hpp.
+//
+// A 3x3 conv over many channels with few outputs (PP-OCRv4 det's neck: 96 -> 24 at 160x160,
+// two fifths of that model) has the same trouble: its im2col copy per output pixel (864
+// floats) fed only 24 output channels, and the general variant ran at about half the
+// core's peak. Read in place, each tap's two vectors come from rows the tile's band keeps in
+// the second-level cache (96 channels x 3 rows of 160 floats: 184 KiB).
 #include "../conv_variants.hpp"
 #include "columns_avx512.hpp"
 #include "epilogue_avx512.hpp"
@@ -18,9 +25,8 @@
 namespace edgert::kernels::conv::x86 {
 namespace {
 
-constexpr int kMaxRows = 12;  // output channels per tile
+constexpr int kMaxRows = static_cast<int>(kDirectTileRows);  // output channels per tile
 constexpr std::int64_t kPixels = 32;  // output pixels per tile: two vectors
-constexpr std::int64_t kMaxTaps = kDirectMaxChannels * kDirectMaxKernel * kDirectMaxKernel;
 
 // One image as the tiles see it.
 struct Image {
@@ -45,7 +51,21 @@ void tile(const Image& im, std::int64_t m, std::int64_t oh, std::int64_t ow) {
   for (int r = 0; r < kR; ++r) acc[r][0] = acc[r][1] = im.bias ? _mm512_set1_ps(im.bias[m + r]) : _mm512_setzero_ps();
   const std::int64_t c0 = ow * kSW - im.padLeft;
   const std::int64_t top = oh * im.strideH - im.padTop;
+  // The input row the next output row reads first (below this window), fetched now: with
+  // many channels the tile walks as many rows at once, too many streams for the hardware
+  // prefetchers, and each new row would otherwise wait on memory.
+  // (The columns this tile reads: 32 * kSW + kW - 1 from c0, in cache lines of 16 floats.)
+  const std::int64_t ahead = top + im.kH + (im.strideH - 1);
+  const bool prefetch = ahead < im.inH;
+  const std::int64_t first = std::max<std::int64_t>(c0, 0);
   for (std::int64_t c = 0; c < im.channels; ++c) {
+    if (prefetch) {
+      const float* next = im.x + (c * im.inH + ahead) * im.inW + first;
+#pragma GCC unroll 5
+      for (int line = 0; line < (kSW == 1 ? 3 : 5); ++line) {
+        _mm_prefetch(reinterpret_cast<const char*>(next + 16 * line), _MM_HINT_T0);
+      }
+    }
     for (std::int64_t kh = 0; kh < im.kH; ++kh) {
       const std::int64_t ih = top + kh;
       if (ih < 0 || ih >= im.inH) continue;  // padding rows add nothing
@@ -126,7 +146,7 @@ void runDirectAvx512(const KernelArgs& args) {
                 batch * outH * blocks);
   const std::int64_t bands = std::min(outH, std::max<std::int64_t>(1, ceilDiv(tasks, batch * blocks)));
   const bool step1 = p.stride[1] == 1;
-  auto task = [&](std::int64_t t, int /*worker*/) {
+  auto task = [&](std::int64_t t, int worker) {
     const std::int64_t block = t % blocks;
     const std::int64_t band = t / blocks % bands;
     const std::int64_t n = t / blocks / bands;
@@ -140,11 +160,12 @@ void runDirectAvx512(const KernelArgs& args) {
     // The block's weights tap by tap, `rows` output channels each: the tile's broadcasts
     // then read consecutive floats at fixed offsets (read from OIHW in place, each took an
     // address computed from the one before: a 24-long chain per tap, half the speed).
-    alignas(64) float packed[kMaxRows * kMaxTaps];
+    float* packed = reinterpret_cast<float*>(workerScratch(args, worker).data());
     for (std::int64_t tap = 0; tap < base.taps; ++tap) {
       for (int r = 0; r < rows; ++r) packed[tap * rows + r] = base.w[(m0 + r) * base.taps + tap];
     }
-    im.packed = packed;    for (std::int64_t oh = partBegin(outH, bands, band); oh < partBegin(outH, bands, band + 1); ++oh) {
+    im.packed = packed;
+    for (std::int64_t oh = partBegin(outH, bands, band); oh < partBegin(outH, bands, band + 1); ++oh) {
       for (std::int64_t ow = 0; ow < outW; ow += kPixels) {
         if (step1) {
           tileRows<1>(rows, im, m0, oh, ow);

@@ -39,14 +39,15 @@ TEST(ConvAvx512, RegisteredWithTheirIsaAndPredicates) {
   EXPECT_EQ(pointwise().name, "avx512-pointwise");
   EXPECT_EQ(upsample().name, "avx512-upsample");
   EXPECT_EQ(direct().name, "avx512-direct");
-  // Pointwise, depthwise and direct read X in place: no scratch.
-  for (const KernelVariant* v : {&pointwise(), &depthwise(), &direct()}) {
+  // Pointwise and depthwise read X in place: no scratch. Direct does too, with its block's
+  // weights repacked in scratch.
+  for (const KernelVariant* v : {&pointwise(), &depthwise()}) {
     EXPECT_EQ(v->isa, Isa::kAvx512) << v->name;
     EXPECT_NE(v->run, nullptr) << v->name;
     EXPECT_NE(v->applies, nullptr) << v->name;
     EXPECT_EQ(v->scratch, nullptr) << v->name;
   }
-  for (const KernelVariant* v : {&general(), &upsample()}) {
+  for (const KernelVariant* v : {&general(), &upsample(), &direct()}) {
     EXPECT_EQ(v->isa, Isa::kAvx512) << v->name;
     EXPECT_NE(v->run, nullptr) << v->name;
     EXPECT_NE(v->applies, nullptr) << v->name;
