@@ -140,6 +140,12 @@ bool depthwisePointwiseApplies(const void* params, std::span<const TensorType> i
   t.shape.dims[1] = inputs[0].shape.dims[1];
   const TensorType depthwiseIn[] = {inputs[0], inputs[1]};
   const TensorType pointwiseIn[] = {t, inputs[2]};
+  // Chunks of at least 4 rows (kDepthwisePointwiseMinChunkRows): narrower ones left the
+  // pointwise part a few pixels per pass with its weights reloaded for each.
+  if (inputs[0].shape.dims[1] * outputs[0].shape.dims[3] * kDepthwisePointwiseMinChunkRows >
+      kDepthwisePointwiseChunkFloats) {
+    return false;
+  }
   return depthwiseApplies(&p.depthwise, depthwiseIn, std::span<const TensorType>(&t, 1)) &&
          pointwiseApplies(&p.pointwise, pointwiseIn, outputs);
 }

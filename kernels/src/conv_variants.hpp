@@ -348,13 +348,17 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
 // forEachDepthwiseBand numbers them (worker w writes the w-th part of the image).
 //
 //   applies: the depthwise part where depthwiseApplies holds, the pointwise part where
-//            pointwiseApplies holds (ops.hpp's DepthwisePointwiseParams has the rest).
+//            pointwiseApplies holds (ops.hpp's DepthwisePointwiseParams has the rest), and
+//            a chunk of kDepthwisePointwiseMinChunkRows rows of every channel fits
+//            kDepthwisePointwiseChunkFloats (C x outW <= 3072: BlazeFace's blocks, not
+//            PP-OCRv4 det's, where one-row chunks made its 12 pairs slower than the two ops).
 bool depthwisePointwiseApplies(const void* params, std::span<const TensorType> inputs,
                                std::span<const TensorType> outputs);
 
 // T's target size per chunk, in floats: 48 KiB, about a core's L1 data cache (on BlazeFace
 // back 12K floats ran a little faster than 24K or 8K). Chunks are at least one row.
 inline constexpr std::int64_t kDepthwisePointwiseChunkFloats = 12 * 1024;
+inline constexpr std::int64_t kDepthwisePointwiseMinChunkRows = 4;
 
 struct DepthwisePointwisePlan {
   std::int64_t chunkRows = 1;     // output rows per chunk

@@ -1,8 +1,8 @@
 // DepthwisePointwise (a depthwise Conv and the pointwise Conv reading it, fused): its infer
 // checks, its reference against the two Conv references run one after the other (bit for
 // bit), and every fast variant this build and CPU runs (AVX2 and AVX-512 on x86-64, NEON
-// under qemu-aarch64) against the reference on awkward sizes: 1 to 97 channels, planes of
-// 1x1 to 40 wide, odd sizes, strides 1 and 2 on each axis, asymmetric pads, several
+// under qemu-aarch64) against the reference on awkward sizes: 1 to 97 channels, outputs of
+// 1x1 to 64 wide, odd sizes, strides 1 and 2 on each axis, asymmetric pads, several
 // chunks of rows, batch 2, every epilogue on both parts, on 1 to 3 threads (then also bit
 // for bit against the single-threaded run).
 #include "conv_variant_check.hpp"
@@ -83,17 +83,18 @@ std::vector<FusedCase> fusedCases() {
       cases.push_back(fusedCase(1, 3, 5, 7, 6, k, sh, sw, same, e++));
       cases.push_back(fusedCase(2, 5, 3, 9, 11, k, sh, sw, same, e++));
       cases.push_back(fusedCase(1, 17, 24, 13, 19, k, sh, sw, k == 3 ? tf3 : same, e++));
-      // BlazeFace's block, and enough channels x width that a band is several chunks.
+      // BlazeFace's block, and enough channels x width that a band is several chunks
+      // (up to the widest the fast variants take: C x outW = 3072).
       cases.push_back(fusedCase(1, 24, 24, 17, 33, k, sh, sw, same, e++));
-      cases.push_back(fusedCase(1, 97, 31, 21, 40, k, sh, sw, same, e++));
+      cases.push_back(fusedCase(1, 48, 31, 21, sw == 1 ? 64 : 127, k, sh, sw, same, e++));
     }
   }
   // A 1x1 plane with pads (every tap but the centre in the padding), and 1-row outputs.
   cases.push_back(fusedCase(1, 4, 6, 1, 1, 3, 1, 1, same3, e++));
   cases.push_back(fusedCase(1, 8, 4, 1, 37, 3, 1, 1, same3, e++));
   cases.push_back(fusedCase(1, 8, 4, 2, 37, 5, 2, 2, same5, e++));
-  // One output row wider than a chunk (C x W over kDepthwisePointwiseChunkFloats).
-  cases.push_back(fusedCase(1, 130, 3, 5, 200, 3, 1, 1, same3, e++));
+  // 97 channels (a prime past 96) on a plane 31 wide, 7 rows.
+  cases.push_back(fusedCase(1, 97, 3, 7, 31, 3, 1, 1, same3, e++));
   return cases;
 }
 
@@ -136,6 +137,10 @@ TEST(DepthwisePointwise, RegisteredOnePerIsaAllApplyingAlike) {
     seven.params.depthwise.kernel[0] = seven.params.depthwise.kernel[1] = 7;
     ASSERT_TRUE(fusedTypes(seven, types, y));
     EXPECT_FALSE(v.applies(&seven.params, types, std::span<const TensorType>(&y, 1))) << v.name;
+    // Wider than four rows of every channel in a chunk: the two Convs stay apart.
+    FusedCase broad = fusedCase(1, 48, 8, 9, 65, 3, 1, 1, {1, 1, 1, 1}, 0);
+    ASSERT_TRUE(fusedTypes(broad, types, y));
+    EXPECT_FALSE(v.applies(&broad.params, types, std::span<const TensorType>(&y, 1))) << v.name;
     FusedCase dilated = wide;
     dilated.params.depthwise.dilation[0] = 2;
     dilated.params.depthwise.padBegin[0] = dilated.params.depthwise.padEnd[0] = 2;
