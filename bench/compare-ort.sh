@@ -106,7 +106,7 @@ run inside an already running node process. Peak RSS: edgert's cold-start proces
 node process. Threads: edgert's engine with its worker pool (\`edgert bench --threads N\`,
 the caller plus N - 1 workers); ORT's intra-op thread pool. The 1-thread runs of both are
 pinned to CPU $cpu (\`taskset\`); the 2-thread runs are not pinned.
-GFLOP/s: twice the multiply-adds of the model's Conv, ConvTranspose, Gemm and MatMul ops
+GFLOP/s: twice the multiply-adds of the model's Conv, ConvTranspose, Gemm, MatMul and DepthwisePointwise ops
 (\`edgert bench\`'s "work") over edgert's p50; of peak: that over the core's float32 peak
 times the threads. The peak, \`bench/fma_peak\` on CPU $cpu: **$peak GFLOP/s** ($peakIsa, 12
 independent FMA chains, one thread).

@@ -124,7 +124,9 @@ bool directApplies(const void* params, std::span<const TensorType> inputs,
 std::uint64_t directScratch(const void* params, std::span<const TensorType> inputs,
                             std::span<const TensorType> outputs) {
   const auto& p = *static_cast<const ConvParams*>(params);
-  if (outputs[0].shape.numel() == 0) return 0;
+  // Few channels: the kernel packs on its stack, as before images recorded scratch for this
+  // variant (an image from then plans none, and must still load).
+  if (outputs[0].shape.numel() == 0 || inputs[0].shape.dims[1] <= kDirectMaxChannels) return 0;
   return static_cast<std::uint64_t>(kDirectTileRows * inputs[0].shape.dims[1] * p.kernel[0] * p.kernel[1]) *
          sizeof(float);
 }
@@ -132,8 +134,9 @@ std::uint64_t directScratch(const void* params, std::span<const TensorType> inpu
 bool depthwisePointwiseApplies(const void* params, std::span<const TensorType> inputs,
                                std::span<const TensorType> outputs) {
   const auto& p = *static_cast<const DepthwisePointwiseParams*>(params);
-  if (inputs.size() < 3 || outputs.size() != 1 || inputs[0].shape.rank != 4 || outputs[0].shape.rank != 4) {
-    return false;
+  if (inputs.size() < 3 || outputs.size() != 1 || inputs[0].shape.rank != 4 || outputs[0].shape.rank != 4 ||
+      outputs[0].shape.numel() == 0) {
+    return false;  // (no image: C x outW alone could overflow below)
   }
   // The intermediate's type: X's channels at Y's size.
   TensorType t = outputs[0];
@@ -156,8 +159,13 @@ DepthwisePointwisePlan depthwisePointwisePlan(const DepthwisePointwiseParams& p,
   const std::int64_t channels = x.dims[1], outH = y.dims[2], outW = y.dims[3];
   const std::int64_t rowFloats = std::max<std::int64_t>(channels * outW, 1);
   plan.chunkRows = std::clamp<std::int64_t>(kDepthwisePointwiseChunkFloats / rowFloats, 1, std::max<std::int64_t>(outH, 1));
-  // The AVX-512 depthwise computes four output rows per pass.
-  if (plan.chunkRows >= 4 && plan.chunkRows < outH) plan.chunkRows = plan.chunkRows / 4 * 4;
+  // The AVX-512 depthwise computes up to eight output rows per pass: whole passes where
+  // the chunk allows.
+  if (plan.chunkRows >= 8 && plan.chunkRows < outH) {
+    plan.chunkRows = plan.chunkRows / 8 * 8;
+  } else if (plan.chunkRows >= 4 && plan.chunkRows < outH) {
+    plan.chunkRows = plan.chunkRows / 4 * 4;
+  }
   // Channels of T 64-byte aligned, and one cache line apart from a 4 KiB multiple, so that
   // the pointwise tile's loads of C channels do not all fall in one L1 set.
   plan.tStride = (plan.chunkRows * outW + 15) / 16 * 16 + 16;

@@ -209,7 +209,9 @@ inline constexpr std::int64_t kDirectMaxWideChannels = 256;
 inline constexpr std::int64_t kDirectTileRows = 12;  // output channels per register tile
 bool directApplies(const void* params, std::span<const TensorType> inputs,
                    std::span<const TensorType> outputs);
-// Scratch: one block's weights repacked tap by tap (kDirectTileRows x C x kH x kW floats).
+// Scratch: one block's weights repacked tap by tap (kDirectTileRows x C x kH x kW floats);
+// none for at most kDirectMaxChannels channels (packed on the stack, as before 3x3 over
+// more channels was added: images of that time plan no scratch for this variant).
 std::uint64_t directScratch(const void* params, std::span<const TensorType> inputs,
                             std::span<const TensorType> outputs);
 
@@ -342,10 +344,12 @@ void forEachDepthwiseChannel(const KernelArgs& args, RunChannel run) {
 // of rows at a time: the ISA's depthwise loops write the chunk's rows of every channel into
 // the worker's scratch (T, channel c at c * tStride floats), then the ISA's pointwise tiles
 // read them back, while they are still in cache, and write the chunk's rows of Y with the
-// pointwise epilogue. The intermediate never goes to the arena. Each value is computed as
+// pointwise epilogue. The intermediate never takes a whole tensor in the arena (the chunk
+// is the op's scratch). Each value is computed as
 // the ISA's depthwise and pointwise kernels compute it, whatever rows a band or chunk
-// starts at, so results are bit-identical whatever the thread count. Bands are numbered as
-// forEachDepthwiseBand numbers them (worker w writes the w-th part of the image).
+// starts at, so results are bit-identical whatever the thread count. Tasks are numbered by
+// image, then band: with one image, worker w writes the w-th part of it, as in the
+// other conv variants.
 //
 //   applies: the depthwise part where depthwiseApplies holds, the pointwise part where
 //            pointwiseApplies holds (ops.hpp's DepthwisePointwiseParams has the rest), and

@@ -23,12 +23,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <span>
@@ -161,11 +163,17 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
   // Scratch as the planner gives it: 64-byte aligned, and full of garbage.
   const std::uint64_t scratchBytes =
       variant.scratch ? variant.scratch(params, types, std::span<const TensorType>(&yType, 1)) : 0;
-  std::vector<float> scratchStore(static_cast<std::size_t>(scratchBytes / sizeof(float)) + 16);
-  auto* scratchBase = reinterpret_cast<std::byte*>(
-      (reinterpret_cast<std::uintptr_t>(scratchStore.data()) + 63) / 64 * 64);
-  const std::span<std::byte> scratch(scratchBase, static_cast<std::size_t>(scratchBytes));
-  for (float& v : scratchStore) v = std::numeric_limits<float>::quiet_NaN();
+  // Exactly the bytes asked for, so that AddressSanitizer reports a kernel reaching past them.
+  struct AlignedFree {
+    void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{64}); }
+  };
+  const std::unique_ptr<std::byte, AlignedFree> scratchStore(static_cast<std::byte*>(
+      ::operator new(static_cast<std::size_t>(std::max<std::uint64_t>(scratchBytes, 1)), std::align_val_t{64})));
+  const std::span<std::byte> scratch(scratchStore.get(), static_cast<std::size_t>(scratchBytes));
+  for (std::size_t i = 0; i + sizeof(float) <= scratch.size(); i += sizeof(float)) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::memcpy(scratch.data() + i, &nan, sizeof nan);
+  }
   std::unique_ptr<WorkerPool> pool;
   if (threads > 0) {
     auto created = WorkerPool::create(threads, static_cast<std::size_t>(scratchBytes));

@@ -127,7 +127,7 @@ TEST(DepthwisePointwise, RegisteredOnePerIsaAllApplyingAlike) {
     }
     ++fast;
     ASSERT_NE(v.applies, nullptr) << v.name;
-    // 7x7 depthwise, a 3x3 "pointwise" part: not for the fast kernels.
+    // A 3x3 depthwise part: for the fast kernels; 7x7 or dilated: not.
     FusedCase wide = fusedCase(1, 4, 4, 9, 9, 3, 1, 1, {1, 1, 1, 1}, 0);
     std::vector<TensorType> types;
     TensorType y;

@@ -9,6 +9,7 @@
 #include "epilogue_neon.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace edgert::kernels::conv::neon {
 namespace {
@@ -67,7 +68,9 @@ void tailPixels(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::
     const float* w = k.w + m * k.channels;
     for (std::int64_t q = p; q < k.pixels; ++q) {
       float sum = k.bias ? k.bias[m] : 0.0f;
-      for (std::int64_t c = 0; c < k.channels; ++c) sum += w[c] * k.x[c * k.xStride + q];
+      // Fused, as vfmaq in the tiles: a pixel gives the same bits in a tile or in the tail
+      // (DepthwisePointwise's chunks put the tail where the band split falls).
+      for (std::int64_t c = 0; c < k.channels; ++c) sum = std::fma(w[c], k.x[c * k.xStride + q], sum);
       const std::int64_t at = m * k.yStride + q;
       if (k.residual) sum += k.residual[at];
       k.y[at] = applyActivation(k.act, sum);

@@ -76,6 +76,7 @@ Result<void> inferDepthwisePointwise(const void* params, std::span<const TensorT
 std::uint64_t depthwisePointwiseScratch(const void* /*params*/, std::span<const TensorType> inputs,
                                         std::span<const TensorType> outputs) {
   const Shape& y = outputs[0].shape;
+  if (y.numel() == 0) return 0;  // nothing to compute (and C x W alone could overflow)
   const std::int64_t rows = std::min<std::int64_t>(kRefBandRows, y.dims[2]);
   return static_cast<std::uint64_t>(inputs[0].shape.dims[1] * rows * y.dims[3]) * sizeof(float);
 }

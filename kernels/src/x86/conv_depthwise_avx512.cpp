@@ -12,9 +12,10 @@
 // take a path with no row test and no mask: on BlazeFace back's 128x128 planes that cut
 // the depthwise time by 14%.
 //
-// Four output rows are computed together, one 16-column vector each: every input vector
-// loaded feeds each of the up to four output rows whose window holds its row (a 5x5
-// kernel: 40 loads for 100 FMAs, not 100). The weights stay in registers. The last vector
+// Eight output rows are computed together, one 16-column vector each: every input vector
+// loaded feeds each of the up to eight output rows whose window holds its row (a 5x5
+// kernel: 60 loads for 200 FMAs, not 200), and the eight accumulators are independent
+// chains (four ran 10-35% slower on 5x5, bench/kernels/conv_bench). The weights stay in registers. The last vector
 // of a row is masked. Float32 accumulation, each output summed in tap order as the AVX2
 // variant does; epilogue as in epilogue_avx512.hpp.
 #include "../conv_variants.hpp"

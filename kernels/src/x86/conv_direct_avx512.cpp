@@ -55,15 +55,18 @@ void tile(const Image& im, std::int64_t m, std::int64_t oh, std::int64_t ow) {
   // many channels the tile walks as many rows at once, too many streams for the hardware
   // prefetchers, and each new row would otherwise wait on memory.
   // (The columns this tile reads: 32 * kSW + kW - 1 from c0, in cache lines of 16 floats.)
-  const std::int64_t ahead = top + im.kH + (im.strideH - 1);
+  // The address is formed as an integer: the lines may lie past X's end (a prefetch does
+  // not fault).
+  const std::int64_t ahead = top + im.kH;
   const bool prefetch = ahead < im.inH;
-  const std::int64_t first = std::max<std::int64_t>(c0, 0);
+  const std::int64_t first = std::clamp<std::int64_t>(c0, 0, im.inW - 1);
   for (std::int64_t c = 0; c < im.channels; ++c) {
     if (prefetch) {
-      const float* next = im.x + (c * im.inH + ahead) * im.inW + first;
+      const auto next = reinterpret_cast<std::uintptr_t>(im.x) +
+                        static_cast<std::uintptr_t>(((c * im.inH + ahead) * im.inW + first) * 4);
 #pragma GCC unroll 5
       for (int line = 0; line < (kSW == 1 ? 3 : 5); ++line) {
-        _mm_prefetch(reinterpret_cast<const char*>(next + 16 * line), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(next + 64 * static_cast<unsigned>(line)), _MM_HINT_T0);
       }
     }
     for (std::int64_t kh = 0; kh < im.kH; ++kh) {
@@ -160,7 +163,9 @@ void runDirectAvx512(const KernelArgs& args) {
     // The block's weights tap by tap, `rows` output channels each: the tile's broadcasts
     // then read consecutive floats at fixed offsets (read from OIHW in place, each took an
     // address computed from the one before: a 24-long chain per tap, half the speed).
-    float* packed = reinterpret_cast<float*>(workerScratch(args, worker).data());
+    // Few channels: on the stack (at most 12 x 4 x 7 x 7 floats); more: in scratch.
+    alignas(64) float few[kMaxRows * kDirectMaxChannels * kDirectMaxKernel * kDirectMaxKernel];
+    float* packed = channels <= kDirectMaxChannels ? few : reinterpret_cast<float*>(workerScratch(args, worker).data());
     for (std::int64_t tap = 0; tap < base.taps; ++tap) {
       for (int r = 0; r < rows; ++r) packed[tap * rows + r] = base.w[(m0 + r) * base.taps + tap];
     }

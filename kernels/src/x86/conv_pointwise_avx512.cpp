@@ -18,6 +18,15 @@ constexpr std::int64_t kRows = 12;    // output channels per tile
 constexpr std::int64_t kPixels = 32;  // pixels per tile: two vectors
 constexpr std::int64_t kAhead = 128;  // prefetch distance (floats)
 
+// The two lines kAhead floats past `at`, asked for early (the planes of 24-96 channels
+// are read as as many streams at once). Formed as an integer: they may lie past the
+// buffer's end, where a prefetch does not fault.
+inline void prefetchAhead(const float* at) {
+  const auto line = reinterpret_cast<std::uintptr_t>(at) + kAhead * sizeof(float);
+  _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(line + 64), _MM_HINT_T0);
+}
+
 // Output channels [m, m + kR) by pixels [p, p + count), count in [1, 32]; kAct: the
 // epilogue's activation compiled in (avx512::fusedKind).
 template <int kR, avx512::Fused kAct>
@@ -34,10 +43,7 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
   for (std::int64_t c = 0; c < k.channels; ++c, x += k.xStride) {
     const __m512 x0 = _mm512_maskz_loadu_ps(mask0, x);
     const __m512 x1 = _mm512_maskz_loadu_ps(mask1, x + 16);
-    if (m == 0) {
-      _mm_prefetch(reinterpret_cast<const char*>(x + kAhead), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(x + kAhead + 16), _MM_HINT_T0);
-    }
+    if (m == 0) prefetchAhead(x);
 #pragma GCC unroll 12
     for (int r = 0; r < kR; ++r) {
       const __m512 wv = _mm512_set1_ps(w[r * k.channels + c]);
@@ -49,10 +55,7 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
   for (int r = 0; r < kR; ++r) {
     const std::int64_t at = (m + r) * k.yStride + p;
     const float* res = k.residual ? k.residual + at : nullptr;
-    if (res) {
-      _mm_prefetch(reinterpret_cast<const char*>(res + kAhead), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(res + kAhead + 16), _MM_HINT_T0);
-    }
+    if (res) prefetchAhead(res);
     avx512::finishAs<kAct>(k.act, acc[r][0], res, k.y + at, mask0);
     avx512::finishAs<kAct>(k.act, acc[r][1], res ? res + 16 : nullptr, k.y + at + 16, mask1);
   }

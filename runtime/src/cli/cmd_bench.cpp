@@ -283,7 +283,7 @@ int runBench(Args args, Io io) {
     print(io.out, "peak RSS: {} KiB (cold-start process), {} KiB (this process)\n", cold->peakRssKib,
           usage.ru_maxrss);
     print(io.out, "arena: {} bytes\n", arena);
-    print(io.out, "work: {:.1f} MFLOP per inference (Conv, ConvTranspose, Gemm, MatMul), {:.1f} GFLOP/s at p50\n",
+    print(io.out, "work: {:.1f} MFLOP per inference (Conv, ConvTranspose, Gemm, MatMul, DepthwisePointwise), {:.1f} GFLOP/s at p50\n",
           flops / 1e6, flops / p50 / 1e6);
     print(io.out, "{}\n", describeKernelChoice(*model));
     if (profile) printProfile(io, *model, opNanos, iters, false);

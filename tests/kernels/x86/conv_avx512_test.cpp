@@ -53,6 +53,16 @@ TEST(ConvAvx512, RegisteredWithTheirIsaAndPredicates) {
     EXPECT_NE(v->applies, nullptr) << v->name;
     EXPECT_NE(v->scratch, nullptr) << v->name;
   }
+  // A first conv over at most 4 channels asks for none: images compiled before the direct
+  // variant took wider 3x3 convs planned no scratch for it, and must still load.
+  ConvCase stem{1, 3, 24, 128, 128, generalParams(5, 5, 2, 2, 1, 1, 1, 1, 2, 2)};
+  std::vector<TensorType> types;
+  TensorType y;
+  ASSERT_TRUE(convTypes(stem, types, y));
+  EXPECT_EQ(direct().scratch(&stem.params, types, std::span<const TensorType>(&y, 1)), 0u);
+  ConvCase neck{1, 96, 24, 20, 20, generalParams(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)};
+  ASSERT_TRUE(convTypes(neck, types, y));
+  EXPECT_EQ(direct().scratch(&neck.params, types, std::span<const TensorType>(&y, 1)), 12u * 96 * 9 * 4);
 }
 
 TEST(ConvAvx512, GeneralAppliesToGroup1AndGroupsOfSeveralOutputs) { checkGeneralApplies(general()); }

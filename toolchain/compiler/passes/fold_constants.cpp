@@ -110,7 +110,8 @@ std::uint64_t foldingWork(const Graph& graph, const Node& node) {
       std::vector<kernels::TensorType> inputs, outputs;
       for (ValueId id : node.inputs) inputs.push_back(id == kNoValue ? absentType() : graph.value(id).type);
       for (ValueId id : node.outputs) outputs.push_back(graph.value(id).type);
-      return kernels::multiplyAdds(node.op, node.params.data(), inputs, outputs);
+      // At least the elements it reads and writes (a product over an empty dimension).
+      return std::max(kernels::multiplyAdds(node.op, node.params.data(), inputs, outputs), elements);
     }
     case OpCode::kMaxPool:
     case OpCode::kAveragePool: {
