@@ -159,13 +159,8 @@ DepthwisePointwisePlan depthwisePointwisePlan(const DepthwisePointwiseParams& p,
   const std::int64_t channels = x.dims[1], outH = y.dims[2], outW = y.dims[3];
   const std::int64_t rowFloats = std::max<std::int64_t>(channels * outW, 1);
   plan.chunkRows = std::clamp<std::int64_t>(kDepthwisePointwiseChunkFloats / rowFloats, 1, std::max<std::int64_t>(outH, 1));
-  // The AVX-512 depthwise computes up to eight output rows per pass: whole passes where
-  // the chunk allows.
-  if (plan.chunkRows >= 8 && plan.chunkRows < outH) {
-    plan.chunkRows = plan.chunkRows / 8 * 8;
-  } else if (plan.chunkRows >= 4 && plan.chunkRows < outH) {
-    plan.chunkRows = plan.chunkRows / 4 * 4;
-  }
+  // The AVX-512 depthwise computes four output rows per pass: whole passes.
+  if (plan.chunkRows >= 4 && plan.chunkRows < outH) plan.chunkRows = plan.chunkRows / 4 * 4;
   // Channels of T 64-byte aligned, and one cache line apart from a 4 KiB multiple, so that
   // the pointwise tile's loads of C channels do not all fall in one L1 set.
   plan.tStride = (plan.chunkRows * outW + 15) / 16 * 16 + 16;

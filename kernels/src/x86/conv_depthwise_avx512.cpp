@@ -12,10 +12,11 @@
 // take a path with no row test and no mask: on BlazeFace back's 128x128 planes that cut
 // the depthwise time by 14%.
 //
-// Eight output rows are computed together, one 16-column vector each: every input vector
-// loaded feeds each of the up to eight output rows whose window holds its row (a 5x5
-// kernel: 60 loads for 200 FMAs, not 200), and the eight accumulators are independent
-// chains (four ran 10-35% slower on 5x5, bench/kernels/conv_bench). The weights stay in registers. The last vector
+// Four output rows are computed together, one 16-column vector each: every input vector
+// loaded feeds each of the up to four output rows whose window holds its row (a 5x5
+// kernel: 40 loads for 100 FMAs, not 100). Eight rows ran 10-35% faster on 5x5 kernels
+// (conv_bench) but clang 15 with the sanitizers of the fuzz preset took over 20 minutes
+// to compile this file, so four it stays. The weights stay in registers. The last vector
 // of a row is masked. Float32 accumulation, each output summed in tap order as the AVX2
 // variant does; epilogue as in epilogue_avx512.hpp.
 #include "../conv_variants.hpp"
@@ -27,7 +28,7 @@
 namespace edgert::kernels::conv::x86 {
 namespace {
 
-inline constexpr int kRowBlock = 8;  // output rows per pass
+inline constexpr int kRowBlock = 4;  // output rows per pass
 
 // One channel plane as the loops see it: X read in place, Y and the residual at the plane.
 struct Plane {
@@ -75,16 +76,16 @@ inline void tapVectors(const float* row, std::int64_t c0, std::int64_t inW, __m5
 // Output rows [oh, oh + kR), columns [ow, ow + 16). kSafe: every input row and column the
 // vector reads lies inside the plane (the interior of the image), so no row is skipped
 // and no load is masked; the branches and masks stay at the edges.
-template <int kK, int kSH, int kSW, int kR, bool kSafe, avx512::Fused kAct>
+template <int kK, int kSH, int kSW, int kR, bool kSafe>
 inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bias, std::int64_t oh,
                      std::int64_t ow, const ActivationParams& act) {
   constexpr int kInputRows = (kR - 1) * kSH + kK;
   const std::int64_t top = oh * kSH - pl.padTop;  // input row of tap row 0 of output row oh
   __m512 acc[kR];
-#pragma GCC unroll 8
+#pragma GCC unroll 4
   for (int r = 0; r < kR; ++r) acc[r] = bias;
   const std::int64_t c0 = ow * kSW - pl.padLeft;
-#pragma GCC unroll 21
+#pragma GCC unroll 13
   for (int i = 0; i < kInputRows; ++i) {
     const std::int64_t ih = top + i;
     if (!kSafe && (ih < 0 || ih >= pl.inH)) continue;  // padding rows add nothing
@@ -92,7 +93,7 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
     tapVectors<kK, kSW, kSafe>(pl.x + ih * pl.inW, c0, pl.inW, v);
 #pragma GCC unroll 5
     for (int kw = 0; kw < kK; ++kw) {
-#pragma GCC unroll 8
+#pragma GCC unroll 4
       for (int r = 0; r < kR; ++r) {
         const int kh = i - r * kSH;
         if (kh >= 0 && kh < kK) acc[r] = _mm512_fmadd_ps(weight[kh * kK + kw], v[kw], acc[r]);
@@ -100,15 +101,15 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
     }
   }
   const __mmask16 mask = avx512::laneMask(pl.outW - ow);
-#pragma GCC unroll 8
+#pragma GCC unroll 4
   for (int r = 0; r < kR; ++r) {
     const std::int64_t at = (oh + r - pl.firstRow) * pl.outW + ow;
-    avx512::finishAs<kAct>(act, acc[r], pl.residual ? pl.residual + at : nullptr, pl.y + at, mask);
+    avx512::finish(act, acc[r], pl.residual ? pl.residual + at : nullptr, pl.y + at, mask);
   }
 }
 
 // Output rows [oh, oh + kR), all columns.
-template <int kK, int kSH, int kSW, int kR, avx512::Fused kAct>
+template <int kK, int kSH, int kSW, int kR>
 void rows(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bias, std::int64_t oh,
           const ActivationParams& act) {
   constexpr int kInputRows = (kR - 1) * kSH + kK;
@@ -119,41 +120,26 @@ void rows(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bias, std::in
   for (std::int64_t ow = 0; ow < pl.outW; ow += 16) {
     const std::int64_t c0 = ow * kSW - pl.padLeft;
     if (rowsInside && c0 >= 0 && c0 + kSpan <= pl.inW && ow + 16 <= pl.outW) {
-      vectorAt<kK, kSH, kSW, kR, true, kAct>(pl, weight, bias, oh, ow, act);
+      vectorAt<kK, kSH, kSW, kR, true>(pl, weight, bias, oh, ow, act);
     } else {
-      vectorAt<kK, kSH, kSW, kR, false, kAct>(pl, weight, bias, oh, ow, act);
+      vectorAt<kK, kSH, kSW, kR, false>(pl, weight, bias, oh, ow, act);
     }
   }
 }
 
-template <int kK, int kSH, int kSW, avx512::Fused kAct>
-void bandAs(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64_t oh1,
-            const ActivationParams& act) {
+template <int kK, int kSH, int kSW>
+void band(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64_t oh1,
+          const ActivationParams& act) {
   __m512 weight[kK * kK];
   for (int t = 0; t < kK * kK; ++t) weight[t] = _mm512_set1_ps(w[t]);
   const __m512 bias = _mm512_set1_ps(b);
   std::int64_t oh = oh0;
-  for (; oh + kRowBlock <= oh1; oh += kRowBlock) rows<kK, kSH, kSW, kRowBlock, kAct>(pl, weight, bias, oh, act);
+  for (; oh + kRowBlock <= oh1; oh += kRowBlock) rows<kK, kSH, kSW, kRowBlock>(pl, weight, bias, oh, act);
   switch (oh1 - oh) {
-    case 7: rows<kK, kSH, kSW, 7, kAct>(pl, weight, bias, oh, act); break;
-    case 6: rows<kK, kSH, kSW, 6, kAct>(pl, weight, bias, oh, act); break;
-    case 5: rows<kK, kSH, kSW, 5, kAct>(pl, weight, bias, oh, act); break;
-    case 4: rows<kK, kSH, kSW, 4, kAct>(pl, weight, bias, oh, act); break;
-    case 3: rows<kK, kSH, kSW, 3, kAct>(pl, weight, bias, oh, act); break;
-    case 2: rows<kK, kSH, kSW, 2, kAct>(pl, weight, bias, oh, act); break;
-    case 1: rows<kK, kSH, kSW, 1, kAct>(pl, weight, bias, oh, act); break;
+    case 3: rows<kK, kSH, kSW, 3>(pl, weight, bias, oh, act); break;
+    case 2: rows<kK, kSH, kSW, 2>(pl, weight, bias, oh, act); break;
+    case 1: rows<kK, kSH, kSW, 1>(pl, weight, bias, oh, act); break;
     default: break;
-  }
-}
-
-// The activation compiled in: no switch per output vector for none and Relu.
-template <int kK, int kSH, int kSW>
-void band(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64_t oh1,
-          const ActivationParams& act) {
-  switch (avx512::fusedKind(act)) {
-    case avx512::Fused::kNone: bandAs<kK, kSH, kSW, avx512::Fused::kNone>(pl, w, b, oh0, oh1, act); break;
-    case avx512::Fused::kRelu: bandAs<kK, kSH, kSW, avx512::Fused::kRelu>(pl, w, b, oh0, oh1, act); break;
-    case avx512::Fused::kAny: bandAs<kK, kSH, kSW, avx512::Fused::kAny>(pl, w, b, oh0, oh1, act); break;
   }
 }
 

@@ -27,9 +27,8 @@ inline void prefetchAhead(const float* at) {
   _mm_prefetch(reinterpret_cast<const char*>(line + 64), _MM_HINT_T0);
 }
 
-// Output channels [m, m + kR) by pixels [p, p + count), count in [1, 32]; kAct: the
-// epilogue's activation compiled in (avx512::fusedKind).
-template <int kR, avx512::Fused kAct>
+// Output channels [m, m + kR) by pixels [p, p + count), count in [1, 32].
+template <int kR>
 void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t count) {
   const __mmask16 mask0 = avx512::laneMask(std::min<std::int64_t>(count, 16));
   const __mmask16 mask1 = avx512::laneMask(std::max<std::int64_t>(count - 16, 0));
@@ -56,43 +55,33 @@ void tile(const PointwiseImage& k, std::int64_t m, std::int64_t p, std::int64_t 
     const std::int64_t at = (m + r) * k.yStride + p;
     const float* res = k.residual ? k.residual + at : nullptr;
     if (res) prefetchAhead(res);
-    avx512::finishAs<kAct>(k.act, acc[r][0], res, k.y + at, mask0);
-    avx512::finishAs<kAct>(k.act, acc[r][1], res ? res + 16 : nullptr, k.y + at + 16, mask1);
+    avx512::finish(k.act, acc[r][0], res, k.y + at, mask0);
+    avx512::finish(k.act, acc[r][1], res ? res + 16 : nullptr, k.y + at + 16, mask1);
   }
 }
 
-template <avx512::Fused kAct>
 void tileRows(const PointwiseImage& k, std::int64_t m, std::int64_t rows, std::int64_t p, std::int64_t count) {
   switch (rows) {
-    case 1: tile<1, kAct>(k, m, p, count); break;
-    case 2: tile<2, kAct>(k, m, p, count); break;
-    case 3: tile<3, kAct>(k, m, p, count); break;
-    case 4: tile<4, kAct>(k, m, p, count); break;
-    case 5: tile<5, kAct>(k, m, p, count); break;
-    case 6: tile<6, kAct>(k, m, p, count); break;
-    case 7: tile<7, kAct>(k, m, p, count); break;
-    case 8: tile<8, kAct>(k, m, p, count); break;
-    case 9: tile<9, kAct>(k, m, p, count); break;
-    case 10: tile<10, kAct>(k, m, p, count); break;
-    case 11: tile<11, kAct>(k, m, p, count); break;
-    default: tile<12, kAct>(k, m, p, count); break;
-  }
-}
-
-template <avx512::Fused kAct>
-void runRowsAs(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
-  for (std::int64_t p = p0; p < p1; p += kPixels) {
-    const std::int64_t count = std::min(kPixels, p1 - p);
-    for (std::int64_t m = m0; m < m1; m += kRows) tileRows<kAct>(k, m, std::min(kRows, m1 - m), p, count);
+    case 1: tile<1>(k, m, p, count); break;
+    case 2: tile<2>(k, m, p, count); break;
+    case 3: tile<3>(k, m, p, count); break;
+    case 4: tile<4>(k, m, p, count); break;
+    case 5: tile<5>(k, m, p, count); break;
+    case 6: tile<6>(k, m, p, count); break;
+    case 7: tile<7>(k, m, p, count); break;
+    case 8: tile<8>(k, m, p, count); break;
+    case 9: tile<9>(k, m, p, count); break;
+    case 10: tile<10>(k, m, p, count); break;
+    case 11: tile<11>(k, m, p, count); break;
+    default: tile<12>(k, m, p, count); break;
   }
 }
 
 // Rows [m0, m1) at pixels [p0, p1) of one product (forEachGemmTask's run).
 void runRows(const PointwiseImage& k, std::int64_t m0, std::int64_t m1, std::int64_t p0, std::int64_t p1) {
-  switch (avx512::fusedKind(k.act)) {
-    case avx512::Fused::kNone: runRowsAs<avx512::Fused::kNone>(k, m0, m1, p0, p1); break;
-    case avx512::Fused::kRelu: runRowsAs<avx512::Fused::kRelu>(k, m0, m1, p0, p1); break;
-    case avx512::Fused::kAny: runRowsAs<avx512::Fused::kAny>(k, m0, m1, p0, p1); break;
+  for (std::int64_t p = p0; p < p1; p += kPixels) {
+    const std::int64_t count = std::min(kPixels, p1 - p);
+    for (std::int64_t m = m0; m < m1; m += kRows) tileRows(k, m, std::min(kRows, m1 - m), p, count);
   }
 }
 

@@ -60,32 +60,6 @@ inline __mmask16 laneMask(std::int64_t count) {
   return count >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << count) - 1u);
 }
 
-// The activations a kernel's epilogue can have compiled in, so that the common ones cost no
-// switch per vector: none, Relu, and any (activate's switch).
-enum class Fused : std::uint8_t { kNone, kRelu, kAny };
-
-inline Fused fusedKind(const ActivationParams& a) {
-  return a.kind == Activation::kNone ? Fused::kNone : a.kind == Activation::kRelu ? Fused::kRelu : Fused::kAny;
-}
-
-template <Fused kAct>
-inline __m512 activateAs(const ActivationParams& a, __m512 v) {
-  if constexpr (kAct == Fused::kNone) {
-    return v;
-  } else if constexpr (kAct == Fused::kRelu) {
-    return maxPs(v, _mm512_setzero_ps());
-  } else {
-    return activate(a, v);
-  }
-}
-
-// finish with the activation compiled in (kAct: fusedKind(a)).
-template <Fused kAct>
-inline void finishAs(const ActivationParams& a, __m512 acc, const float* residual, float* y, __mmask16 mask) {
-  if (residual != nullptr) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mask, residual));
-  _mm512_mask_storeu_ps(y, mask, activateAs<kAct>(a, acc));
-}
-
 // acc (conv + bias) -> act(acc + residual) stored at y through `mask`; residual may be y
 // itself: it is read before y is written.
 inline void finish(const ActivationParams& a, __m512 acc, const float* residual, float* y, __mmask16 mask) {
