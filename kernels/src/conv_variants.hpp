@@ -427,6 +427,33 @@ void forEachDepthwisePointwiseChunk(const KernelArgs& args, DepthwiseRows depthw
   parallelFor(args.pool, images * bands, task);
 }
 
+// The DepthwisePointwise driver of the variants that copy each plane (AVX2, NEON): per
+// chunk and channel it fills the chunk's padded input rows in the worker's scratch (after
+// T) and calls run(channel, plane geometry, rows, outW), the same loops as
+// forEachDepthwiseChannel's, writing into T; pointwiseRows as above.
+template <std::int64_t kBlock, typename RunChannel, typename PointwiseRows>
+void forEachDepthwisePointwiseChannel(const KernelArgs& args, RunChannel run, PointwiseRows pointwiseRows) {
+  const ConvParams& d = static_cast<const DepthwisePointwiseParams*>(args.params)->depthwise;
+  const Shape& xs = args.inputs[0].type.shape;
+  const Shape& ys = args.outputs[0].type.shape;
+  if (ys.numel() == 0) return;
+  const std::int64_t inH = xs.dims[2], inW = xs.dims[3];
+  const std::int64_t outW = ys.dims[3];
+  const float* x = args.inputs[0].as<float>();
+  const float* w = args.inputs[1].as<float>();
+  const float* bias = d.hasBias ? args.inputs[3].as<float>() : nullptr;
+  const std::int64_t taps = std::int64_t{d.kernel[0]} * d.kernel[1];
+  const DepthwisePlane g = depthwisePlane(d, xs, ys, kBlock);
+  forEachDepthwisePointwiseChunk<kBlock>(
+      args,
+      [&](std::int64_t nc, std::int64_t c, std::int64_t oh0, std::int64_t oh1, float* t, float* plane) {
+        fillDepthwisePlane(d, g, x + nc * inH * inW, inH, inW, plane, oh0 * d.stride[0],
+                           (oh1 - oh0 - 1) * d.stride[0] + d.kernel[0]);
+        run(DepthwiseChannel{plane, w + c * taps, bias ? bias[c] : 0.0f, nullptr, t}, g, oh1 - oh0, outW);
+      },
+      pointwiseRows);
+}
+
 // --- General: convolution as a matrix product ---------------------------------------------
 //
 // Per image and group, Y (OCg x P) = W (OCg x K) * columns (K x P), with P output pixels,

@@ -51,45 +51,26 @@ void channel(const Channel& ch, const DepthwisePlane& g, std::int64_t strideH, s
   }
 }
 
-}  // namespace
-
-void runDepthwise(const KernelArgs& args) {
-  const auto& p = *static_cast<const ConvParams*>(args.params);
-  forEachDepthwiseChannel(args, [&p](const Channel& ch, const DepthwisePlane& g, std::int64_t outH,
-                                     std::int64_t outW) {
+// The channel loops for the conv `p` (3x3 or 5x5), for both drivers.
+auto channelLoops(const ConvParams& p) {
+  return [&p](const Channel& ch, const DepthwisePlane& g, std::int64_t outH, std::int64_t outW) {
     if (p.kernel[0] == 3) {
       channel<3>(ch, g, p.stride[0], outH, outW, p.activation);
     } else {
       channel<5>(ch, g, p.stride[0], outH, outW, p.activation);
     }
-  });
+  };
+}
+
+}  // namespace
+
+void runDepthwise(const KernelArgs& args) {
+  forEachDepthwiseChannel(args, channelLoops(*static_cast<const ConvParams*>(args.params)));
 }
 
 void runDepthwisePointwise(const KernelArgs& args) {
-  const auto& p = *static_cast<const DepthwisePointwiseParams*>(args.params);
-  const ConvParams& d = p.depthwise;
-  const Shape& xs = args.inputs[0].type.shape;
-  const Shape& ys = args.outputs[0].type.shape;
-  const std::int64_t inH = xs.dims[2], inW = xs.dims[3];
-  const std::int64_t outW = ys.dims[3];
-  const float* x = args.inputs[0].as<float>();
-  const float* w = args.inputs[1].as<float>();
-  const float* bias = d.hasBias ? args.inputs[3].as<float>() : nullptr;
-  const std::int64_t taps = std::int64_t{d.kernel[0]} * d.kernel[1];
-  const DepthwisePlane g = depthwisePlane(d, xs, ys, kDepthwiseBlock);
-  forEachDepthwisePointwiseChunk<kDepthwiseBlock>(
-      args,
-      [&](std::int64_t nc, std::int64_t c, std::int64_t oh0, std::int64_t oh1, float* t, float* plane) {
-        fillDepthwisePlane(d, g, x + nc * inH * inW, inH, inW, plane, oh0 * d.stride[0],
-                           (oh1 - oh0 - 1) * d.stride[0] + d.kernel[0]);
-        const Channel ch{plane, w + c * taps, bias ? bias[c] : 0.0f, nullptr, t};
-        if (d.kernel[0] == 3) {
-          channel<3>(ch, g, d.stride[0], oh1 - oh0, outW, d.activation);
-        } else {
-          channel<5>(ch, g, d.stride[0], oh1 - oh0, outW, d.activation);
-        }
-      },
-      pointwiseRows);
+  forEachDepthwisePointwiseChannel<kDepthwiseBlock>(
+      args, channelLoops(static_cast<const DepthwisePointwiseParams*>(args.params)->depthwise), pointwiseRows);
 }
 
 }  // namespace edgert::kernels::conv::neon
