@@ -35,7 +35,7 @@ check "/etc/edgert/edgert.toml is a conffile" \
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 names=$(tr ',|' '\n\n' <<<"$depends" | sed 's/^ *//; s/ .*//')
-for d in libsystemd0 libv4l-0 libpng16-16 procps libfmt9 libstdc++6 libc6; do
+for d in libsystemd0 libv4l-0 libpng16-16 libarchive13 libssl3 procps libfmt9 libstdc++6 libc6; do
   check "Depends names $d" grep -qxF "$d" <<<"$names"
 done
 check "no protobuf or onnx in Depends" bash -c '! grep -qE "protobuf|onnx" <<<"$0"' "$depends"

@@ -145,8 +145,9 @@ for b in "${binaries[@]}"; do
   fi
 done
 # Libraries edgert opens with dlopen when first needed (base/shared_library.hpp), which
-# no NEEDED entry names: the cameras' libv4l2 and the image sources' libpng.
-for lib in libv4l2.so.0 libpng16.so.16; do copy_lib "$lib"; done
+# no NEEDED entry names: the cameras' libv4l2, the image sources' libpng, and the bundles'
+# libarchive and libcrypto.
+for lib in libv4l2.so.0 libpng16.so.16 libarchive.so.13 libcrypto.so.3; do copy_lib "$lib"; done
 if [ -n "$strip_tool" ]; then
   find "$ir/vboard/tests" "$ir/lib/$triplet" -type f -exec "$strip_tool" --strip-debug {} + 2>/dev/null || true
 fi

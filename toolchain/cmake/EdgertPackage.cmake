@@ -60,9 +60,10 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_DEVICE_PACKAGE_NAME edgert)
 set(CPACK_DEBIAN_DEVICE_PACKAGE_SECTION misc)
 # dlopen'ed when first needed (hal/include/edgert/base/shared_library.hpp): libsystemd
-# (journal, sd_notify, logind), libv4l2 (cameras), libpng (PNG sources).
+# (journal, sd_notify, logind), libv4l2 (cameras), libpng (PNG sources), libarchive and
+# libcrypto (bundles, slots, pinned checksums: runtime/src/update/bundle_libraries.hpp).
 # procps: /bin/kill, the unit's ExecReload.
-set(CPACK_DEBIAN_DEVICE_PACKAGE_DEPENDS "libsystemd0, libv4l-0, libpng16-16, systemd, procps, init-system-helpers (>= 1.54~)")
+set(CPACK_DEBIAN_DEVICE_PACKAGE_DEPENDS "libsystemd0, libv4l-0, libpng16-16, libarchive13, libssl3, systemd, procps, init-system-helpers (>= 1.54~)")
 set(CPACK_DEBIAN_DEVICE_PACKAGE_SUGGESTS "prometheus-node-exporter, edgert-tools")
 # Each package's description starts with its own synopsis line; CPack prepends the
 # project's summary unless the summary is its own default, so it is set to that.

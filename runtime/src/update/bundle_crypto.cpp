@@ -1,10 +1,8 @@
-// sha256 and Ed25519 for bundles, on OpenSSL 3 (libcrypto): one-shot Ed25519 verification
-// over the manifest bytes (EVP_DigestVerify with no digest), keys from PEM files.
+// sha256 and Ed25519 for bundles, on OpenSSL 3 (libcrypto, opened when first needed:
+// bundle_libraries.hpp): one-shot Ed25519 verification over the manifest bytes
+// (EVP_DigestVerify with no digest), keys from PEM files.
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,29 +10,30 @@
 #include <cstring>
 #include <memory>
 
+#include "bundle_libraries.hpp"
 #include "edgert/runtime/update/bundle.hpp"
 
 namespace edgert::update {
 
 namespace {
 
-std::string opensslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
+std::string opensslError(const CryptoLibrary& ssl) {
+  const unsigned long code = ssl.errGetError();
+  ssl.errClearError();
   if (code == 0) return "unknown OpenSSL error";
   char text[256];
-  ERR_error_string_n(code, text, sizeof text);
+  ssl.errErrorStringN(code, text, sizeof text);
   return text;
 }
 
 struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+  void operator()(EVP_PKEY* k) const { openedCryptoLibrary().pkeyFree(k); }
 };
 struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  void operator()(EVP_MD_CTX* c) const { openedCryptoLibrary().mdCtxFree(c); }
 };
 struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
+  void operator()(BIO* b) const { openedCryptoLibrary().bioFree(b); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
@@ -110,22 +109,30 @@ bool parseDigest(std::string_view hex, Digest& out) {
   return true;
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+Result<void> openCrypto() {
+  EDGERT_TRY(cryptoLibrary());
+  return success();
+}
+
+Sha256::Sha256() {
+  const CryptoLibrary& ssl = openedCryptoLibrary();
+  ctx_ = ssl.mdCtxNew();
+  if (ctx_ == nullptr || ssl.digestInit(static_cast<EVP_MD_CTX*>(ctx_), ssl.sha256(), nullptr) != 1) {
     std::abort();  // out of memory in libcrypto: nothing sensible to return from a constructor
   }
 }
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+Sha256::~Sha256() { openedCryptoLibrary().mdCtxFree(static_cast<EVP_MD_CTX*>(ctx_)); }
 
 void Sha256::update(std::span<const std::byte> bytes) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
+  openedCryptoLibrary().digestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
 }
 
 Digest Sha256::finish() {
+  const CryptoLibrary& ssl = openedCryptoLibrary();
   Digest d{};
   unsigned int n = 0;
-  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), d.data(), &n);
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+  ssl.digestFinal(static_cast<EVP_MD_CTX*>(ctx_), d.data(), &n);
+  ssl.digestInit(static_cast<EVP_MD_CTX*>(ctx_), ssl.sha256(), nullptr);
   return d;
 }
 
@@ -136,6 +143,7 @@ Digest sha256Of(std::span<const std::byte> bytes) {
 }
 
 Result<Digest> sha256OfFile(const std::string& path) {
+  EDGERT_TRY(openCrypto());
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error::fromErrno(errno, "open " + path);
   Sha256 h;
@@ -156,20 +164,21 @@ Result<Digest> sha256OfFile(const std::string& path) {
 }
 
 Result<PublicKey> loadPublicKey(const std::string& path) {
+  EDGERT_ASSIGN_OR_RETURN(const CryptoLibrary* ssl, cryptoLibrary());
   EDGERT_ASSIGN_OR_RETURN(std::string pem, readSmallFile(path, 16 * 1024));
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  std::unique_ptr<BIO, BioFree> bio(ssl->bioNewMemBuf(pem.data(), static_cast<int>(pem.size())));
+  PkeyPtr key(bio ? ssl->pemReadPublicKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) {
-    return makeError(Errc::kParse, "{}: not a PEM public key ({})", path, opensslError());
+    return makeError(Errc::kParse, "{}: not a PEM public key ({})", path, opensslError(*ssl));
   }
-  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
+  if (ssl->pkeyBaseId(key.get()) != EVP_PKEY_ED25519) {
     return makeError(Errc::kUnsupported, "{}: a {} key; bundles are signed with Ed25519 keys",
-                     path, OBJ_nid2sn(EVP_PKEY_get_base_id(key.get())));
+                     path, ssl->nidShortName(ssl->pkeyBaseId(key.get())));
   }
   PublicKey out;
   std::size_t n = out.raw.size();
-  if (EVP_PKEY_get_raw_public_key(key.get(), out.raw.data(), &n) != 1 || n != out.raw.size()) {
-    return makeError(Errc::kParse, "{}: cannot read the Ed25519 key ({})", path, opensslError());
+  if (ssl->pkeyRawPublicKey(key.get(), out.raw.data(), &n) != 1 || n != out.raw.size()) {
+    return makeError(Errc::kParse, "{}: cannot read the Ed25519 key ({})", path, opensslError(*ssl));
   }
   const Digest id = sha256Of(std::as_bytes(std::span(out.raw)));
   out.id = toHex(std::span(id).first(8));
@@ -201,17 +210,18 @@ Result<Keyring> loadKeyring(const std::string& dir) {
 
 Result<const PublicKey*> verifySignature(const Keyring& keys, std::span<const std::byte> message,
                                          std::span<const std::byte> signature) {
+  EDGERT_ASSIGN_OR_RETURN(const CryptoLibrary* ssl, cryptoLibrary());
   const auto verifies = [&](const PublicKey& k) {
-    PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, k.raw.data(), k.raw.size()));
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
-      ERR_clear_error();
+    PkeyPtr key(ssl->pkeyNewRawPublicKey(EVP_PKEY_ED25519, nullptr, k.raw.data(), k.raw.size()));
+    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(ssl->mdCtxNew());
+    if (!key || !ctx || ssl->digestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
+      ssl->errClearError();
       return false;
     }
-    const int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                                    signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                                    message.size());
-    ERR_clear_error();
+    const int ok = ssl->digestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                                     signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size());
+    ssl->errClearError();
     return ok == 1;
   };
   if (signature.size() != kSignatureBytes) {

@@ -1,12 +1,11 @@
-// Reading a bundle: libarchive's tar reader as a stream (never extracted to disk), each
-// entry checked against the order, names, types and sizes the format allows before its
-// data is read, the signature before any payload.
-#include <archive.h>
-#include <archive_entry.h>
+// Reading a bundle: libarchive's tar reader (opened when first needed: bundle_libraries.hpp)
+// as a stream (never extracted to disk), each entry checked against the order, names, types
+// and sizes the format allows before its data is read, the signature before any payload.
 
 #include <algorithm>
 #include <memory>
 
+#include "bundle_libraries.hpp"
 #include "edgert/runtime/update/bundle.hpp"
 
 namespace edgert::update {
@@ -14,7 +13,8 @@ namespace edgert::update {
 namespace {
 
 struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
+  const ArchiveLibrary* ar;
+  void operator()(archive* a) const { ar->readFree(a); }
 };
 
 std::string_view fileTypeName(unsigned type) {
@@ -58,28 +58,28 @@ std::string badName(std::string_view name) {
 
 class Reader {
  public:
-  Reader(std::string_view source, const Keyring* keys, const BundleLimits& limits,
+  Reader(const ArchiveLibrary& ar, std::string_view source, const Keyring* keys, const BundleLimits& limits,
          BundleConsumer* consumer)
-      : source_(source), keys_(keys), limits_(limits), consumer_(consumer) {}
+      : ar_(ar), source_(source), keys_(keys), limits_(limits), consumer_(consumer) {}
 
   Result<BundleSummary> run(int fd) {
-    std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+    std::unique_ptr<archive, ArchiveFree> a(ar_.readNew(), ArchiveFree{&ar_});
     if (!a) return makeError(Errc::kNoMemory, "{}: cannot create a tar reader", source_);
-    archive_read_support_format_tar(a.get());
-    if (archive_read_open_fd(a.get(), fd, 64 * 1024) != ARCHIVE_OK) {
+    ar_.supportFormatTar(a.get());
+    if (ar_.openFd(a.get(), fd, 64 * 1024) != ARCHIVE_OK) {
       return corrupt("", fmt::format("not a tar archive ({})", archiveError(a.get())));
     }
     BundleSummary summary;
     std::size_t index = 0;  // entries seen
     for (;;) {
       archive_entry* e = nullptr;
-      const int r = archive_read_next_header(a.get(), &e);
+      const int r = ar_.nextHeader(a.get(), &e);
       if (r == ARCHIVE_EOF) break;
       if (r != ARCHIVE_OK) {
         return corrupt(expectedName(summary, index),
                        fmt::format("truncated or damaged before this entry ({})", archiveError(a.get())));
       }
-      const char* rawName = archive_entry_pathname(e);
+      const char* rawName = ar_.entryPathname(e);
       const std::string name = rawName ? rawName : "";
       EDGERT_TRY(checkEntry(a.get(), e, name, summary, index));
       if (index == 0) {
@@ -105,8 +105,8 @@ class Reader {
     return makeError(Errc::kCorrupt, "{}: entry '{}': {}", source_, entry, why);
   }
 
-  static std::string archiveError(archive* a) {
-    const char* s = archive_error_string(a);
+  std::string archiveError(archive* a) const {
+    const char* s = ar_.errorString(a);
     return s ? s : "no detail";
   }
 
@@ -120,12 +120,12 @@ class Reader {
   Result<void> checkEntry(archive* a, archive_entry* e, const std::string& name,
                           const BundleSummary& summary, std::size_t index) {
     if (std::string why = badName(name); !why.empty()) return corrupt(name, why);
-    if (archive_entry_hardlink(e) != nullptr) return corrupt(name, "a hard link");
-    if (archive_entry_filetype(e) != AE_IFREG) {
-      return corrupt(name, fileTypeName(archive_entry_filetype(e)));
+    if (ar_.entryHardlink(e) != nullptr) return corrupt(name, "a hard link");
+    if (ar_.entryFiletype(e) != AE_IFREG) {
+      return corrupt(name, fileTypeName(ar_.entryFiletype(e)));
     }
-    if (archive_format(a) != ARCHIVE_FORMAT_TAR_USTAR) {
-      return corrupt(name, fmt::format("{} header; bundles are plain ustar", formatName(archive_format(a))));
+    if (ar_.format(a) != ARCHIVE_FORMAT_TAR_USTAR) {
+      return corrupt(name, fmt::format("{} header; bundles are plain ustar", formatName(ar_.format(a))));
     }
     const std::string expected = expectedName(summary, index);
     if (expected.empty()) return corrupt(name, "an extra entry after the last file the manifest lists");
@@ -145,10 +145,10 @@ class Reader {
                                        : later ? "out of order"
                                                : "not in the manifest"));
     }
-    if (archive_entry_size_is_set(e) == 0 || archive_entry_size(e) < 0) {
+    if (ar_.entrySizeIsSet(e) == 0 || ar_.entrySize(e) < 0) {
       return corrupt(name, "no size in its header");
     }
-    const auto size = static_cast<std::uint64_t>(archive_entry_size(e));
+    const auto size = static_cast<std::uint64_t>(ar_.entrySize(e));
     if (index >= 2) {
       const PayloadEntry& p = summary.manifest.payload[index - 2];
       if (size != p.size) {
@@ -162,7 +162,7 @@ class Reader {
     std::vector<std::byte> bytes;
     std::array<std::byte, 4096> buf;
     for (;;) {
-      const la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+      const la_ssize_t n = ar_.readData(a, buf.data(), buf.size());
       if (n < 0) return corrupt(name, fmt::format("truncated or damaged ({})", archiveError(a)));
       if (n == 0) break;
       bytes.insert(bytes.end(), buf.begin(), buf.begin() + n);
@@ -211,7 +211,7 @@ class Reader {
     std::uint64_t seen = 0;
     std::array<std::byte, 64 * 1024> buf;
     for (;;) {
-      const la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+      const la_ssize_t n = ar_.readData(a, buf.data(), buf.size());
       if (n < 0) {
         return corrupt(p.name, fmt::format("truncated or damaged after {} of {} bytes ({})", seen,
                                            p.size, archiveError(a)));
@@ -233,6 +233,7 @@ class Reader {
     return success();
   }
 
+  const ArchiveLibrary& ar_;
   std::string source_;
   const Keyring* keys_;
   BundleLimits limits_;
@@ -243,13 +244,17 @@ class Reader {
 
 Result<BundleManifest> readBundle(int fd, std::string_view sourceName, const Keyring& keys,
                                   const BundleLimits& limits, BundleConsumer& consumer) {
-  Reader reader(sourceName, &keys, limits, &consumer);
+  EDGERT_ASSIGN_OR_RETURN(const ArchiveLibrary* ar, archiveLibrary());
+  EDGERT_TRY(openCrypto());
+  Reader reader(*ar, sourceName, &keys, limits, &consumer);
   EDGERT_ASSIGN_OR_RETURN(BundleSummary s, reader.run(fd));
   return std::move(s.manifest);
 }
 
 Result<BundleSummary> inspectBundle(int fd, std::string_view sourceName, const BundleLimits& limits) {
-  Reader reader(sourceName, nullptr, limits, nullptr);
+  EDGERT_ASSIGN_OR_RETURN(const ArchiveLibrary* ar, archiveLibrary());
+  EDGERT_TRY(openCrypto());
+  Reader reader(*ar, sourceName, nullptr, limits, nullptr);
   return reader.run(fd);
 }
 

@@ -26,6 +26,11 @@ std::string toHex(std::span<const std::uint8_t> bytes);
 // 64 lower- or upper-case hex digits.
 bool parseDigest(std::string_view hex, Digest& out);
 
+// Opens libcrypto (dlopen, once per process) or says why it cannot. Sha256 and sha256Of need
+// it open: the update code's entry points (SlotStore::open, readBundle, inspectBundle, the
+// key functions, sha256OfFile) and other users (a pinned dictionary) call this first.
+Result<void> openCrypto();
+
 class Sha256 {
  public:
   Sha256();
