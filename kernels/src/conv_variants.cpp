@@ -262,6 +262,48 @@ std::uint64_t generalScratch(const GemmBlocking& b, const void* params,
   return static_cast<std::uint64_t>(g.blockDepth * (g.stripPixels + g.panelRows)) * sizeof(float);
 }
 
+namespace {
+
+// The packed weights' extent: groups x row tiles x K x rows floats.
+struct GeneralPacking {
+  std::int64_t groups = 0, outPerGroup = 0, rowTiles = 0, depth = 0;
+};
+
+GeneralPacking generalPacking(const GemmBlocking& b, const ConvParams& p, const Shape& w) {
+  GeneralPacking k;
+  k.groups = p.group;
+  k.outPerGroup = w.dims[0] / p.group;
+  k.rowTiles = ceilDiv(k.outPerGroup, b.rows);
+  k.depth = 1;
+  for (int d = 1; d < w.rank; ++d) k.depth *= w.dims[d];
+  return k;
+}
+
+}  // namespace
+
+std::uint64_t generalState(const GemmBlocking& b, const void* params, std::span<const TensorType> inputs,
+                           std::span<const TensorType> outputs, std::uint32_t constantInputs) {
+  const auto& p = *static_cast<const ConvParams*>(params);
+  if ((constantInputs & 2u) == 0 || outputs[0].shape.numel() == 0) return 0;
+  const GeneralPacking k = generalPacking(b, p, inputs[1].shape);
+  // Bounded by the weights' own size (validated) rounded up to whole tiles.
+  return static_cast<std::uint64_t>(k.groups * k.rowTiles * k.depth * b.rows) * sizeof(float);
+}
+
+void generalPrepare(const GemmBlocking& b, const PrepareArgs& args) {
+  const auto& p = *static_cast<const ConvParams*>(args.params);
+  const GeneralPacking k = generalPacking(b, p, args.inputs[1].type.shape);
+  const float* w = args.inputs[1].as<float>();
+  auto* packed = reinterpret_cast<float*>(args.state.data());
+  for (std::int64_t grp = 0; grp < k.groups; ++grp) {
+    for (std::int64_t t = 0; t < k.rowTiles; ++t) {
+      const std::int64_t m = t * b.rows;
+      fillWeightTile(w + (grp * k.outPerGroup + m) * k.depth, k.depth, 1, std::min(b.rows, k.outPerGroup - m),
+                     k.depth, b.rows, packed + (grp * k.rowTiles + t) * k.depth * b.rows);
+    }
+  }
+}
+
 void fillColumns(const ConvParams& p, const GemmPlan& g, const float* x, std::int64_t k0,
                  std::int64_t kc, std::int64_t p0, std::int64_t count, std::int64_t width,
                  float* columns) {

@@ -221,6 +221,43 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
           << "the output on " << threads << " threads differs from the single-threaded one";
     }
   }
+  // The life cycle (registry.hpp): prepared once from the constant inputs (every input but
+  // X and the residual), the run must give the very bits of the unprepared one, on a pool
+  // too. The state is exactly the bytes asked for, so that ASan sees a read past it.
+  if (variant.state != nullptr && variant.prepare != nullptr) {
+    std::uint32_t constants = 0;
+    for (std::size_t i = 1; i < types.size(); ++i) {
+      if (static_cast<int>(i) != aliasSlot) constants |= 1u << i;
+    }
+    const std::span<const TensorType> yTypes(&yType, 1);
+    const std::uint64_t stateBytes = variant.state(params, types, yTypes, constants);
+    EXPECT_EQ(variant.state(params, types, yTypes, constants & ~2u), 0u)
+        << "a state asked for although the weights are not a constant";
+    if (stateBytes > 0) {
+      const std::unique_ptr<std::byte, AlignedFree> stateStore(static_cast<std::byte*>(
+          ::operator new(static_cast<std::size_t>(stateBytes), std::align_val_t{64})));
+      const std::span<std::byte> state(stateStore.get(), static_cast<std::size_t>(stateBytes));
+      for (std::size_t i = 0; i + sizeof(float) <= state.size(); i += sizeof(float)) {
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        std::memcpy(state.data() + i, &nan, sizeof nan);
+      }
+      std::vector<InTensor> ins = inputsOf(data);
+      std::vector<InTensor> constantsOnly = ins;
+      for (std::size_t i = 0; i < constantsOnly.size(); ++i) {
+        if ((constants & (1u << i)) == 0) constantsOnly[i].data = nullptr;
+      }
+      variant.prepare(PrepareArgs{params, constantsOnly, yTypes, state});
+      std::vector<float> unprepared(n), prepared(n + 16, kGuard);
+      const OutTensor plainOut{reinterpret_cast<std::byte*>(unprepared.data()), yType};
+      runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&plainOut, 1), scratch});
+      const OutTensor preparedOut{reinterpret_cast<std::byte*>(prepared.data()), yType};
+      runWithoutAllocating(variant, KernelArgs{params, ins, std::span<const OutTensor>(&preparedOut, 1), scratch,
+                                               pool.get(), state});
+      for (std::size_t i = n; i < n + 16; ++i) ASSERT_EQ(prepared[i], kGuard) << "written past Y's end";
+      EXPECT_EQ(std::memcmp(unprepared.data(), prepared.data(), n * sizeof(float)), 0)
+          << "prepared, the output differs from the unprepared one";
+    }
+  }
   if (aliasSlot >= 0) {
     std::vector<std::vector<float>> aliased = data;
     std::vector<InTensor> ins = inputsOf(aliased);

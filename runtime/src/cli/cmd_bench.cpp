@@ -270,8 +270,9 @@ int runBench(Args args, Io io) {
     print(io.out,
           "{{\"model\": \"{}\", \"threads\": {}, \"iters\": {}, \"min_ms\": {:.4f}, \"p50_ms\": {:.4f}, "
           "\"p99_ms\": {:.4f}, \"cold_start_ms\": {:.3f}, \"cold_peak_rss_kib\": {}, \"peak_rss_kib\": {}, "
-          "\"arena_bytes\": {}, \"flops\": {:.0f}, \"gflops_p50\": {:.2f}",
-          path, threads, iters, ms.front(), p50, p99, cold->ms, cold->peakRssKib, usage.ru_maxrss, arena, flops,
+          "\"arena_bytes\": {}, \"state_bytes\": {}, \"flops\": {:.0f}, \"gflops_p50\": {:.2f}",
+          path, threads, iters, ms.front(), p50, p99, cold->ms, cold->peakRssKib, usage.ru_maxrss, arena,
+          (*engine)->stateBytes(), flops,
           flops / p50 / 1e6);
     if (profile) printProfile(io, *model, opNanos, iters, true);
     print(io.out, "}}\n");
@@ -282,7 +283,8 @@ int runBench(Args args, Io io) {
     print(io.out, "cold start: {:.2f} ms (a new process: exec, map and validate, first inference)\n", cold->ms);
     print(io.out, "peak RSS: {} KiB (cold-start process), {} KiB (this process)\n", cold->peakRssKib,
           usage.ru_maxrss);
-    print(io.out, "arena: {} bytes\n", arena);
+    print(io.out, "arena: {} bytes; kernels' prepared state (pre-packed weights): {} bytes\n", arena,
+          (*engine)->stateBytes());
     print(io.out, "work: {:.1f} MFLOP per inference (Conv, ConvTranspose, Gemm, MatMul, DepthwisePointwise), {:.1f} GFLOP/s at p50\n",
           flops / 1e6, flops / p50 / 1e6);
     print(io.out, "{}\n", describeKernelChoice(*model));

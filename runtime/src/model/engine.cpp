@@ -13,6 +13,7 @@ namespace edgert {
 
 Engine::~Engine() {
   if (ownedArena_ != nullptr) ::munmap(ownedArena_, ownedBytes_);
+  if (state_ != nullptr) ::munmap(state_, stateMapped_);
 }
 
 Result<void> Engine::startWorkers() {
@@ -93,6 +94,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
     if (op.scratchBytes > 0) p.scratch = {base + op.scratchOffset, op.scratchBytes};
     e->ops_.push_back(p);
   }
+  EDGERT_TRY(e->prepareStates(model));
   e->threads_ = options.threads;
   e->sourceName_ = model.sourceName();
   if (options.threads > 1) {
@@ -109,6 +111,72 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
     (b.kind == model::BindingKind::kInput ? e->inputs_ : e->outputs_).push_back(binding);
   }
   return e;
+}
+
+// The kernel life cycle (kernels/registry.hpp): every op's state sized from its types and
+// which inputs are constants, mapped once in one block (64-byte aligned each) and prepared
+// from the constants.
+Result<void> Engine::prepareStates(const Model& model) {
+  std::vector<std::uint64_t> offsets(ops_.size(), 0);
+  std::vector<std::uint64_t> sizes(ops_.size(), 0);
+  std::uint64_t total = 0;
+  std::vector<kernels::TensorType> inTypes;
+  std::vector<kernels::TensorType> outTypes;
+  for (std::size_t k = 0; k < ops_.size(); ++k) {
+    const kernels::KernelVariant& v = model.variant(k);
+    if (v.state == nullptr || v.prepare == nullptr) continue;
+    const model::OpRecord& op = model.ops()[k];
+    const PreparedOp& p = ops_[k];
+    inTypes.clear();
+    outTypes.clear();
+    std::uint32_t constants = 0;
+    std::uint32_t slot = 0;
+    for (std::uint32_t t : model.opInputs(op)) {
+      inTypes.push_back(opInputs_[p.firstInput + slot].type);
+      if (t != model::kNoTensor && model.tensors()[t].storage == model::Storage::kWeight && slot < 32) {
+        constants |= 1u << slot;
+      }
+      ++slot;
+    }
+    for (std::uint32_t i = 0; i < p.numOutputs; ++i) outTypes.push_back(opOutputs_[p.firstOutput + i].type);
+    const std::uint64_t bytes = v.state(p.params, inTypes, outTypes, constants);
+    if (bytes == 0) continue;
+    const std::uint64_t at = (total + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment;
+    if (bytes > (std::uint64_t{1} << 40) || at > (std::uint64_t{1} << 40)) {
+      return makeError(Errc::kNoMemory, "{}: op {} ({}) asks for {} bytes of prepared state", sourceName_, k,
+                       v.name, bytes);
+    }
+    offsets[k] = at;
+    sizes[k] = bytes;
+    total = at + bytes;
+  }
+  if (total == 0) return success();
+  state_ = detail::mapArena(static_cast<std::size_t>(total), stateMapped_);
+  if (state_ == nullptr) {
+    return makeError(Errc::kNoMemory, "{}: cannot map the {} bytes of the kernels' prepared state: {}",
+                     sourceName_, total, std::strerror(errno));
+  }
+  stateBytes_ = static_cast<std::size_t>(total);
+  std::vector<kernels::InTensor> constantsOnly;
+  for (std::size_t k = 0; k < ops_.size(); ++k) {
+    if (sizes[k] == 0) continue;
+    PreparedOp& p = ops_[k];
+    const model::OpRecord& op = model.ops()[k];
+    constantsOnly.assign(opInputs_.begin() + p.firstInput, opInputs_.begin() + p.firstInput + p.numInputs);
+    std::uint32_t slot = 0;
+    for (std::uint32_t t : model.opInputs(op)) {
+      if (t != model::kNoTensor && model.tensors()[t].storage != model::Storage::kWeight) {
+        constantsOnly[slot].data = nullptr;
+      }
+      ++slot;
+    }
+    outTypes.clear();
+    for (std::uint32_t i = 0; i < p.numOutputs; ++i) outTypes.push_back(opOutputs_[p.firstOutput + i].type);
+    const std::span<std::byte> state{state_ + offsets[k], static_cast<std::size_t>(sizes[k])};
+    model.variant(k).prepare(kernels::PrepareArgs{p.params, constantsOnly, outTypes, state});
+    p.state = state;
+  }
+  return success();
 }
 
 const Engine::Binding* Engine::findInput(std::string_view name) const {
@@ -131,6 +199,7 @@ void Engine::run(const PreparedOp& op) {
   args.inputs = {opInputs_.data() + op.firstInput, op.numInputs};
   args.outputs = {opOutputs_.data() + op.firstOutput, op.numOutputs};
   args.scratch = op.scratch;
+  args.state = op.state;
   args.pool = pool_;
   op.run(args);
 }

@@ -333,6 +333,7 @@ Result<void> Service::Impl::build() {
                                             models.size(),
                                             static_cast<double>(engines->separateArenaBytes()) / (1 << 20)),
           engines->arenaBytes());
+  if (engines->stateBytes() > 0) addItem("kernels' prepared state (pre-packed weights)", engines->stateBytes());
   if (engines->workerScratchBytes() > 0) {
     addItem(fmt::format("worker scratch ({} extra threads)", engines->threads() - 1),
             engines->workerScratchBytes());

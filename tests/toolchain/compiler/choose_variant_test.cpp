@@ -342,6 +342,52 @@ TEST(CompileTarget, Avx512PicksTheAvx512ConvVariantsAndMatchesTheReferenceImage)
   expectMatchesReferenceImage(fast->image, 43);
 }
 
+// The kernel life cycle through the engine: general convs (a 5x5 over 8 channels; the same
+// in two groups) in a portable image get their weights packed once in Engine::create, as
+// much state as the picked variants ask for with W and B constants, and then run as the
+// reference image does, bit for bit the same on 1 and 2 threads.
+TEST(CompileTarget, GeneralConvWeightsArePreparedOnceByTheEngine) {
+  Builder b;
+  const ValueId x = b.input("x", Shape::of({1, 8, 19, 23}));
+  const ValueId a = b.conv("general", x, 20, 5, 1, 2, 2, 1);
+  b.output(b.conv("grouped", a, 24, 5, 2, 1, 2, 2));
+  auto ref = compileGraph(b.graph);
+  auto portable = compileGraph(b.graph, portableTargets());
+  ASSERT_TRUE(ref.ok() && portable.ok());
+  AlignedImage copy(portable->image);
+  auto model = Model::fromBytes(copy.span(), "portable.edgm");
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  if (model->variant(0).state == nullptr) {
+    GTEST_SKIP() << "this CPU runs the reference kernels (" << kernels::describe(kernels::cpuFeatures()) << ")";
+  }
+  std::uint64_t expected = 0;
+  for (std::size_t k = 0; k < model->ops().size(); ++k) {
+    const kernels::KernelVariant& v = model->variant(k);
+    ASSERT_TRUE(v.name.ends_with("-general")) << v.name;
+    const model::OpRecord& op = model->ops()[k];
+    std::vector<kernels::TensorType> ins, outs;
+    for (std::uint32_t t : model->opInputs(op)) ins.push_back(model->tensorType(t));
+    for (std::uint32_t t : model->opOutputs(op)) outs.push_back(model->tensorType(t));
+    const std::uint64_t bytes = v.state(model->params(op), ins, outs, 0b110);  // W and B
+    EXPECT_GE(bytes, ins[1].bytes()) << "every weight, packed";
+    expected = (expected + 63) / 64 * 64 + bytes;  // each op's state on a 64-byte line
+  }
+  const std::vector<float> input = testing::randomFloats(8 * 19 * 23, 7, -2.0f, 2.0f);
+  std::vector<std::vector<float>> perThreads;
+  for (int threads : {1, 2}) {
+    auto engine = Engine::create(*model, {}, Engine::Options{.threads = threads});
+    ASSERT_TRUE(engine.ok()) << engine.error().message();
+    EXPECT_EQ((*engine)->stateBytes(), expected);
+    std::memcpy((*engine)->inputs()[0].data, input.data(), input.size() * sizeof(float));
+    (*engine)->invoke();
+    const Engine::Binding& y = (*engine)->outputs()[0];
+    perThreads.emplace_back(reinterpret_cast<const float*>(y.data),
+                            reinterpret_cast<const float*>(y.data) + y.type.shape.numel());
+  }
+  EXPECT_EQ(perThreads[0], perThreads[1]) << "2 threads changed the bits";
+  expectOutputsMatch({perThreads[0]}, run(ref->image, input));
+}
+
 TEST(CompileTarget, AnyKeepsTheReferenceKernels) {
   auto r = compileGraph(blazeFaceLike());
   ASSERT_TRUE(r.ok()) << r.error().message();

@@ -43,6 +43,10 @@ struct KernelArgs {
   // the scratch (workerScratch). nullptr: run on the calling thread alone. Kernels that do
   // not split ignore it.
   WorkerPool* pool = nullptr;
+  // What PrepareFn made when the engine started (StateFn's bytes, 64-byte aligned), or
+  // empty: the variant asked for none, or the engine runs it unprepared (a kernel with a
+  // state must also run without one, doing per call what preparing did once).
+  std::span<const std::byte> state = {};
 };
 
 // Runs a kernel on validated arguments. Never allocates, never fails.
@@ -54,6 +58,29 @@ using KernelFn = void (*)(const KernelArgs& args);
 // does not. nullptr: applies to everything `infer` accepts.
 using AppliesFn = bool (*)(const void* params, std::span<const TensorType> inputs,
                            std::span<const TensorType> outputs);
+
+// The kernel life cycle: a variant may prepare persistent state once, when an engine is
+// created, and read it on every run (KernelArgs::state): weights pre-packed into the order
+// its inner loop reads them on the CPU; uploaded buffers and built programs on a GPU. The
+// engine sizes every op's state at start-up, allocates it once beside the arena (counted in
+// the memory budget) and prepares it from the node's constant inputs.
+//
+// StateFn: the bytes of state for these validated types, 0 for none. Bit i of
+// `constantInputs` is set when input i is a constant of the image (its weights); a variant
+// asks for no state when what it would prepare from is not constant. nullptr: none.
+using StateFn = std::uint64_t (*)(const void* params, std::span<const TensorType> inputs,
+                                  std::span<const TensorType> outputs, std::uint32_t constantInputs);
+
+struct PrepareArgs {
+  const void* params = nullptr;
+  // Only the constant inputs have data; the others have data == nullptr and their types.
+  std::span<const InTensor> inputs;
+  std::span<const TensorType> outputs;
+  std::span<std::byte> state;  // StateFn's bytes, 64-byte aligned
+};
+
+// Fills the state. Never allocates, never fails (the loader has validated everything).
+using PrepareFn = void (*)(const PrepareArgs& args);
 
 struct OpInfo {
   OpCode code;
@@ -81,6 +108,8 @@ struct KernelVariant {
   KernelFn run;                    // nullptr: listed for the compiler, not built for this CPU
   ScratchFn scratch;
   AppliesFn applies;
+  StateFn state = nullptr;  // the life cycle above: both set, or neither
+  PrepareFn prepare = nullptr;
 };
 
 // nullptr when the code is not an op of this build.

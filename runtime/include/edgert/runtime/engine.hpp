@@ -1,6 +1,6 @@
 // Runs a validated Model. Everything is prepared once in create(): the arena (the
-// caller's, or allocated here once), and for every op its kernel, parameters and tensor
-// views, and the worker pool with each worker's scratch. invoke() then only calls kernels:
+// caller's, or allocated here once), for every op its kernel, parameters, tensor views and
+// prepared state (pre-packed weights), and the worker pool with each worker's scratch. invoke() then only calls kernels:
 // no allocation, no validation, no failure.
 #pragma once
 
@@ -76,6 +76,9 @@ class Engine {
   std::size_t workerScratchBytes() const { return workerScratch_ * static_cast<std::size_t>(threads_ - 1); }
   // Starts the threads - 1 workers of Options::startWorkers = false; nothing when they run.
   Result<void> startWorkers();
+  // Bytes beside the arena for the state the kernels prepared in create() (pre-packed
+  // weights: the kernel life cycle, kernels/registry.hpp); 0 when none asked for any.
+  std::size_t stateBytes() const { return stateBytes_; }
 
  private:
   Engine() = default;
@@ -88,13 +91,18 @@ class Engine {
     std::uint32_t firstOutput;
     std::uint32_t numOutputs;
     std::span<std::byte> scratch;
+    std::span<const std::byte> state;  // prepared in create(), or empty
   };
 
   void run(const PreparedOp& op);
+  Result<void> prepareStates(const Model& model);
 
   std::span<std::byte> arena_;
   std::byte* ownedArena_ = nullptr;  // the engine's own mapping, when no arena was given
   std::size_t ownedBytes_ = 0;
+  std::byte* state_ = nullptr;  // the kernels' prepared state, mapped once
+  std::size_t stateMapped_ = 0;
+  std::size_t stateBytes_ = 0;
   friend class EngineSet;  // binds its members to its shared arena and pool
 
   kernels::WorkerPool* pool_ = nullptr;  // nullptr: one thread, or not started yet

@@ -44,6 +44,12 @@ class EngineSet {
   int threads() const { return threads_; }
   // Bytes beside the arena for the worker threads' scratch (0 with one thread).
   std::size_t workerScratchBytes() const { return workerScratch_ * static_cast<std::size_t>(threads_ - 1); }
+  // Bytes of the kernels' prepared state (pre-packed weights), every engine's own.
+  std::size_t stateBytes() const {
+    std::size_t n = 0;
+    for (const auto& e : engines_) n += e->stateBytes();
+    return n;
+  }
   // Starts the shared pool (Engine::Options::startWorkers = false); nothing when it runs.
   Result<void> startWorkers();
   const kernels::WorkerPool* pool() const { return pool_.get(); }
