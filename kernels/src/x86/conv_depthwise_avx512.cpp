@@ -12,12 +12,14 @@
 // take a path with no row test and no mask: on BlazeFace back's 128x128 planes that cut
 // the depthwise time by 14%.
 //
-// Four output rows are computed together, one 16-column vector each: every input vector
-// loaded feeds each of the up to four output rows whose window holds its row (a 5x5
-// kernel: 40 loads for 100 FMAs, not 100). Eight rows ran 10-35% faster on 5x5 kernels
-// (conv_bench) but clang 15 with the sanitizers of the fuzz preset took over 20 minutes
-// to compile this file, so four it stays. The weights stay in registers. The last vector
-// of a row is masked. Float32 accumulation, each output summed in tap order as the AVX2
+// Eight output rows are computed together, one 16-column vector each: every input vector
+// loaded feeds each of the up to eight output rows whose window holds its row (a 5x5
+// kernel: 60 loads for 200 FMAs, not 200), and the eight accumulators are independent
+// chains, enough to keep both FMA pipes busy through their latency (four rows ran 10-35%
+// slower on 5x5 kernels, bench/conv_bench). The rows left over take passes of 4, 2 and 1:
+// four bodies per kernel shape, as many as four rows per pass needed (passes of every
+// height from 1 to 8 took clang 15 with the fuzz preset's sanitizers over 20 minutes on
+// this file). The weights stay in registers. The last vector of a row is masked. Float32 accumulation, each output summed in tap order as the AVX2
 // variant does; epilogue as in epilogue_avx512.hpp.
 #include "../conv_variants.hpp"
 #include "columns_avx512.hpp"
@@ -28,7 +30,7 @@
 namespace edgert::kernels::conv::x86 {
 namespace {
 
-inline constexpr int kRowBlock = 4;  // output rows per pass
+inline constexpr int kRowBlock = 8;  // output rows per pass
 
 // One channel plane as the loops see it: X read in place, Y and the residual at the plane.
 struct Plane {
@@ -82,10 +84,10 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
   constexpr int kInputRows = (kR - 1) * kSH + kK;
   const std::int64_t top = oh * kSH - pl.padTop;  // input row of tap row 0 of output row oh
   __m512 acc[kR];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < kR; ++r) acc[r] = bias;
   const std::int64_t c0 = ow * kSW - pl.padLeft;
-#pragma GCC unroll 13
+#pragma GCC unroll 21
   for (int i = 0; i < kInputRows; ++i) {
     const std::int64_t ih = top + i;
     if (!kSafe && (ih < 0 || ih >= pl.inH)) continue;  // padding rows add nothing
@@ -93,7 +95,7 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
     tapVectors<kK, kSW, kSafe>(pl.x + ih * pl.inW, c0, pl.inW, v);
 #pragma GCC unroll 5
     for (int kw = 0; kw < kK; ++kw) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int r = 0; r < kR; ++r) {
         const int kh = i - r * kSH;
         if (kh >= 0 && kh < kK) acc[r] = _mm512_fmadd_ps(weight[kh * kK + kw], v[kw], acc[r]);
@@ -101,7 +103,7 @@ inline void vectorAt(const Plane& pl, const __m512 (&weight)[kK * kK], __m512 bi
     }
   }
   const __mmask16 mask = avx512::laneMask(pl.outW - ow);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < kR; ++r) {
     const std::int64_t at = (oh + r - pl.firstRow) * pl.outW + ow;
     avx512::finish(act, acc[r], pl.residual ? pl.residual + at : nullptr, pl.y + at, mask);
@@ -135,12 +137,15 @@ void band(const Plane& pl, const float* w, float b, std::int64_t oh0, std::int64
   const __m512 bias = _mm512_set1_ps(b);
   std::int64_t oh = oh0;
   for (; oh + kRowBlock <= oh1; oh += kRowBlock) rows<kK, kSH, kSW, kRowBlock>(pl, weight, bias, oh, act);
-  switch (oh1 - oh) {
-    case 3: rows<kK, kSH, kSW, 3>(pl, weight, bias, oh, act); break;
-    case 2: rows<kK, kSH, kSW, 2>(pl, weight, bias, oh, act); break;
-    case 1: rows<kK, kSH, kSW, 1>(pl, weight, bias, oh, act); break;
-    default: break;
+  if (oh + 4 <= oh1) {
+    rows<kK, kSH, kSW, 4>(pl, weight, bias, oh, act);
+    oh += 4;
   }
+  if (oh + 2 <= oh1) {
+    rows<kK, kSH, kSW, 2>(pl, weight, bias, oh, act);
+    oh += 2;
+  }
+  if (oh < oh1) rows<kK, kSH, kSW, 1>(pl, weight, bias, oh, act);
 }
 
 template <int kK>
