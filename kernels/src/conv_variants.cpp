@@ -159,7 +159,8 @@ DepthwisePointwisePlan depthwisePointwisePlan(const DepthwisePointwiseParams& p,
   const std::int64_t channels = x.dims[1], outH = y.dims[2], outW = y.dims[3];
   const std::int64_t rowFloats = std::max<std::int64_t>(channels * outW, 1);
   plan.chunkRows = std::clamp<std::int64_t>(kDepthwisePointwiseChunkFloats / rowFloats, 1, std::max<std::int64_t>(outH, 1));
-  // The AVX-512 depthwise computes four output rows per pass: whole passes.
+  // The AVX-512 depthwise computes 8 output rows per pass, then 4, 2 and 1: chunks of whole
+  // 4-row passes at least.
   if (plan.chunkRows >= 4 && plan.chunkRows < outH) plan.chunkRows = plan.chunkRows / 4 * 4;
   // Channels of T 64-byte aligned, and one cache line apart from a 4 KiB multiple, so that
   // the pointwise tile's loads of C channels do not all fall in one L1 set.

@@ -19,11 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(buf + edgert::model::kChecksumOffset, &sum, sizeof sum);
   }
   auto model = edgert::Model::fromBytes({buf, size}, "fuzz");
-  // A valid image may ask for any arena size; the service checks it against the memory
-  // budget before creating an engine, and so does this harness (16 MiB).
-  if (model.ok() && model->header().arenaBytes <= (16u << 20)) {
+  // A valid image may ask for any arena size and, through its kernels' prepared state (many
+  // ops on one weight tensor), any amount of state; the service checks both against the
+  // memory budget before creating an engine, and so does this harness (16 MiB each).
+  if (model.ok() && model->header().arenaBytes <= (16u << 20) &&
+      edgert::Engine::stateBytesFor(*model) <= (16u << 20)) {
     auto engine = edgert::Engine::create(*model);
-    if (!engine.ok()) std::abort();  // an arena of at most 16 MiB must be granted
+    if (!engine.ok()) std::abort();  // 16 MiB of arena and of state must be granted
     (*engine)->invoke();
   }
   std::free(buf);

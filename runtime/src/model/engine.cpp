@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <vector>
 #include <sys/mman.h>
 
 #include "arena_mapping.hpp"
@@ -60,6 +62,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
     e->arena_ = arena;
   }
 
+  e->sourceName_ = model.sourceName();
   std::byte* const base = e->arena_.data();
   auto dataOf = [&](std::uint32_t t) -> std::byte* {
     const model::TensorRecord& r = model.tensors()[t];
@@ -96,7 +99,6 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
   }
   EDGERT_TRY(e->prepareStates(model));
   e->threads_ = options.threads;
-  e->sourceName_ = model.sourceName();
   if (options.threads > 1) {
     // Every worker gets a copy of the largest scratch any op plans (the caller, worker 0,
     // uses the op's own region in the arena): kernels that split their work give each
@@ -113,66 +115,89 @@ Result<std::unique_ptr<Engine>> Engine::create(const Model& model, std::span<std
   return e;
 }
 
-// The kernel life cycle (kernels/registry.hpp): every op's state sized from its types and
-// which inputs are constants, mapped once in one block (64-byte aligned each) and prepared
-// from the constants.
-Result<void> Engine::prepareStates(const Model& model) {
-  std::vector<std::uint64_t> offsets(ops_.size(), 0);
-  std::vector<std::uint64_t> sizes(ops_.size(), 0);
-  std::uint64_t total = 0;
-  std::vector<kernels::TensorType> inTypes;
-  std::vector<kernels::TensorType> outTypes;
-  for (std::size_t k = 0; k < ops_.size(); ++k) {
+namespace {
+
+// The kernel life cycle (kernels/registry.hpp): each op's state, sized from its types and
+// which of its inputs are constants of the image (weights), on its own 64-byte line.
+struct StateLayout {
+  std::vector<std::uint64_t> offsets, sizes;
+  std::uint64_t total = 0;  // saturates at UINT64_MAX
+};
+
+StateLayout stateLayout(const Model& model) {
+  StateLayout l;
+  l.offsets.assign(model.ops().size(), 0);
+  l.sizes.assign(model.ops().size(), 0);
+  std::vector<kernels::TensorType> ins;
+  std::vector<kernels::TensorType> outs;
+  for (std::size_t k = 0; k < model.ops().size(); ++k) {
     const kernels::KernelVariant& v = model.variant(k);
     if (v.state == nullptr || v.prepare == nullptr) continue;
     const model::OpRecord& op = model.ops()[k];
-    const PreparedOp& p = ops_[k];
-    inTypes.clear();
-    outTypes.clear();
-    std::uint32_t constants = 0;
+    ins.clear();
+    outs.clear();
+    std::uint32_t constants = 0;  // inputs past the 32nd are never prepared from
     std::uint32_t slot = 0;
     for (std::uint32_t t : model.opInputs(op)) {
-      inTypes.push_back(opInputs_[p.firstInput + slot].type);
-      if (t != model::kNoTensor && model.tensors()[t].storage == model::Storage::kWeight && slot < 32) {
-        constants |= 1u << slot;
+      kernels::TensorType type;
+      if (t == model::kNoTensor) {
+        type.shape.rank = kernels::kAbsentRank;
+      } else {
+        type = model.tensorType(t);
+        if (model.tensors()[t].storage == model::Storage::kWeight && slot < 32) constants |= 1u << slot;
       }
+      ins.push_back(type);
       ++slot;
     }
-    for (std::uint32_t i = 0; i < p.numOutputs; ++i) outTypes.push_back(opOutputs_[p.firstOutput + i].type);
-    const std::uint64_t bytes = v.state(p.params, inTypes, outTypes, constants);
+    for (std::uint32_t t : model.opOutputs(op)) outs.push_back(model.tensorType(t));
+    const std::uint64_t bytes = v.state(model.params(op), ins, outs, constants);
     if (bytes == 0) continue;
-    const std::uint64_t at = (total + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment;
-    if (bytes > (std::uint64_t{1} << 40) || at > (std::uint64_t{1} << 40)) {
-      return makeError(Errc::kNoMemory, "{}: op {} ({}) asks for {} bytes of prepared state", sourceName_, k,
-                       v.name, bytes);
+    const std::uint64_t at = (l.total + model::kArenaAlignment - 1) / model::kArenaAlignment * model::kArenaAlignment;
+    if (at < l.total || bytes > UINT64_MAX - at) {
+      l.total = UINT64_MAX;
+      return l;
     }
-    offsets[k] = at;
-    sizes[k] = bytes;
-    total = at + bytes;
+    l.offsets[k] = at;
+    l.sizes[k] = bytes;
+    l.total = at + bytes;
   }
-  if (total == 0) return success();
-  state_ = detail::mapArena(static_cast<std::size_t>(total), stateMapped_);
+  return l;
+}
+
+}  // namespace
+
+std::uint64_t Engine::stateBytesFor(const Model& model) { return stateLayout(model).total; }
+
+// Maps every op's state once, in one block, and prepares it from the constants.
+Result<void> Engine::prepareStates(const Model& model) {
+  const StateLayout layout = stateLayout(model);
+  if (layout.total == 0) return success();
+  if (layout.total > SIZE_MAX / 2) {
+    return makeError(Errc::kNoMemory, "{}: its kernels ask for {} bytes of prepared state", sourceName_,
+                     layout.total);
+  }
+  state_ = detail::mapArena(static_cast<std::size_t>(layout.total), stateMapped_);
   if (state_ == nullptr) {
     return makeError(Errc::kNoMemory, "{}: cannot map the {} bytes of the kernels' prepared state: {}",
-                     sourceName_, total, std::strerror(errno));
+                     sourceName_, layout.total, std::strerror(errno));
   }
-  stateBytes_ = static_cast<std::size_t>(total);
+  stateBytes_ = static_cast<std::size_t>(layout.total);
   std::vector<kernels::InTensor> constantsOnly;
+  std::vector<kernels::TensorType> outTypes;
   for (std::size_t k = 0; k < ops_.size(); ++k) {
-    if (sizes[k] == 0) continue;
+    if (layout.sizes[k] == 0) continue;
     PreparedOp& p = ops_[k];
     const model::OpRecord& op = model.ops()[k];
     constantsOnly.assign(opInputs_.begin() + p.firstInput, opInputs_.begin() + p.firstInput + p.numInputs);
     std::uint32_t slot = 0;
     for (std::uint32_t t : model.opInputs(op)) {
-      if (t != model::kNoTensor && model.tensors()[t].storage != model::Storage::kWeight) {
-        constantsOnly[slot].data = nullptr;
-      }
+      const bool constant = t != model::kNoTensor && model.tensors()[t].storage == model::Storage::kWeight;
+      if (!constant || slot >= 32) constantsOnly[slot].data = nullptr;  // as StateFn was told
       ++slot;
     }
     outTypes.clear();
     for (std::uint32_t i = 0; i < p.numOutputs; ++i) outTypes.push_back(opOutputs_[p.firstOutput + i].type);
-    const std::span<std::byte> state{state_ + offsets[k], static_cast<std::size_t>(sizes[k])};
+    const std::span<std::byte> state{state_ + layout.offsets[k], static_cast<std::size_t>(layout.sizes[k])};
     model.variant(k).prepare(kernels::PrepareArgs{p.params, constantsOnly, outTypes, state});
     p.state = state;
   }

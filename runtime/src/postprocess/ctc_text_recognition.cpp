@@ -53,7 +53,9 @@ Result<CharacterDictionary> CharacterDictionary::load(const std::string& path, s
       return makeError(Errc::kInvalidArgument, "{}: the pinned sha256 \"{}\" is not 64 hex digits", path,
                        sha256Hex);
     }
-    EDGERT_TRY(update::openCrypto());
+    if (Result<void> crypto = update::openCrypto(); !crypto) {
+      return makeError(crypto.error().code(), "{}: checking the pinned sha256: {}", path, crypto.error().message());
+    }
     const update::Digest got =
         update::sha256Of({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()});
     if (got != want) {

@@ -228,6 +228,19 @@ Result<void> Service::Impl::build() {
   std::vector<const Model*> modelList;
   for (const std::unique_ptr<Model>& m : models) modelList.push_back(m.get());
 
+  // The kernels' prepared state is mapped when the engines are created, before the memory
+  // budget check below (which counts it again with everything else): an image whose state
+  // alone is over the budget is refused before anything is mapped.
+  for (const std::unique_ptr<Model>& m : models) {
+    const std::uint64_t state = Engine::stateBytesFor(*m);
+    if (state > config.memory.budgetBytes) {
+      return makeError(Errc::kNoMemory,
+                       "{}: {}: its kernels' prepared state (pre-packed weights) is {:.1f} MiB, more than the "
+                       "memory budget of {:.1f} MiB (memory.budget_mib)",
+                       config.sourceName, m->sourceName(), static_cast<double>(state) / (1 << 20),
+                       static_cast<double>(config.memory.budgetBytes) / (1 << 20));
+    }
+  }
   // One arena (the largest model's plan) and one worker pool for the pipeline's engines:
   // they run one after another. The workers start after the memory budget check, below.
   EDGERT_ASSIGN_OR_RETURN(engines, EngineSet::create(modelList, Engine::Options{.threads = config.threads,

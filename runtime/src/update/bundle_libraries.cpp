@@ -90,7 +90,7 @@ Result<const ArchiveLibrary*> archiveLibrary() {
 const CryptoLibrary& openedCryptoLibrary() {
   const auto& o = crypto();
   if (!o.error.empty()) {
-    std::fprintf(stderr, "edgert: sha256 used before its library was checked: %s\n", o.error.c_str());
+    std::fprintf(stderr, "edgert: sha256 without libcrypto (its caller skipped openCrypto()): %s\n", o.error.c_str());
     std::abort();
   }
   return o.lib;

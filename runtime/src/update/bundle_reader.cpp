@@ -244,17 +244,25 @@ class Reader {
 
 Result<BundleManifest> readBundle(int fd, std::string_view sourceName, const Keyring& keys,
                                   const BundleLimits& limits, BundleConsumer& consumer) {
-  EDGERT_ASSIGN_OR_RETURN(const ArchiveLibrary* ar, archiveLibrary());
-  EDGERT_TRY(openCrypto());
-  Reader reader(*ar, sourceName, &keys, limits, &consumer);
+  Result<const ArchiveLibrary*> ar = archiveLibrary();
+  Result<void> crypto = ar ? openCrypto() : success();
+  if (!ar || !crypto) {
+    const Error& e = !ar ? ar.error() : crypto.error();
+    return makeError(e.code(), "{}: {}", sourceName, e.message());
+  }
+  Reader reader(**ar, sourceName, &keys, limits, &consumer);
   EDGERT_ASSIGN_OR_RETURN(BundleSummary s, reader.run(fd));
   return std::move(s.manifest);
 }
 
 Result<BundleSummary> inspectBundle(int fd, std::string_view sourceName, const BundleLimits& limits) {
-  EDGERT_ASSIGN_OR_RETURN(const ArchiveLibrary* ar, archiveLibrary());
-  EDGERT_TRY(openCrypto());
-  Reader reader(*ar, sourceName, nullptr, limits, nullptr);
+  Result<const ArchiveLibrary*> ar = archiveLibrary();
+  Result<void> crypto = ar ? openCrypto() : success();
+  if (!ar || !crypto) {
+    const Error& e = !ar ? ar.error() : crypto.error();
+    return makeError(e.code(), "{}: {}", sourceName, e.message());
+  }
+  Reader reader(**ar, sourceName, nullptr, limits, nullptr);
   return reader.run(fd);
 }
 

@@ -271,7 +271,8 @@ Result<SlotStore> SlotStore::open(std::string dir, UpdateObserver* observer, boo
   if (!create && ::access(dir.c_str(), F_OK) != 0) {
     return Error::fromErrno(errno, "update state " + dir);
   }
-  EDGERT_TRY(openCrypto());  // the state file's checksum and the slots' digests
+  // The state file's checksum and the slots' digests.
+  if (Result<void> crypto = openCrypto(); !crypto) return std::move(crypto).error().withContext("update state " + dir);
   SlotStore store(std::move(dir), observer);
   EDGERT_TRY(makeDir(store.dir_, 0755));
   EDGERT_TRY(makeDir(store.dir_ + "/slots", 0755));

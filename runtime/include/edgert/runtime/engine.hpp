@@ -79,6 +79,9 @@ class Engine {
   // Bytes beside the arena for the state the kernels prepared in create() (pre-packed
   // weights: the kernel life cycle, kernels/registry.hpp); 0 when none asked for any.
   std::size_t stateBytes() const { return stateBytes_; }
+  // What create() would map for it, from the image alone: for a memory budget check before
+  // anything is allocated (UINT64_MAX when the sum overflows).
+  static std::uint64_t stateBytesFor(const Model& model);
 
  private:
   Engine() = default;
