@@ -167,13 +167,16 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
   struct AlignedFree {
     void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{64}); }
   };
+  const auto fillWithNan = [](std::span<std::byte> bytes) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (std::size_t i = 0; i + sizeof(float) <= bytes.size(); i += sizeof(float)) {
+      std::memcpy(bytes.data() + i, &nan, sizeof nan);
+    }
+  };
   const std::unique_ptr<std::byte, AlignedFree> scratchStore(static_cast<std::byte*>(
       ::operator new(static_cast<std::size_t>(std::max<std::uint64_t>(scratchBytes, 1)), std::align_val_t{64})));
   const std::span<std::byte> scratch(scratchStore.get(), static_cast<std::size_t>(scratchBytes));
-  for (std::size_t i = 0; i + sizeof(float) <= scratch.size(); i += sizeof(float)) {
-    const float nan = std::numeric_limits<float>::quiet_NaN();
-    std::memcpy(scratch.data() + i, &nan, sizeof nan);
-  }
+  fillWithNan(scratch);
   std::unique_ptr<WorkerPool> pool;
   if (threads > 0) {
     auto created = WorkerPool::create(threads, static_cast<std::size_t>(scratchBytes));
@@ -181,11 +184,7 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
     pool = std::move(*created);
     pool->setMinTaskWork(1);
     for (int w = 1; w < threads; ++w) {
-      const std::span<std::byte> mine = pool->scratch(w, scratch);
-      for (std::size_t i = 0; i + sizeof(float) <= mine.size(); i += sizeof(float)) {
-        const float nan = std::numeric_limits<float>::quiet_NaN();
-        std::memcpy(mine.data() + i, &nan, sizeof nan);
-      }
+      fillWithNan(pool->scratch(w, scratch));
     }
   }
   SCOPED_TRACE(threads > 0 ? std::to_string(threads) + " threads" : std::string("no pool"));
@@ -237,10 +236,7 @@ inline void checkOpAgainstReference(const KernelVariant& variant, OpCode op, con
       const std::unique_ptr<std::byte, AlignedFree> stateStore(static_cast<std::byte*>(
           ::operator new(static_cast<std::size_t>(stateBytes), std::align_val_t{64})));
       const std::span<std::byte> state(stateStore.get(), static_cast<std::size_t>(stateBytes));
-      for (std::size_t i = 0; i + sizeof(float) <= state.size(); i += sizeof(float)) {
-        const float nan = std::numeric_limits<float>::quiet_NaN();
-        std::memcpy(state.data() + i, &nan, sizeof nan);
-      }
+      fillWithNan(state);
       std::vector<InTensor> ins = inputsOf(data);
       std::vector<InTensor> constantsOnly = ins;
       for (std::size_t i = 0; i < constantsOnly.size(); ++i) {

@@ -121,6 +121,7 @@ namespace {
 // which of its inputs are constants of the image (weights), on its own 64-byte line.
 struct StateLayout {
   std::vector<std::uint64_t> offsets, sizes;
+  std::vector<std::uint32_t> constants;  // per op, bit i: input i is a constant (the first 32)
   std::uint64_t total = 0;  // saturates at UINT64_MAX
 };
 
@@ -128,6 +129,7 @@ StateLayout stateLayout(const Model& model) {
   StateLayout l;
   l.offsets.assign(model.ops().size(), 0);
   l.sizes.assign(model.ops().size(), 0);
+  l.constants.assign(model.ops().size(), 0);
   std::vector<kernels::TensorType> ins;
   std::vector<kernels::TensorType> outs;
   for (std::size_t k = 0; k < model.ops().size(); ++k) {
@@ -159,6 +161,7 @@ StateLayout stateLayout(const Model& model) {
     }
     l.offsets[k] = at;
     l.sizes[k] = bytes;
+    l.constants[k] = constants;
     l.total = at + bytes;
   }
   return l;
@@ -187,13 +190,10 @@ Result<void> Engine::prepareStates(const Model& model) {
   for (std::size_t k = 0; k < ops_.size(); ++k) {
     if (layout.sizes[k] == 0) continue;
     PreparedOp& p = ops_[k];
-    const model::OpRecord& op = model.ops()[k];
     constantsOnly.assign(opInputs_.begin() + p.firstInput, opInputs_.begin() + p.firstInput + p.numInputs);
-    std::uint32_t slot = 0;
-    for (std::uint32_t t : model.opInputs(op)) {
-      const bool constant = t != model::kNoTensor && model.tensors()[t].storage == model::Storage::kWeight;
-      if (!constant || slot >= 32) constantsOnly[slot].data = nullptr;  // as StateFn was told
-      ++slot;
+    for (std::size_t slot = 0; slot < constantsOnly.size(); ++slot) {
+      // Exactly the inputs StateFn was told are constants.
+      if (slot >= 32 || (layout.constants[k] & (1u << slot)) == 0) constantsOnly[slot].data = nullptr;
     }
     outTypes.clear();
     for (std::uint32_t i = 0; i < p.numOutputs; ++i) outTypes.push_back(opOutputs_[p.firstOutput + i].type);

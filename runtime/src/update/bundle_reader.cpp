@@ -240,29 +240,31 @@ class Reader {
   BundleConsumer* consumer_;
 };
 
-}  // namespace
-
-Result<BundleManifest> readBundle(int fd, std::string_view sourceName, const Keyring& keys,
-                                  const BundleLimits& limits, BundleConsumer& consumer) {
+// libarchive, and libcrypto for the payload's digests (the signature opens it too), or why
+// not, naming the bundle.
+Result<const ArchiveLibrary*> readerLibraries(std::string_view sourceName) {
   Result<const ArchiveLibrary*> ar = archiveLibrary();
   Result<void> crypto = ar ? openCrypto() : success();
   if (!ar || !crypto) {
     const Error& e = !ar ? ar.error() : crypto.error();
     return makeError(e.code(), "{}: {}", sourceName, e.message());
   }
-  Reader reader(**ar, sourceName, &keys, limits, &consumer);
+  return *ar;
+}
+
+}  // namespace
+
+Result<BundleManifest> readBundle(int fd, std::string_view sourceName, const Keyring& keys,
+                                  const BundleLimits& limits, BundleConsumer& consumer) {
+  EDGERT_ASSIGN_OR_RETURN(const ArchiveLibrary* ar, readerLibraries(sourceName));
+  Reader reader(*ar, sourceName, &keys, limits, &consumer);
   EDGERT_ASSIGN_OR_RETURN(BundleSummary s, reader.run(fd));
   return std::move(s.manifest);
 }
 
 Result<BundleSummary> inspectBundle(int fd, std::string_view sourceName, const BundleLimits& limits) {
-  Result<const ArchiveLibrary*> ar = archiveLibrary();
-  Result<void> crypto = ar ? openCrypto() : success();
-  if (!ar || !crypto) {
-    const Error& e = !ar ? ar.error() : crypto.error();
-    return makeError(e.code(), "{}: {}", sourceName, e.message());
-  }
-  Reader reader(**ar, sourceName, nullptr, limits, nullptr);
+  EDGERT_ASSIGN_OR_RETURN(const ArchiveLibrary* ar, readerLibraries(sourceName));
+  Reader reader(*ar, sourceName, nullptr, limits, nullptr);
   return reader.run(fd);
 }
 
